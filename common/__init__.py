@@ -1,0 +1,1 @@
+"""Pieces every package shares: the exception hierarchy, CLI error handling, fonts, paths."""

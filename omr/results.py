@@ -1,0 +1,68 @@
+"""The OMR result record: one per sheet page read, written as one JSON line to results.jsonl.
+
+This is the seam between ``omr`` and ``scoring``; its fields are documented in docs/formats.md.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+RESULT_SCHEMA_VERSION = 1
+
+QuestionState = Literal["marked", "blank", "multiple", "ambiguous"]
+SheetStatus = Literal["ok", "flagged", "refused"]
+
+
+class SourceRef(BaseModel):
+    """Where a sheet came from: the file, the 1-based page within it, its content hash."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    file: str
+    page: int = 1
+    sha256: str  # of the page's content: the file's bytes, or for multi-page files the page's
+
+
+class QuestionRead(BaseModel):
+    """One question: fill value of every printed option (0 = paper white, 1 = ink black)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    position: int
+    state: QuestionState
+    letters: str  # printed letters marked; "" when blank; all candidates when multiple
+    fills: list[float]
+    doubtful: str = ""  # letters whose fill was in the doubtful band
+
+
+class SheetResult(BaseModel):
+    """One sheet page as read. ``status`` is ``ok`` only when nothing is in doubt."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: Literal[1] = RESULT_SCHEMA_VERSION
+    source: SourceRef
+    channel: Literal["scan", "electronic"] = "scan"
+    status: SheetStatus
+    reason: str = ""  # why refused, for a person to act on
+    flags: list[str] = Field(default_factory=list)
+    test_id: str | None = None
+    variant: int | None = None
+    sheet_page: int | None = None
+    layout_hash: str | None = None
+    respondent: str | None = None
+    respondent_source: Literal["qr", "grid", "form"] | None = None
+    questions: list[QuestionRead] = Field(default_factory=list)
+    registration_residual: float | None = None  # RMS marker-corner error after the fit, in pt
+    paper_white: float | None = None
+    ink_black: float | None = None
+    duplicate_of: SourceRef | None = None
+    software: str = ""
+
+    def answers(self) -> dict[int, str]:
+        """Printed position -> marked letters (``"?"`` for ambiguous)."""
+        return {
+            q.position: ("?" if q.state == "ambiguous" else q.letters) for q in self.questions
+        }

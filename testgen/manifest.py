@@ -1,0 +1,205 @@
+"""The test package's manifest: the contract between testgen, omr and scoring.
+
+``manifest.json`` holds the test's metadata, its source tasks, every variant (printed position
+-> source version, task id and option permutation, with the key in printed letters) and the
+answer-sheet layouts. Every coordinate is in PDF points measured from the page's **top-left**
+corner with y pointing down, so any tool can find a bubble from this file alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from common.errors import InputNotFound, ValidationFailed
+from common.validation import describe
+from testgen.spec import Department, Group, Stage, Task, Version
+
+MANIFEST_SCHEMA_VERSION = 1
+QR_PREFIX = "MON1"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Bubble(_Frozen):
+    """One printed bubble. ``kind="answer"`` uses question/option, ``kind="id"`` digit/value."""
+
+    kind: Literal["answer", "id"]
+    x: float
+    y: float
+    r: float
+    question: int | None = None  # printed position, 1-based
+    option: str | None = None  # printed letter
+    digit: int | None = None  # ID digit position, 0-based from the left
+    value: int | None = None  # 0..9
+
+
+class Marker(_Frozen):
+    """An ArUco marker: ``x, y`` is its top-left corner, ``size`` its side, in points."""
+
+    id: int
+    corner: Literal["tl", "tr", "br", "bl"]
+    x: float
+    y: float
+    size: float
+
+
+class Box(_Frozen):
+    x: float
+    y: float
+    width: float
+    height: float
+
+
+class SheetPage(_Frozen):
+    page: int  # 1-based
+    markers: list[Marker]
+    qr: Box
+    bubbles: list[Bubble]
+
+
+class SheetLayout(_Frozen):
+    """Geometry of one kind of answer sheet; the same for every variant of a test."""
+
+    kind: Literal["anonymous", "personal"]
+    page_width: float
+    page_height: float
+    bubble_radius: float
+    options: str  # printed letters, e.g. "ABCDE"
+    questions: int
+    id_digits: int  # 0 on personal sheets: the ID travels in the QR code
+    aruco_dictionary: str = "DICT_4X4_50"
+    pages: list[SheetPage]
+    hash: str = ""
+
+    def geometry_hash(self) -> str:
+        """Hash of everything but the hash itself: any change to the geometry changes it."""
+        payload = self.model_dump(exclude={"hash"})
+        text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+class VariantItem(_Frozen):
+    """Printed position -> source task. ``permutation[p]`` is the source option index printed
+    at letter p; ``key`` is the correct answer in printed letters."""
+
+    position: int
+    version: Version
+    source_position: int  # 1-based position in the source versions (A and B are parallel)
+    task_id: str
+    permutation: list[int]
+    key: str
+    points: float
+
+
+class Variant(_Frozen):
+    number: int  # 1-based
+    items: list[VariantItem]
+
+    @property
+    def key(self) -> list[str]:
+        return [item.key for item in self.items]
+
+
+class TestInfo(_Frozen):
+    id: str
+    department: Department
+    year: int
+    stage: Stage
+    title: str
+    language: Literal["ru", "en"]
+    instructions: str = ""
+
+
+class SourceVersion(_Frozen):
+    groups: list[Group]
+    tasks: list[Task]
+
+
+class Manifest(BaseModel):
+    """Everything a reader or scorer needs about a built test."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: Literal[1] = MANIFEST_SCHEMA_VERSION
+    generator: str
+    test: TestInfo
+    seed: int
+    spec_sha256: str
+    sources: dict[Version, SourceVersion]
+    variants: list[Variant]
+    key_agreement: list[list[int]] = Field(
+        description="key_agreement[i][j]: positions where variants i+1 and j+1 share a key letter"
+    )
+    layouts: dict[str, SheetLayout]  # by layout hash
+
+    def variant(self, number: int) -> Variant:
+        for variant in self.variants:
+            if variant.number == number:
+                return variant
+        raise KeyError(number)
+
+    def layout_of_kind(self, kind: str) -> SheetLayout:
+        for layout in self.layouts.values():
+            if layout.kind == kind:
+                return layout
+        raise KeyError(kind)
+
+    def source_task(self, version: Version, source_position: int) -> Task:
+        return self.sources[version].tasks[source_position - 1]
+
+
+def qr_payload(test_id: str, variant: int, page: int, layout_hash: str, respondent: str = "") -> str:
+    """The text in a sheet's QR code: ``MON1|test|variant|page|layout-hash|respondent``."""
+    return "|".join([QR_PREFIX, test_id, str(variant), str(page), layout_hash, respondent])
+
+
+class QRData(_Frozen):
+    test_id: str
+    variant: int
+    page: int
+    layout_hash: str
+    respondent: str
+
+
+def parse_qr(text: str) -> QRData | None:
+    """Parse a QR payload written by :func:`qr_payload`; ``None`` if it is not one of ours."""
+    parts = text.split("|")
+    if len(parts) != 6 or parts[0] != QR_PREFIX:
+        return None
+    try:
+        return QRData(
+            test_id=parts[1],
+            variant=int(parts[2]),
+            page=int(parts[3]),
+            layout_hash=parts[4],
+            respondent=parts[5],
+        )
+    except ValueError:
+        return None
+
+
+def write_manifest(manifest: Manifest, path: Path) -> None:
+    """Write deterministic JSON (sorted keys, fixed separators) so builds are byte-identical."""
+    text = json.dumps(manifest.model_dump(mode="json"), ensure_ascii=False, indent=1, sort_keys=True)
+    path.write_text(text + "\n", encoding="utf-8")
+
+
+def load_manifest(path: Path) -> Manifest:
+    """Load ``manifest.json`` from a file or from a test package folder."""
+    if path.is_dir():
+        path = path / "manifest.json"
+    if not path.is_file():
+        raise InputNotFound(
+            "test package manifest not found", where=str(path), hint="run `testgen build` first"
+        )
+    try:
+        return Manifest.model_validate_json(path.read_bytes())
+    except ValidationError as error:
+        raise ValidationFailed(describe(error), where=str(path)) from None
