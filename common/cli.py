@@ -16,9 +16,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def verbose_option(func: F) -> F:
     """Add ``--verbose`` (show tracebacks) to a click group."""
-    return click.option(
-        "--verbose", "-v", is_flag=True, help="Show full tracebacks for errors."
-    )(func)
+    return click.option("--verbose", "-v", is_flag=True, help="Show full tracebacks for errors.")(
+        func
+    )
 
 
 def handle_errors(func: F) -> F:

@@ -41,7 +41,11 @@ class ValidationFailed(ToolError):
     def __init__(self, problems: list[str], *, where: str | None = None, hint: str | None = None):
         self.problems = problems
         first = problems[0] if problems else "invalid input"
-        more = f" (and {len(problems) - 1} more: {'; '.join(problems[1:])})" if len(problems) > 1 else ""
+        more = (
+            f" (and {len(problems) - 1} more: {'; '.join(problems[1:])})"
+            if len(problems) > 1
+            else ""
+        )
         super().__init__(first + more, where=where, hint=hint)
 
 

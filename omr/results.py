@@ -63,6 +63,4 @@ class SheetResult(BaseModel):
 
     def answers(self) -> dict[int, str]:
         """Printed position -> marked letters (``"?"`` for ambiguous)."""
-        return {
-            q.position: ("?" if q.state == "ambiguous" else q.letters) for q in self.questions
-        }
+        return {q.position: ("?" if q.state == "ambiguous" else q.letters) for q in self.questions}

@@ -80,9 +80,7 @@ def columns_for(options: int, g: Geometry = GEOMETRY) -> int:
     return max(1, int(usable // width))
 
 
-def question_bubbles(
-    first: int, count: int, options: int, g: Geometry = GEOMETRY
-) -> list[Bubble]:
+def question_bubbles(first: int, count: int, options: int, g: Geometry = GEOMETRY) -> list[Bubble]:
     """Bubbles of questions ``first .. first+count-1`` laid out column by column."""
     cols = columns_for(options, g)
     rows = min(g.max_rows, max(1, math.ceil(count / cols)))

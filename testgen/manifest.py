@@ -155,7 +155,9 @@ class Manifest(BaseModel):
         return self.sources[version].tasks[source_position - 1]
 
 
-def qr_payload(test_id: str, variant: int, page: int, layout_hash: str, respondent: str = "") -> str:
+def qr_payload(
+    test_id: str, variant: int, page: int, layout_hash: str, respondent: str = ""
+) -> str:
     """The text in a sheet's QR code: ``MON1|test|variant|page|layout-hash|respondent``."""
     return "|".join([QR_PREFIX, test_id, str(variant), str(page), layout_hash, respondent])
 
@@ -187,7 +189,9 @@ def parse_qr(text: str) -> QRData | None:
 
 def write_manifest(manifest: Manifest, path: Path) -> None:
     """Write deterministic JSON (sorted keys, fixed separators) so builds are byte-identical."""
-    text = json.dumps(manifest.model_dump(mode="json"), ensure_ascii=False, indent=1, sort_keys=True)
+    text = json.dumps(
+        manifest.model_dump(mode="json"), ensure_ascii=False, indent=1, sort_keys=True
+    )
     path.write_text(text + "\n", encoding="utf-8")
 
 

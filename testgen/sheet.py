@@ -115,8 +115,14 @@ def _draw_static(c: Canvas, layout: SheetLayout, page: SheetPage, language: str)
         for b in ids:
             if b.value == 0:  # a box above each column to write the digit in
                 c.rect(b.x - 6.5, _top(layout, top - 9), 13, 14, stroke=1, fill=0)
-        c.rect(left - 4, _top(layout, max(b.y for b in ids) + 10), right - left + 8,
-               max(b.y for b in ids) - top + 44, stroke=1, fill=0)
+        c.rect(
+            left - 4,
+            _top(layout, max(b.y for b in ids) + 10),
+            right - left + 8,
+            max(b.y for b in ids) - top + 44,
+            stroke=1,
+            fill=0,
+        )
     c.setFillColor(black)
     c.setFont(fonts.regular, 7.2)
     first_question = min((b.y for b in page.bubbles if b.kind == "answer"), default=300.0)
@@ -151,12 +157,16 @@ def _draw_header(
         c.drawString(x, _top(layout, 86), f"{labels['page']} {page.page} / {len(layout.pages)}")
     if respondent is not None:
         c.setFont(fonts.bold, 10)
-        c.drawString(x, _top(layout, 112), _fit(f"{labels['name']}: {respondent.name}", fonts.bold, 10, 430))
+        c.drawString(
+            x, _top(layout, 112), _fit(f"{labels['name']}: {respondent.name}", fonts.bold, 10, 430)
+        )
         c.setFont(fonts.regular, 9)
         c.drawString(x, _top(layout, 126), f"{labels['id']}: {respondent.id}")
         if respondent.school:
             c.drawString(x, _top(layout, 140), _fit(respondent.school, fonts.regular, 9, 430))
-    payload = qr_payload(test.id, variant, page.page, layout.hash, respondent.id if respondent else "")
+    payload = qr_payload(
+        test.id, variant, page.page, layout.hash, respondent.id if respondent else ""
+    )
     widget = qr.QrCodeWidget(payload, barLevel="M", barBorder=0)
     x0, y0, x1, y1 = widget.getBounds()
     scale = page.qr.width / (x1 - x0)
