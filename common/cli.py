@@ -44,7 +44,7 @@ def handle_errors(func: F) -> F:
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             ctx.exit(130)
-        except Exception as error:  # noqa: BLE001 - the CLI's last line of defence
+        except Exception as error:  # the CLI is the last line of defence
             if verbose:
                 click.echo(traceback.format_exc(), err=True)
             click.echo(

@@ -168,7 +168,7 @@ def _draw_header(
         test.id, variant, page.page, layout.hash, respondent.id if respondent else ""
     )
     widget = qr.QrCodeWidget(payload, barLevel="M", barBorder=0)
-    x0, y0, x1, y1 = widget.getBounds()
+    x0, _, x1, _ = widget.getBounds()
     scale = page.qr.width / (x1 - x0)
     drawing = Drawing(page.qr.width, page.qr.height, transform=[scale, 0, 0, scale, 0, 0])
     drawing.add(widget)

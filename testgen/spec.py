@@ -100,8 +100,9 @@ class Task(BaseModel):
         for letter in letters:
             index = LETTERS.find(letter)
             if index < 0 or index >= len(self.options):
+                count = len(self.options)
                 raise ValueError(
-                    f"correct: option {letter} does not exist (task has {len(self.options)} options)"
+                    f"correct: option {letter} does not exist (task has {count} options)"
                 )
         self.correct = "".join(sorted(letters))
         firsts = [i for i, o in enumerate(self.options) if o.pin == "first"]
