@@ -23,6 +23,9 @@ class Geometry:
     margin: float = 22.0
     marker_size: float = 40.0
     qr_size: float = 76.0
+    # A QR code needs a quiet zone of 4 modules; a payload of up to ~60 characters is a
+    # version-4 code (33 modules, 2.3 pt each at 76 pt), so 12 pt of white on every side.
+    qr_quiet: float = 12.0
     bubble_radius: float = 6.0
     option_pitch: float = 17.0
     row_pitch: float = 19.0
@@ -30,7 +33,7 @@ class Geometry:
     column_gap: float = 14.0
     id_pitch_x: float = 16.0
     id_pitch_y: float = 14.0
-    id_top: float = 128.0  # first ID value row's centre
+    id_top: float = 146.0  # first ID row's centre; the ID box starts below the QR's quiet zone
     questions_top: float = 300.0  # first question row's centre
     max_rows: int = 25
 
@@ -51,13 +54,13 @@ def markers(g: Geometry = GEOMETRY) -> list[Marker]:
 
 def qr_box(g: Geometry = GEOMETRY) -> Box:
     """The QR code sits at the top, left of the top-right marker."""
-    x = PAGE_WIDTH - g.margin - g.marker_size - 10 - g.qr_size
+    x = PAGE_WIDTH - g.margin - g.marker_size - g.qr_quiet - g.qr_size
     return Box(x=x, y=g.margin, width=g.qr_size, height=g.qr_size)
 
 
 def id_bubbles(digits: int, g: Geometry = GEOMETRY) -> list[Bubble]:
     """ID grid: one column per digit, values 0..9 downwards, right-aligned under the QR."""
-    right = PAGE_WIDTH - g.margin - g.marker_size - 10
+    right = PAGE_WIDTH - g.margin - g.marker_size - g.qr_quiet
     left = right - digits * g.id_pitch_x + g.id_pitch_x / 2
     return [
         Bubble(

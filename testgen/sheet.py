@@ -14,14 +14,12 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from reportlab.graphics import renderPDF
-from reportlab.graphics.barcode import qr
-from reportlab.graphics.shapes import Drawing
 from reportlab.lib.colors import Color, black, white
-from reportlab.pdfgen.canvas import Canvas
+from reportlab.pdfgen.canvas import FILL_NON_ZERO, Canvas
 
 from common.fonts import register_fonts
-from testgen.manifest import Marker, SheetLayout, SheetPage, TestInfo, qr_payload
+from testgen.layout import GEOMETRY
+from testgen.manifest import Box, Marker, SheetLayout, SheetPage, TestInfo, qr_payload
 from testgen.numbers import variant_in_words
 
 OUTLINE = Color(0.25, 0.25, 0.25)
@@ -143,7 +141,7 @@ def _draw_header(
     fonts = register_fonts()
     labels = LABELS[test.language]
     x = page.markers[0].x + page.markers[0].size + 12
-    width = page.qr.x - x - 10
+    width = page.qr.x - x - GEOMETRY.qr_quiet
     c.setFillColor(black)
     c.setFont(fonts.bold, 11)
     c.drawString(x, _top(layout, 36), _fit(test.title, fonts.bold, 11, width))
@@ -156,23 +154,64 @@ def _draw_header(
     if len(layout.pages) > 1:
         c.drawString(x, _top(layout, 86), f"{labels['page']} {page.page} / {len(layout.pages)}")
     if respondent is not None:
+        # Below the QR's quiet zone, so the name may run the full width.
+        top = page.qr.y + page.qr.height + GEOMETRY.qr_quiet + 10
         c.setFont(fonts.bold, 10)
         c.drawString(
-            x, _top(layout, 112), _fit(f"{labels['name']}: {respondent.name}", fonts.bold, 10, 430)
+            x, _top(layout, top), _fit(f"{labels['name']}: {respondent.name}", fonts.bold, 10, 430)
         )
         c.setFont(fonts.regular, 9)
-        c.drawString(x, _top(layout, 126), f"{labels['id']}: {respondent.id}")
+        c.drawString(x, _top(layout, top + 14), f"{labels['id']}: {respondent.id}")
         if respondent.school:
-            c.drawString(x, _top(layout, 140), _fit(respondent.school, fonts.regular, 9, 430))
+            c.drawString(x, _top(layout, top + 28), _fit(respondent.school, fonts.regular, 9, 430))
     payload = qr_payload(
         test.id, variant, page.page, layout.hash, respondent.id if respondent else ""
     )
-    widget = qr.QrCodeWidget(payload, barLevel="M", barBorder=0)
-    x0, _, x1, _ = widget.getBounds()
-    scale = page.qr.width / (x1 - x0)
-    drawing = Drawing(page.qr.width, page.qr.height, transform=[scale, 0, 0, scale, 0, 0])
-    drawing.add(widget)
-    renderPDF.draw(drawing, c, page.qr.x, _top(layout, page.qr.y + page.qr.height))
+    _draw_qr(c, layout, page.qr, qr_modules(payload))
+
+
+def qr_modules(payload: str) -> np.ndarray:
+    """The QR code's dark modules, quiet zone excluded: a bool array of shape (M, M).
+
+    OpenCV's encoder (error correction M) returns one pixel per module with a border;
+    the border is cut off here because the layout's box holds the symbol itself.
+    """
+    params = cv2.QRCodeEncoder.Params()
+    params.correction_level = cv2.QRCodeEncoder_CORRECT_LEVEL_M
+    image = cv2.QRCodeEncoder.create(params).encode(payload)
+    dark = image < 128
+    rows = np.flatnonzero(dark.any(axis=1))
+    cols = np.flatnonzero(dark.any(axis=0))
+    return dark[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+
+
+def _draw_qr(c: Canvas, layout: SheetLayout, box: Box, modules: np.ndarray) -> None:
+    """Draw the modules into ``box`` as one filled path of horizontal and vertical runs.
+
+    Every two adjacent dark modules share one rectangle, so anti-aliased rasterisers leave
+    no white seams between them (seams broke decoding at 200 dpi); a few dozen rectangles
+    instead of reportlab's per-module widget also make a sheet much faster to draw.
+    """
+    size = modules.shape[0]
+    cell = box.width / size
+    path = c.beginPath()
+    for horizontal in (True, False):
+        grid = modules if horizontal else modules.T
+        padded = np.zeros((size, size + 2), dtype=np.int8)
+        padded[:, 1:-1] = grid
+        edges = np.diff(padded, axis=1)
+        for line in range(size):
+            starts = np.flatnonzero(edges[line] == 1)
+            ends = np.flatnonzero(edges[line] == -1)
+            for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+                if horizontal:
+                    x, y, w, h = start * cell, line * cell, (end - start) * cell, cell
+                else:
+                    x, y, w, h = line * cell, start * cell, cell, (end - start) * cell
+                path.rect(box.x + x, _top(layout, box.y + y + h), w, h)
+    c.setFillColor(black)
+    # Non-zero winding: the overlapping rectangles fill as their union.
+    c.drawPath(path, stroke=0, fill=1, fillMode=FILL_NON_ZERO)
 
 
 def _fit(text: str, font: str, size: float, width: float) -> str:

@@ -1,0 +1,89 @@
+"""``omr``: read answer sheets. Thin: parse options, call one library function, print."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from tqdm import tqdm
+
+from common.cli import handle_errors, verbose_option
+from omr.batch import ScanOptions, ScanSummary, scan
+
+
+@click.group()
+@verbose_option
+def main(verbose: bool) -> None:
+    """Optical reading of answer sheets: scans, photos, PDFs and electronic forms."""
+
+
+def format_summary(summary: ScanSummary) -> str:
+    """The end-of-run summary: counts, error lines (one per file), wall time."""
+    totals = summary.totals
+    lines = [
+        f"Read {summary.pages} page(s) in {summary.seconds:.1f} s"
+        + (f"; skipped {summary.skipped} already read (use --force to read again)"
+           if summary.skipped else ""),
+    ]
+    if totals is not None:
+        lines.append(
+            f"  results in {summary.out}: {totals.read} read, {totals.flagged} flagged, "
+            f"{totals.refused} refused, {totals.duplicates} duplicates, "
+            f"{len(summary.errors)} errors"
+        )
+    lines += [f"  error: {line}" for line in summary.errors]
+    return "\n".join(lines)
+
+
+@main.command("scan")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--test",
+    "test",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Test package folder (build/<test-id>) or its manifest.json.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("results"),
+    show_default=True,
+    help="Results folder: results.jsonl, results.csv, annotated/.",
+)
+@click.option("--workers", type=click.IntRange(min=0), default=0, help="Worker processes [default: cores].")
+@click.option("--force", is_flag=True, help="Read again pages already in the results.")
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="tcp://HOST:8786",
+    help="Read on a Dask distributed cluster instead of a local process pool.",
+)
+@handle_errors
+def scan_command(
+    inputs: tuple[Path, ...],
+    test: Path,
+    out: Path,
+    workers: int,
+    force: bool,
+    scheduler: str | None,
+) -> None:
+    """Read every sheet in INPUT files and folders (PNG, JPEG, TIFF, PDF, filled forms)."""
+    bar = tqdm(total=0, unit="page", desc="reading", disable=None, leave=False)
+
+    def progress(done: int, total: int) -> None:
+        if bar.total != total:
+            bar.reset(total=total)
+        bar.n = done
+        bar.refresh()
+
+    try:
+        summary = scan(
+            ScanOptions(list(inputs), test, out, workers, force, scheduler), progress
+        )
+    finally:
+        bar.close()
+    click.echo(format_summary(summary))
+
+
+# --- `omr simulate` (the simulator's command) goes below this line -------------------------

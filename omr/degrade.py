@@ -1,0 +1,301 @@
+"""Scan and photo degradations for simulated sheets (OpenCV + numpy, seeded).
+
+Every function takes a greyscale page rendered at :data:`BASE_DPI` and a numpy ``Generator``
+and returns a :class:`Degraded` image with the parameters it drew, so a ground-truth record
+says exactly what was done to a sheet. Profiles:
+
+``clean``
+    300 dpi, nothing applied, PNG.
+``scan``
+    rotation up to 5 degrees (sometimes upside down), 150-300 dpi, blur, noise, paper and ink
+    levels, lighting gradient, JPEG quality 40-95 (or PNG).
+``photo``
+    perspective onto a background larger than the page, uneven light and a soft shadow, some
+    blur and noise, colour, JPEG.
+``harsh``
+    beyond tolerance on purpose: heavy blur, a cut-off corner, a very dark page or markers
+    covered (one or two of these on top of a mild scan). A reader must refuse or flag these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import cv2
+import numpy as np
+
+from testgen.manifest import SheetPage
+
+BASE_DPI = 300
+PROFILES = ("clean", "scan", "photo", "harsh")
+Profile = Literal["clean", "scan", "photo", "harsh"]
+Encoding = Literal["png", "jpeg"]
+
+
+@dataclass
+class Degraded:
+    """A degraded page. ``image`` is (H, W) uint8 grey or (H, W, 3) uint8 BGR."""
+
+    image: np.ndarray
+    encoding: Encoding
+    quality: int | None
+    params: dict[str, float | int | str | bool] = field(default_factory=dict)
+
+
+def degrade(page: np.ndarray, sheet: SheetPage, profile: str, rng: np.random.Generator) -> Degraded:
+    """Apply ``profile`` to ``page`` ((H, W) uint8 at 300 dpi); ``sheet`` locates the markers."""
+    if profile == "clean":
+        return Degraded(page, "png", None, {"dpi": BASE_DPI})
+    if profile == "scan":
+        return scan(page, rng)
+    if profile == "photo":
+        return photo(page, rng)
+    if profile == "harsh":
+        return harsh(page, sheet, rng)
+    raise ValueError(f"unknown profile {profile!r}; expected one of {', '.join(PROFILES)}")
+
+
+def _levels(image: np.ndarray, white: float, black: float) -> np.ndarray:
+    """Map 0..255 onto black..white: scanners and cameras never reach pure 0 and 255."""
+    return black + (white - black) * (image.astype(np.float32) / 255.0)
+
+
+def _grid(shape: tuple[int, int], step: int = 8) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel coordinates of a coarse grid over ``shape``: light varies slowly, so fields are
+    computed on it and resized up (a full-size mgrid costs more than the whole scan)."""
+    h, w = shape
+    ys, xs = np.mgrid[0:h:step, 0:w:step].astype(np.float32)
+    return xs, ys
+
+
+def _upsample(field: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    return cv2.resize(
+        field.astype(np.float32), (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR
+    )
+
+
+def _gradient(shape: tuple[int, int], rng: np.random.Generator, low: float) -> np.ndarray:
+    """A linear light ramp from 1 to ``low`` in a random direction, shape (H, W) float32."""
+    h, w = shape
+    xs, ys = _grid(shape)
+    angle = rng.uniform(0, 2 * np.pi)
+    t = (xs / w - 0.5) * np.cos(angle) + (ys / h - 0.5) * np.sin(angle)
+    t = (t - t.min()) / max(float(t.max() - t.min()), 1e-6)
+    return _upsample(1.0 - (1.0 - low) * t, shape)
+
+
+def _noise(image: np.ndarray, rng: np.random.Generator, sigma: float) -> np.ndarray:
+    """Sensor noise; one grey field shared by the colour channels (float32 draws are fast)."""
+    field = rng.standard_normal(image.shape[:2], dtype=np.float32) * np.float32(sigma)
+    return image + (field[..., None] if image.ndim == 3 else field)
+
+
+def _to_u8(image: np.ndarray) -> np.ndarray:
+    return np.clip(np.rint(image), 0, 255).astype(np.uint8)
+
+
+def _rotate(
+    image: np.ndarray, angle: float, shift: tuple[float, float], border: float
+) -> np.ndarray:
+    """Rotate about the centre and shift, keeping the page size (a flatbed scan area)."""
+    h, w = image.shape[:2]
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    matrix[:, 2] += shift
+    return cv2.warpAffine(
+        image,
+        matrix,
+        (w, h),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=border,
+    )
+
+
+def scan(page: np.ndarray, rng: np.random.Generator, *, mild: bool = False) -> Degraded:
+    """A flatbed or feeder scan. ``mild`` keeps rotation and noise small (harsh uses it)."""
+    dpi = int(rng.integers(200 if mild else 150, BASE_DPI + 1))
+    scale = dpi / BASE_DPI
+    image = cv2.resize(page, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    white = float(rng.uniform(215, 252))
+    black = float(rng.uniform(0, 45))
+    img = _levels(image, white, black)
+    low = float(rng.uniform(0.82, 1.0))
+    img *= _gradient(img.shape[:2], rng, low)
+    angle = float(rng.uniform(-2, 2) if mild else rng.uniform(-5, 5))
+    upside_down = bool(rng.random() < 0.15)
+    shift = (
+        float(rng.uniform(-0.01, 0.01) * img.shape[1]),
+        float(rng.uniform(-0.01, 0.01) * img.shape[0]),
+    )
+    border = float(rng.uniform(200, 250))
+    img = _rotate(img, angle + (180.0 if upside_down else 0.0), shift, border)
+    sigma = float(rng.uniform(0.0, 1.2))
+    if sigma > 0.3:
+        img = cv2.GaussianBlur(img, (0, 0), sigma)
+    noise = float(rng.uniform(1.0, 3.0 if mild else 6.0))
+    img = _noise(img, rng, noise)
+    jpeg = bool(rng.random() < 0.8)
+    quality = int(rng.integers(40, 96)) if jpeg else None
+    params: dict[str, float | int | str | bool] = {
+        "dpi": dpi,
+        "rotation": round(angle, 3),
+        "upside_down": upside_down,
+        "blur_sigma": round(sigma, 3),
+        "noise_sigma": round(noise, 3),
+        "white": round(white, 1),
+        "black": round(black, 1),
+        "light_low": round(low, 3),
+    }
+    return Degraded(_to_u8(img), "jpeg" if jpeg else "png", quality, params)
+
+
+def _background(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+    """A table top: a random colour with a smooth texture, (H, W, 3) float32."""
+    h, w = shape
+    colour = rng.uniform([40, 60, 80], [150, 160, 200]).astype(np.float32)
+    texture = cv2.resize(
+        rng.normal(0, 1, (max(h // 40, 2), max(w // 40, 2))).astype(np.float32),
+        (w, h),
+        interpolation=cv2.INTER_CUBIC,
+    )
+    base = np.empty((h, w, 3), np.float32)
+    base[:] = colour
+    return base + 18.0 * texture[..., None]
+
+
+def photo(page: np.ndarray, rng: np.random.Generator) -> Degraded:
+    """A phone photo of the page lying on a table."""
+    frame_w = int(rng.integers(1800, 2800))
+    frame_h = frame_w * 4 // 3
+    fill = float(rng.uniform(0.72, 0.9))  # page height as a fraction of the frame height
+    ph, _pw = page.shape
+    target_h = frame_h * fill
+    scale = target_h / ph
+    small = cv2.resize(page, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    sh, sw = small.shape
+    cx = frame_w / 2 + rng.uniform(-0.05, 0.05) * frame_w
+    cy = frame_h / 2 + rng.uniform(-0.04, 0.04) * frame_h
+    angle = np.deg2rad(rng.uniform(-8, 8))
+    rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    corners = np.array([[-sw / 2, -sh / 2], [sw / 2, -sh / 2], [sw / 2, sh / 2], [-sw / 2, sh / 2]])
+    jitter = rng.uniform(-0.05, 0.05, (4, 2)) * [sw, sh]
+    target = (corners @ rot.T) + [cx, cy] + jitter
+    source = np.array([[0, 0], [sw, 0], [sw, sh], [0, sh]], np.float32)
+    homography = cv2.getPerspectiveTransform(source, target.astype(np.float32))
+    tint = rng.uniform([0.86, 0.92, 0.97], [0.95, 0.99, 1.0]).astype(np.float32)
+    white = float(rng.uniform(200, 245))
+    black = float(rng.uniform(15, 50))
+    paper = _levels(small, white, black)
+    canvas = _background((frame_h, frame_w), rng)
+    size = (frame_w, frame_h)
+    warped = cv2.warpPerspective(paper, homography, size, flags=cv2.INTER_LINEAR)
+    mask = cv2.warpPerspective(np.ones((sh, sw), np.float32), homography, size)
+    # Uneven light: a radial fall-off, a ramp and sometimes a soft shadow across the page.
+    xs, ys = _grid((frame_h, frame_w))
+    lx, ly = rng.uniform(0.2, 0.8) * frame_w, rng.uniform(0.2, 0.8) * frame_h
+    dist = np.hypot(xs - lx, ys - ly) / np.hypot(frame_w, frame_h)
+    falloff = float(rng.uniform(0.15, 0.45))
+    light = (1.0 - falloff * dist) * cv2.resize(
+        _gradient((frame_h, frame_w), rng, float(rng.uniform(0.8, 1))), (xs.shape[1], xs.shape[0])
+    )
+    shadow = bool(rng.random() < 0.4)
+    if shadow:
+        a = rng.uniform(0, 2 * np.pi)
+        edge = (xs - frame_w / 2) * np.cos(a) + (ys - frame_h / 2) * np.sin(a)
+        soft = 1 / (1 + np.exp(-edge / (0.03 * frame_w)))
+        light *= 1 - float(rng.uniform(0.1, 0.3)) * soft
+    light = _upsample(light, (frame_h, frame_w))
+    page_part = (warped * light * mask)[..., None] * tint
+    img = canvas * ((1 - mask) * light)[..., None] + page_part
+    sigma = float(rng.uniform(0.0, 1.5))
+    if sigma > 0.3:
+        img = cv2.GaussianBlur(img, (0, 0), sigma)
+    noise = float(rng.uniform(2.0, 6.0))
+    img = _noise(img, rng, noise)
+    quality = int(rng.integers(70, 93))
+    params: dict[str, float | int | str | bool] = {
+        "frame": f"{frame_w}x{frame_h}",
+        "page_fraction": round(fill, 3),
+        "rotation": round(float(np.rad2deg(angle)), 3),
+        "blur_sigma": round(sigma, 3),
+        "noise_sigma": round(noise, 3),
+        "falloff": round(falloff, 3),
+        "shadow": shadow,
+    }
+    return Degraded(_to_u8(img), "jpeg", quality, params)
+
+
+HARSH_KINDS = ("heavy_blur", "cut_corner", "very_dark", "markers_covered")
+
+
+def _marker_boxes(sheet: SheetPage) -> list[tuple[int, int, int, int]]:
+    """Marker squares at 300 dpi as (x0, y0, x1, y1) pixels, in marker id order."""
+    s = BASE_DPI / 72.0
+    return [
+        (int(m.x * s), int(m.y * s), int((m.x + m.size) * s), int((m.y + m.size) * s))
+        for m in sorted(sheet.markers, key=lambda m: m.id)
+    ]
+
+
+def harsh(page: np.ndarray, sheet: SheetPage, rng: np.random.Generator) -> Degraded:
+    """Beyond tolerance: one or two harsh faults, then a mild scan."""
+    count = 1 + int(rng.random() < 0.3)
+    kinds = [str(k) for k in rng.choice(HARSH_KINDS, size=count, replace=False)]
+    img = page.astype(np.float32)
+    params: dict[str, float | int | str | bool] = {"harsh": "+".join(kinds)}
+    h, w = page.shape
+    boxes = _marker_boxes(sheet)
+    if "cut_corner" in kinds:
+        # A torn or folded corner: a triangle over a whole marker is gone (scanner lid white).
+        corner = int(rng.integers(0, 4))
+        x0, y0, x1, y1 = boxes[corner]
+        reach = float(rng.uniform(1.3, 2.0)) * (x1 - x0 + max(x0, w - x1) + 10)
+        cx = 0 if corner in (0, 3) else w
+        cy = 0 if corner in (0, 1) else h
+        tri = np.array(
+            [
+                [cx, cy],
+                [cx + (reach if cx == 0 else -reach), cy],
+                [cx, cy + (reach if cy == 0 else -reach)],
+            ],
+            np.int32,
+        )
+        cv2.fillPoly(img, [tri], float(rng.uniform(225, 255)))
+        params["cut_corner"] = corner
+    if "markers_covered" in kinds:
+        # Stickers or a thumb over two markers: nothing of them is visible.
+        covered = sorted(int(i) for i in rng.choice(4, size=2, replace=False))
+        for i in covered:
+            x0, y0, x1, y1 = boxes[i]
+            pad = int(0.15 * (x1 - x0))
+            cv2.rectangle(
+                img, (x0 - pad, y0 - pad), (x1 + pad, y1 + pad), float(rng.uniform(150, 250)), -1
+            )
+        params["markers_covered"] = ",".join(map(str, covered))
+    if "heavy_blur" in kinds:
+        sigma = float(rng.uniform(9, 16))
+        img = cv2.GaussianBlur(img, (0, 0), sigma)
+        params["heavy_blur_sigma"] = round(sigma, 2)
+    if "very_dark" in kinds:
+        white = float(rng.uniform(35, 70))
+        img = _levels(_to_u8(img), white, float(rng.uniform(0, 15)))
+        img = _noise(img, rng, float(rng.uniform(4, 8)))
+        params["very_dark_white"] = round(white, 1)
+    out = scan(_to_u8(img), rng, mild=True)
+    out.params = {**params, **out.params}
+    return out
+
+
+def encode(degraded: Degraded) -> tuple[bytes, str]:
+    """Encode to PNG or JPEG bytes; returns (bytes, file suffix)."""
+    if degraded.encoding == "jpeg":
+        quality = degraded.quality or 90
+        ok, buffer = cv2.imencode(".jpg", degraded.image, [cv2.IMWRITE_JPEG_QUALITY, quality])
+        suffix = ".jpg"
+    else:
+        ok, buffer = cv2.imencode(".png", degraded.image, [cv2.IMWRITE_PNG_COMPRESSION, 6])
+        suffix = ".png"
+    if not ok:  # pragma: no cover - OpenCV encoders do not fail on valid uint8 arrays
+        raise RuntimeError("image encoding failed")
+    return buffer.tobytes(), suffix

@@ -1,0 +1,95 @@
+"""Filled electronic answer sheets (PDF AcroForms drawn by :mod:`testgen.form`), read with pypdf.
+
+No image work: the field values are the answers. Field names are the contract in
+testgen/form.py and docs/formats.md: ``test_identity`` (the anonymous sheet's QR payload),
+``respondent_id``, ``qNN`` radio groups (value = printed letter) and ``qNN_L`` check boxes for
+multi-answer questions.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pypdf
+from pypdf.errors import PdfReadError
+
+from common.errors import ImageError, SheetRefused
+from omr.read import SOFTWARE, identify
+from omr.results import QuestionRead, SheetResult, SourceRef
+from testgen.form import IDENTITY_FIELD, RESPONDENT_FIELD
+from testgen.manifest import Manifest, parse_qr
+
+_CHECKBOX = re.compile(r"^q(\d+)_([A-Z])$")
+_RADIO = re.compile(r"^q(\d+)$")
+_OFF = {"", "/Off", "Off"}
+
+
+def form_fields(data: bytes, where: str) -> dict[str, str] | None:
+    """Field name -> value of a PDF's form, or ``None`` when it is not one of our forms."""
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data))
+        fields = reader.get_fields() or {}
+    except (PdfReadError, ValueError, KeyError, TypeError) as error:
+        raise ImageError(f"PDF cannot be read: {error}", where=where) from None
+    if IDENTITY_FIELD not in fields:
+        return None
+    out: dict[str, str] = {}
+    for name, spec in fields.items():
+        value = spec.get("/V")
+        out[name] = "" if value is None else str(value)
+    return out
+
+
+def read_form(fields: dict[str, str], manifest: Manifest, source: SourceRef) -> SheetResult:
+    """One filled form -> one result (``channel="electronic"``, fills 1.0 or 0.0)."""
+    where = source.file
+    try:
+        qr = parse_qr(fields.get(IDENTITY_FIELD, ""))
+        if qr is None:
+            raise SheetRefused("the form's identity field is not one of this tool's", where=where)
+        layout, _ = identify(manifest, qr, where)
+    except SheetRefused as refusal:
+        return SheetResult(
+            source=source,
+            channel="electronic",
+            status="refused",
+            reason=refusal.message + (f" ({refusal.hint})" if refusal.hint else ""),
+            software=SOFTWARE,
+        )
+    chosen: dict[int, set[str]] = {}
+    for name, value in fields.items():
+        if match := _RADIO.match(name):
+            if value not in _OFF:
+                chosen.setdefault(int(match[1]), set()).add(value.lstrip("/"))
+        elif (match := _CHECKBOX.match(name)) and value not in _OFF:
+            chosen.setdefault(int(match[1]), set()).add(match[2])
+    letters = layout.options
+    questions = []
+    for position in range(1, layout.questions + 1):
+        picked = "".join(sorted(chosen.get(position, set()) & set(letters)))
+        state = "blank" if not picked else "marked" if len(picked) == 1 else "multiple"
+        questions.append(
+            QuestionRead(
+                position=position,
+                state=state,
+                letters=picked,
+                fills=[1.0 if letter in picked else 0.0 for letter in letters],
+            )
+        )
+    respondent = fields.get(RESPONDENT_FIELD, "").strip() or None
+    flags = [] if respondent else ["respondent ID not filled in"]
+    return SheetResult(
+        source=source,
+        channel="electronic",
+        status="flagged" if flags else "ok",
+        flags=flags,
+        test_id=qr.test_id,
+        variant=qr.variant,
+        sheet_page=qr.page,
+        layout_hash=qr.layout_hash,
+        respondent=respondent,
+        respondent_source="form" if respondent else None,
+        questions=questions,
+        software=SOFTWARE,
+    )

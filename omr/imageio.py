@@ -1,0 +1,224 @@
+"""Decode scanned pages into greyscale arrays, with size limits checked BEFORE decoding.
+
+OpenCV is asked to decode only after the file's own header has told us the image's size, so a
+decompression bomb (a tiny file claiming a gigapixel image) is refused without allocating it.
+Multi-page TIFF pages are decoded one at a time (``cv2.imreadmulti`` with start/count); PDF
+pages go through :mod:`omr.pdf`.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from common.errors import ImageError
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff"}
+PDF_SUFFIXES = {".pdf"}
+MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_PIXELS = 60_000_000  # an A3 page at 600 dpi is 35 Mpx; beyond this is not a scan
+MAX_SIDE = 20_000
+# JPEG decodes at half or quarter size for free (DCT scaling); 150 dpi is ample for reading.
+TARGET_LONG_SIDE = 1800
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What the reader accepts; checked from file headers before any decoding."""
+
+    max_file_bytes: int = MAX_FILE_BYTES
+    max_pixels: int = MAX_PIXELS
+    max_side: int = MAX_SIDE
+
+
+DEFAULT_LIMITS = Limits()
+
+
+def sniff(head: bytes) -> str | None:
+    """The image format from a file's first bytes: ``png``, ``jpeg``, ``tiff``, ``pdf``."""
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head.startswith(b"\xff\xd8"):
+        return "jpeg"
+    if head[:4] in (b"II*\x00", b"MM\x00*"):
+        return "tiff"
+    if head.lstrip()[:5] == b"%PDF-":
+        return "pdf"
+    return None
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    if len(data) < 24 or data[12:16] != b"IHDR":
+        raise ValueError("PNG header is truncated")
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+def _jpeg_size(data: bytes) -> tuple[int, int]:
+    """Walk the JPEG segments up to the first start-of-frame marker."""
+    pos = 2
+    while pos + 4 <= len(data):
+        if data[pos] != 0xFF:
+            raise ValueError("JPEG segment marker expected")
+        marker = data[pos + 1]
+        if marker == 0xFF:  # fill byte
+            pos += 1
+            continue
+        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
+            pos += 2
+            continue
+        length = struct.unpack(">H", data[pos + 2 : pos + 4])[0]
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            if pos + 9 > len(data):
+                break
+            height, width = struct.unpack(">HH", data[pos + 5 : pos + 9])
+            return width, height
+        pos += 2 + length
+    raise ValueError("JPEG has no frame header (truncated?)")
+
+
+def _tiff_sizes(data: bytes) -> list[tuple[int, int]]:
+    """Width and height of every page (IFD) of a TIFF file."""
+    endian = "<" if data[:2] == b"II" else ">"
+    (offset,) = struct.unpack(endian + "I", data[4:8])
+    sizes: list[tuple[int, int]] = []
+    seen: set[int] = set()
+    while offset and offset not in seen:
+        seen.add(offset)
+        if offset + 2 > len(data):
+            raise ValueError("TIFF directory points past the end of the file (truncated?)")
+        (count,) = struct.unpack(endian + "H", data[offset : offset + 2])
+        width = height = 0
+        for k in range(count):
+            entry = data[offset + 2 + 12 * k : offset + 14 + 12 * k]
+            if len(entry) < 12:
+                raise ValueError("TIFF directory is truncated")
+            tag, kind = struct.unpack(endian + "HH", entry[:4])
+            if tag in (256, 257):
+                value = (
+                    struct.unpack(endian + "H", entry[8:10])[0]
+                    if kind == 3
+                    else struct.unpack(endian + "I", entry[8:12])[0]
+                )
+                if tag == 256:
+                    width = value
+                else:
+                    height = value
+        sizes.append((width, height))
+        end = offset + 2 + 12 * count
+        if end + 4 > len(data):
+            break
+        (offset,) = struct.unpack(endian + "I", data[end : end + 4])
+    if not sizes:
+        raise ValueError("TIFF has no pages")
+    return sizes
+
+
+def image_sizes(data: bytes, kind: str) -> list[tuple[int, int]]:
+    """Width and height of every page, read from the header alone."""
+    if kind == "png":
+        return [_png_size(data)]
+    if kind == "jpeg":
+        return [_jpeg_size(data)]
+    if kind == "tiff":
+        return _tiff_sizes(data)
+    raise ValueError(f"not an image format: {kind}")
+
+
+def check_size(width: int, height: int, limits: Limits, where: str) -> None:
+    """Refuse images beyond the limits before anything is decoded."""
+    if width <= 0 or height <= 0:
+        raise ImageError("image header gives no size", where=where, hint="rescan or re-export")
+    if max(width, height) > limits.max_side or width * height > limits.max_pixels:
+        raise ImageError(
+            f"image is {width}x{height} pixels, beyond the limit of "
+            f"{limits.max_pixels // 1_000_000} Mpx",
+            where=where,
+            hint="scan at 150-300 dpi",
+        )
+
+
+def read_bytes(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
+    """The file's bytes, refusing empty and oversized files."""
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise ImageError(f"cannot read file: {error.strerror}", where=str(path)) from None
+    if size == 0:
+        raise ImageError("file is empty", where=str(path), hint="rescan it")
+    if size > limits.max_file_bytes:
+        raise ImageError(
+            f"file is {size // (1024 * 1024)} MiB, beyond the {limits.max_file_bytes >> 20} MiB "
+            "limit",
+            where=str(path),
+            hint="split it or scan at 150-300 dpi",
+        )
+    return path.read_bytes()
+
+
+def _reduction(width: int, height: int) -> int:
+    """How much JPEG can shrink for free while staying at or above ~150 dpi on A4."""
+    long_side = max(width, height)
+    if long_side >= 4 * TARGET_LONG_SIDE:
+        return 4
+    if long_side >= 2 * TARGET_LONG_SIDE - 200:
+        return 2
+    return 1
+
+
+def decode_image(data: bytes, page: int, where: str, limits: Limits = DEFAULT_LIMITS) -> np.ndarray:
+    """Decode page ``page`` (1-based) of a PNG/JPEG/TIFF file held in ``data``.
+
+    Returns
+    -------
+    image : ndarray of shape (H, W), uint8
+        Greyscale; JPEG may come back at 1/2 or 1/4 size (still >= ~150 dpi for an A4 page).
+    """
+    kind = sniff(data[:16])
+    if kind is None or kind == "pdf":
+        raise ImageError("not a PNG, JPEG or TIFF image", where=where)
+    try:
+        sizes = image_sizes(data, kind)
+    except (ValueError, struct.error) as error:
+        raise ImageError(f"damaged {kind.upper()} header: {error}", where=where) from None
+    if not 1 <= page <= len(sizes):
+        raise ImageError(f"page {page} does not exist ({len(sizes)} pages)", where=where)
+    width, height = sizes[page - 1]
+    check_size(width, height, limits, where)
+    if kind == "jpeg" and data.rstrip(b"\x00")[-2:] != b"\xff\xd9":
+        # libjpeg pads a truncated file with grey and reports success; refuse it instead.
+        raise ImageError("JPEG data is truncated (no end marker)", where=where, hint="rescan it")
+    buffer = np.frombuffer(data, dtype=np.uint8)
+    image: np.ndarray | None
+    if kind == "tiff":
+        ok, pages = cv2.imdecodemulti(buffer, cv2.IMREAD_GRAYSCALE, None, (page - 1, page))
+        image = pages[0] if ok and pages else None
+    else:
+        flag = cv2.IMREAD_GRAYSCALE
+        if kind == "jpeg":
+            flag = {
+                1: cv2.IMREAD_GRAYSCALE,
+                2: cv2.IMREAD_REDUCED_GRAYSCALE_2,
+                4: cv2.IMREAD_REDUCED_GRAYSCALE_4,
+            }[_reduction(width, height)]
+        image = cv2.imdecode(buffer, flag)
+    if image is None or image.size == 0:
+        raise ImageError(f"{kind.upper()} data cannot be decoded (truncated?)", where=where)
+    if image.dtype != np.uint8:  # 16-bit scans
+        image = cv2.convertScaleAbs(image, alpha=255.0 / 65535.0)
+    return image
+
+
+def page_count(data: bytes, where: str) -> int:
+    """Number of pages in a PNG/JPEG/TIFF file, from its header."""
+    kind = sniff(data[:16])
+    if kind is None or kind == "pdf":
+        raise ImageError("not a PNG, JPEG or TIFF image", where=where)
+    try:
+        return len(image_sizes(data, kind))
+    except (ValueError, struct.error) as error:
+        raise ImageError(f"damaged {kind.upper()} header: {error}", where=where) from None

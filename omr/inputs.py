@@ -1,0 +1,134 @@
+"""Turn the user's inputs (files and folders) into page jobs, cheaply, in the coordinator.
+
+Only headers are read here (page counts, form fields); decoding and rasterising happen in the
+workers. A file that cannot even be planned (empty, unreadable, not an image) becomes one error
+line and the rest of the batch goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import pypdf
+from pypdf.errors import PdfReadError
+
+from common.errors import ImageError, InputNotFound, ToolError
+from omr.imageio import (
+    DEFAULT_LIMITS,
+    IMAGE_SUFFIXES,
+    PDF_SUFFIXES,
+    Limits,
+    page_count,
+    read_bytes,
+    sniff,
+)
+from testgen.form import IDENTITY_FIELD
+
+JobKind = Literal["image", "pdf", "form"]
+
+
+@dataclass(frozen=True)
+class Job:
+    """One page to read. ``file`` is the path as the user named it (it goes in the results);
+    ``path`` is absolute, for workers started elsewhere."""
+
+    file: str
+    path: str
+    page: int
+    sha256: str
+    kind: JobKind
+
+
+@dataclass(frozen=True)
+class PlanError:
+    file: str
+    message: str
+
+
+def discover(inputs: Iterable[Path], exclude: Path | None = None) -> list[Path]:
+    """Files named directly, plus every non-hidden file under named folders (sorted).
+
+    Raises :class:`InputNotFound` naming every input that does not exist.
+    """
+    inputs = list(inputs)
+    missing = [str(p) for p in inputs if not p.exists()]
+    if missing:
+        raise InputNotFound(
+            "input not found: " + ", ".join(missing), hint="name scan files or folders"
+        )
+    skip = exclude.resolve() if exclude is not None else None
+    files: list[Path] = []
+    seen: set[Path] = set()
+    for item in inputs:
+        candidates = [item] if item.is_file() else sorted(item.rglob("*"))
+        for path in candidates:
+            if not path.is_file() or (item.is_dir() and _hidden(path.relative_to(item))):
+                continue
+            resolved = path.resolve()
+            if skip is not None and resolved.is_relative_to(skip):
+                continue
+            if resolved not in seen:
+                seen.add(resolved)
+                files.append(path)
+    return files
+
+
+def _hidden(relative: Path) -> bool:
+    return any(part.startswith(".") for part in relative.parts)
+
+
+def page_sha(file_sha: str, page: int, pages: int) -> str:
+    """Content hash of one page: the file's hash for one-page files, else file hash + page."""
+    if pages == 1:
+        return file_sha
+    return hashlib.sha256(f"{file_sha}:{page}".encode()).hexdigest()
+
+
+def _pdf_plan(data: bytes, where: str) -> tuple[JobKind, int]:
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data))
+        fields = reader.get_fields() or {}
+        pages = len(reader.pages)
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as error:
+        raise ImageError(f"PDF cannot be read: {error}", where=where, hint="re-export it") from None
+    if IDENTITY_FIELD in fields:
+        return "form", 1
+    if pages == 0:
+        raise ImageError("PDF has no pages", where=where)
+    return "pdf", pages
+
+
+def plan_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> list[Job]:
+    """The page jobs of one file; raises :class:`ToolError` when it cannot be read at all."""
+    where = str(path)
+    data = read_bytes(path, limits)
+    kind_name = sniff(data[:1024])
+    if kind_name is None:
+        known = IMAGE_SUFFIXES | PDF_SUFFIXES
+        what = "damaged" if path.suffix.lower() in known else "not"
+        raise ImageError(f"{what} a PNG, JPEG, TIFF or PDF file", where=where)
+    kind: JobKind
+    if kind_name == "pdf":
+        kind, pages = _pdf_plan(data, where)
+    else:
+        kind, pages = "image", page_count(data, where)
+    file_sha = hashlib.sha256(data).hexdigest()
+    absolute = str(path.resolve())
+    return [
+        Job(where, absolute, page, page_sha(file_sha, page, pages), kind)
+        for page in range(1, pages + 1)
+    ]
+
+
+def plan(files: Iterable[Path], limits: Limits = DEFAULT_LIMITS) -> Iterator[Job | PlanError]:
+    """Jobs of every file in order; a file that cannot be planned yields one :class:`PlanError`."""
+    for path in files:
+        try:
+            yield from plan_file(path, limits)
+        except ToolError as error:
+            yield PlanError(str(path), error.message)

@@ -1,0 +1,66 @@
+"""Scanned PDFs through pypdfium2: page count and greyscale rasterising.
+
+PDFium is not thread-safe, so every call in a process goes through one lock: a Dask worker
+running several threads still rasterises one page at a time, and parallelism comes from
+worker *processes* only.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pypdfium2 as pdfium
+
+from common.errors import ImageError
+from omr.imageio import DEFAULT_LIMITS, Limits, check_size
+
+RASTER_DPI = 150  # enough for 6 pt bubbles (12 px radius) and the QR code's modules
+_PDFIUM_LOCK = threading.Lock()
+
+
+def _open(data: bytes, where: str) -> pdfium.PdfDocument:
+    try:
+        return pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as error:
+        raise ImageError(f"PDF cannot be opened: {error}", where=where, hint="re-export it") from None
+
+
+def pdf_page_count(data: bytes, where: str) -> int:
+    """Number of pages of a PDF held in memory."""
+    with _PDFIUM_LOCK:
+        document = _open(data, where)
+        try:
+            return len(document)
+        finally:
+            document.close()
+
+
+def render_pdf_page(
+    data: bytes, page: int, where: str, dpi: int = RASTER_DPI, limits: Limits = DEFAULT_LIMITS
+) -> np.ndarray:
+    """Rasterise page ``page`` (1-based) in greyscale.
+
+    Returns
+    -------
+    image : ndarray of shape (H, W), uint8
+    """
+    with _PDFIUM_LOCK:
+        document = _open(data, where)
+        try:
+            if not 1 <= page <= len(document):
+                raise ImageError(f"page {page} does not exist ({len(document)} pages)", where=where)
+            pdf_page = document[page - 1]
+            width, height = pdf_page.get_size()
+            scale = dpi / 72.0
+            check_size(round(width * scale), round(height * scale), limits, where)
+            try:
+                bitmap = pdf_page.render(scale=scale, grayscale=True)
+                image = bitmap.to_numpy().copy()
+            except pdfium.PdfiumError as error:
+                raise ImageError(f"PDF page cannot be rendered: {error}", where=where) from None
+        finally:
+            document.close()
+    if image.ndim == 3:
+        image = image[..., 0]
+    return np.ascontiguousarray(image)

@@ -1,0 +1,204 @@
+"""One page image -> one :class:`SheetResult`.
+
+Order of work follows the cost figures in DESIGN.md: locate on a small copy, decode the QR in
+its located box, check the sheet against the manifest (another test, an unknown variant or a
+different layout is refused, never read against a default), then sample only the bubbles the
+layout names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from common.errors import SheetRefused
+from omr import __version__
+from omr.annotate import annotate
+from omr.locate import Registration, locate
+from omr.marks import DEFAULT_RULE, MIN_CONTRAST, MarkRule, classify, ink_black, measure
+from omr.qr import read_qr
+from omr.results import QuestionRead, SheetResult, SourceRef
+from testgen.manifest import Manifest, QRData, SheetLayout, SheetPage, parse_qr
+
+SOFTWARE = f"omr {__version__}"
+
+
+@dataclass
+class PageRead:
+    """A page's result and, for flagged or refused pages, an annotated JPEG of it."""
+
+    result: SheetResult
+    annotated: bytes | None = None
+    marks: dict[str, list[int]] = field(default_factory=dict)
+
+
+def identify(manifest: Manifest, qr: QRData, where: str) -> tuple[SheetLayout, SheetPage]:
+    """The layout and page the QR names; refuse anything that is not this build of this test."""
+    if qr.test_id != manifest.test.id:
+        raise SheetRefused(
+            f"sheet belongs to test {qr.test_id!r}, not {manifest.test.id!r}",
+            where=where,
+            hint=f"scan it with --test build/{qr.test_id}",
+        )
+    if not any(v.number == qr.variant for v in manifest.variants):
+        raise SheetRefused(
+            f"variant {qr.variant} does not exist in test {manifest.test.id}",
+            where=where,
+            hint="check the sheet; it was not printed from this build",
+        )
+    layout = manifest.layouts.get(qr.layout_hash)
+    if layout is None:
+        raise SheetRefused(
+            f"layout {qr.layout_hash} is not in this test's manifest",
+            where=where,
+            hint="the sheet was printed from another build of the test; use that build",
+        )
+    for page in layout.pages:
+        if page.page == qr.page:
+            return layout, page
+    raise SheetRefused(f"sheet page {qr.page} does not exist in this layout", where=where)
+
+
+def _reference_page(manifest: Manifest) -> tuple[SheetLayout, SheetPage]:
+    """Markers and QR box are the same on every layout page; any page locates the sheet."""
+    layout = next(iter(manifest.layouts.values()))
+    return layout, layout.pages[0]
+
+
+def _groups(page: SheetPage) -> tuple[np.ndarray, list[tuple[str, int]]]:
+    """Group index per bubble and the group keys: ("q", question) or ("id", digit)."""
+    keys: dict[tuple[str, int], int] = {}
+    index = []
+    for b in page.bubbles:
+        key = ("q", b.question or 0) if b.kind == "answer" else ("id", b.digit or 0)
+        index.append(keys.setdefault(key, len(keys)))
+    return np.array(index, dtype=np.int64), list(keys)
+
+
+def _read_marks(
+    image: np.ndarray,
+    registration: Registration,
+    layout: SheetLayout,
+    page: SheetPage,
+    qr: QRData,
+    rule: MarkRule,
+    where: str,
+) -> dict:
+    black = ink_black(image, registration, page.markers)
+    groups, keys = _groups(page)
+    measured = measure(image, registration, page.bubbles, groups, black, rule)
+    if measured.outside:
+        raise SheetRefused("rescan: part of the page is cut off (bubbles outside the image)", where=where)
+    white = float(np.median(measured.white))
+    if white - black < MIN_CONTRAST:
+        raise SheetRefused(
+            f"rescan: too dark or too faint (paper {white:.0f}, ink {black:.0f})", where=where
+        )
+    questions: list[QuestionRead] = []
+    flags: list[str] = []
+    digits: dict[int, str] = {}
+    marks: dict[str, list[int]] = {"marked": [], "doubtful": []}
+    for g, (kind, number) in enumerate(keys):
+        members = np.flatnonzero(groups == g)
+        state = classify(measured.fill[members], measured.cover[members], rule)
+        marks["marked"] += [int(members[i]) for i in state.marked]
+        marks["doubtful"] += [int(members[i]) for i in state.doubtful]
+        if kind == "q":
+            letters = [page.bubbles[m].option or "" for m in members]
+            chosen = sorted({*state.marked, *state.doubtful})
+            questions.append(
+                QuestionRead(
+                    position=number,
+                    state=state.state,  # type: ignore[arg-type]
+                    letters="".join(letters[i] for i in chosen),
+                    fills=[round(float(f), 3) for f in measured.fill[members]],
+                    doubtful="".join(letters[i] for i in state.doubtful),
+                )
+            )
+            if state.state == "ambiguous":
+                flags.append(f"q{number}: unclear mark ({''.join(letters[i] for i in state.doubtful)})")
+        else:
+            values = [page.bubbles[m].value for m in members]
+            digits[number] = str(values[state.marked[0]]) if state.state == "marked" else ""
+            if state.state != "marked":
+                flags.append(f"respondent ID digit {number + 1}: {state.state}")
+    respondent: str | None = qr.respondent or None
+    source = "qr" if respondent else None
+    if respondent is None and digits:
+        if all(d == "" for d in digits.values()):
+            flags = [f for f in flags if not f.startswith("respondent ID digit")]
+            flags.append("respondent ID not filled in")
+        elif all(digits.values()):
+            respondent = "".join(digits[d] for d in sorted(digits))
+            source = "grid"
+    elif respondent is None:
+        flags.append("no respondent ID on this page")
+    return {
+        "questions": questions,
+        "flags": flags,
+        "respondent": respondent,
+        "respondent_source": source,
+        "paper_white": round(white, 2),
+        "ink_black": round(black, 2),
+        "marks": marks,
+    }
+
+
+def read_page(
+    image: np.ndarray,
+    manifest: Manifest,
+    source: SourceRef,
+    *,
+    rule: MarkRule = DEFAULT_RULE,
+    want_annotation: bool = True,
+) -> PageRead:
+    """Read one page image (greyscale, shape (H, W)) against ``manifest``.
+
+    Never raises for a sheet problem: a refused sheet is a result with ``status="refused"``
+    and a reason a person can act on.
+    """
+    where = f"{source.file} p.{source.page}"
+    registration: Registration | None = None
+    page: SheetPage | None = None
+    try:
+        ref_layout, ref_page = _reference_page(manifest)
+        registration = locate(image, ref_page.markers, ref_layout.aruco_dictionary, where)
+        text = read_qr(image, registration, ref_page.qr)
+        if text is None:
+            raise SheetRefused("rescan: the QR code cannot be read", where=where)
+        qr = parse_qr(text)
+        if qr is None:
+            raise SheetRefused("the QR code is not one of this tool's answer sheets", where=where)
+        layout, page = identify(manifest, qr, where)
+        read = _read_marks(image, registration, layout, page, qr, rule, where)
+    except SheetRefused as refusal:
+        result = SheetResult(
+            source=source,
+            status="refused",
+            reason=refusal.message + (f" ({refusal.hint})" if refusal.hint else ""),
+            registration_residual=registration.residual if registration else None,
+            software=SOFTWARE,
+        )
+        picture = annotate(image, registration, None, {}, result) if want_annotation else None
+        return PageRead(result, picture)
+    result = SheetResult(
+        source=source,
+        status="flagged" if read["flags"] else "ok",
+        flags=read["flags"],
+        test_id=qr.test_id,
+        variant=qr.variant,
+        sheet_page=qr.page,
+        layout_hash=qr.layout_hash,
+        respondent=read["respondent"],
+        respondent_source=read["respondent_source"],
+        questions=read["questions"],
+        registration_residual=registration.residual,
+        paper_white=read["paper_white"],
+        ink_black=read["ink_black"],
+        software=SOFTWARE,
+    )
+    picture = None
+    if want_annotation and result.status != "ok":
+        picture = annotate(image, registration, page, read["marks"], result)
+    return PageRead(result, picture, read["marks"])

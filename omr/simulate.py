@@ -1,0 +1,668 @@
+"""Fill answer sheets the way people do, degrade them, and write the ground truth.
+
+The sheets are the real ones of a test package: ``sheet-vNN.pdf`` rasterised with pypdfium2
+(drawn from the manifest's layout with :func:`testgen.sheet.render_sheets` when the package
+holds only ``manifest.json``). Marks are drawn at the manifest's bubble coordinates on an ink
+layer: pen, soft and light pencil (with graphite grain), partial fills, ticks, crosses,
+erasures with residue, dots, stray marks outside the bubbles, several marks per question and
+blanks. Each question's ground truth says what the person *meant* (``marked``, ``blank``,
+``multiple``, ``ambiguous`` and the letters), whether a reader must read it exactly
+(``must_read``) or may flag it, and which other unflagged answers are not errors
+(``acceptable``; e.g. a tick may be read as blank, since the sheet says ticks do not count).
+
+Every sheet draws from its own generator seeded with ``(seed, profile, index)``, so a sheet
+is the same whatever the count, and the same seed gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import itertools
+import tempfile
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import cv2
+import numpy as np
+import pypdfium2 as pdfium
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from common.errors import InputNotFound, OutputError, ValidationFailed
+from common.validation import describe
+from omr.degrade import BASE_DPI, PROFILES, degrade, encode
+from omr.results import QuestionState
+from testgen.manifest import Bubble, Manifest, SheetLayout, SheetPage, parse_qr
+from testgen.sheet import render_sheets
+
+TRUTH_SCHEMA_VERSION = 1
+TRUTH_FILE = "truth.jsonl"
+Progress = Callable[[int, int], None]
+
+
+class TruthQuestion(BaseModel):
+    """What the person meant for one question, and what a reader may answer."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    position: int
+    state: QuestionState
+    letters: str  # intended printed letters; for "ambiguous", the candidate letter
+    style: str  # how it was drawn, e.g. "pen", "pencil_half", "tick", "erased_changed"
+    must_read: bool  # True: read exactly, a flag is a miss; False: a flag is the right answer
+    acceptable: list[str] = Field(default_factory=list)  # unflagged cells that are not errors
+
+    @property
+    def cell(self) -> str:
+        """The intended answer as a results.csv cell: letters, "" for blank, "?" ambiguous."""
+        return "?" if self.state == "ambiguous" else self.letters
+
+
+class SheetTruth(BaseModel):
+    """Ground truth of one simulated sheet page: one line of ``truth.jsonl``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: Literal[1] = TRUTH_SCHEMA_VERSION
+    file: str  # relative to the simulation folder
+    page: int = 1  # page within the file
+    test_id: str
+    variant: int
+    sheet_page: int  # page of the layout
+    layout_hash: str
+    respondent: str | None  # None when the page carries no ID (later pages of a sheet)
+    respondent_source: Literal["grid", "qr"] | None
+    profile: str
+    seed: int
+    index: int
+    expect: Literal["read", "refuse_or_flag"]
+    degradation: dict[str, float | int | str | bool] = Field(default_factory=dict)
+    questions: list[TruthQuestion]
+    stray_marks: int = 0
+
+
+class SimulationSummary(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    test_id: str
+    profile: str
+    seed: int
+    count: int  # sheets
+    pages: int  # image pages written
+    out_dir: str
+    truth: str  # path of truth.jsonl
+    files: list[str]
+
+
+# --- fill styles -------------------------------------------------------------------------
+
+# (style, weight) of a question's answer. Must-read styles are what a reader has to get right
+# every time; they alone make up the clean profile. Erasures are may-flag: the issue's rule is
+# that erasure residue reads as blank *or ambiguous*.
+_MUST_READ_STYLES: list[tuple[str, float]] = [
+    ("blank", 0.10),
+    ("pen", 0.37),
+    ("pencil_soft", 0.20),
+    ("pencil_light", 0.10),
+    ("pencil_half", 0.05),
+    ("partial", 0.09),
+    ("multiple", 0.04),
+    ("dot", 0.03),
+]
+# Legitimately doubtful, at rates a real session sees: about 1.8 % of questions in the scan,
+# photo and harsh profiles. A reader may flag these but never read another letter.
+_MAY_FLAG_STYLES: list[tuple[str, float]] = [
+    ("erased_changed", 0.007),
+    ("erased_blank", 0.003),
+    ("tick", 0.002),
+    ("cross", 0.002),
+    ("heavy_erasure", 0.002),
+    ("ambiguous", 0.002),
+]
+_ID_STYLES = ("pen", "pencil_soft", "pencil_light", "partial")
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What to draw for one question: style per printed option index."""
+
+    truth: TruthQuestion
+    marks: list[tuple[int, str]]  # (option index, mark kind)
+
+
+def _choose_style(rng: np.random.Generator, realistic: bool) -> str:
+    styles = _MUST_READ_STYLES + (_MAY_FLAG_STYLES if realistic else [])
+    weights = np.array([w for _, w in styles])
+    return styles[int(rng.choice(len(styles), p=weights / weights.sum()))][0]
+
+
+def plan_question(
+    position: int, options: str, rng: np.random.Generator, *, realistic: bool, harsh: bool
+) -> _Plan:
+    """Pick how a person answers one question; the truth follows from the drawing."""
+    style = _choose_style(rng, realistic)
+    n = len(options)
+    pick = int(rng.integers(n))
+    other = int((pick + 1 + rng.integers(n - 1)) % n) if n > 1 else pick
+    letter = options[pick]
+    must = not harsh
+
+    def truth(
+        state: QuestionState, letters: str, must_read: bool, acceptable: list[str]
+    ) -> TruthQuestion:
+        return TruthQuestion(
+            position=position,
+            state=state,
+            letters=letters,
+            style=style,
+            must_read=must_read and must,
+            acceptable=acceptable,
+        )
+
+    if style == "blank":
+        return _Plan(truth("blank", "", True, []), [])
+    if style in ("pen", "pencil_soft", "pencil_light", "pencil_half", "partial"):
+        return _Plan(truth("marked", letter, True, []), [(pick, style)])
+    if style == "multiple":
+        kinds = [str(rng.choice(["pen", "pencil_soft"])) for _ in range(2)]
+        letters = "".join(sorted(options[pick] + options[other]))
+        return _Plan(truth("multiple", letters, True, []), [(pick, kinds[0]), (other, kinds[1])])
+    if style == "dot":
+        return _Plan(truth("blank", "", True, []), [(pick, "dot")])
+    if style == "erased_changed":
+        kind = str(rng.choice(["pen", "pencil_soft"]))
+        marks = [(pick, kind), (other, "erased_light")]
+        return _Plan(truth("marked", letter, False, [letter]), marks)
+    if style == "erased_blank":
+        return _Plan(truth("blank", "", False, [""]), [(pick, "erased_light")])
+    if style in ("tick", "cross"):
+        # The sheet says ticks and crosses do not count: blank is an acceptable reading too.
+        return _Plan(truth("marked", letter, False, [letter, ""]), [(pick, style)])
+    if style == "heavy_erasure":
+        kind = str(rng.choice(["pen", "pencil_soft"]))
+        return _Plan(
+            truth("marked", letter, False, [letter]), [(pick, kind), (other, "erased_heavy")]
+        )
+    if style == "ambiguous":
+        return _Plan(truth("ambiguous", letter, False, ["", letter]), [(pick, "faint")])
+    raise AssertionError(style)
+
+
+def _patch_size(r: float) -> int:
+    return int(np.ceil(r * 1.6)) * 2 + 1
+
+
+def _disc(rng: np.random.Generator, r: float, k: tuple[float, float], wobble: float) -> np.ndarray:
+    """A hand-drawn filled disc on a square patch centred on the bubble: (S, S) float32 0..1."""
+    size = _patch_size(r)
+    c = size // 2
+    radius = r * rng.uniform(*k)
+    angles = np.linspace(0, 2 * np.pi, 48, endpoint=False)
+    # A few low harmonics make the outline look drawn, not stamped.
+    harmonics = sum(
+        rng.uniform(-wobble, wobble) * np.cos(h * angles + rng.uniform(0, 2 * np.pi))
+        for h in (2, 3, 5)
+    )
+    rr = radius * (1 + harmonics)
+    off = rng.uniform(-0.1, 0.1, 2) * r
+    pts = np.stack([c + off[0] + rr * np.cos(angles), c + off[1] + rr * np.sin(angles)], axis=1)
+    mask = np.zeros((size, size), np.uint8)
+    cv2.fillPoly(mask, [np.rint(pts * 8).astype(np.int32)], 255, cv2.LINE_AA, shift=3)
+    return mask.astype(np.float32) / 255.0
+
+
+def _grain(rng: np.random.Generator, shape: tuple[int, ...], amount: float) -> np.ndarray:
+    """Graphite grain with mean 1: pencil never covers paper evenly."""
+    noise = cv2.GaussianBlur(rng.random(shape).astype(np.float32), (0, 0), 0.8)
+    noise = (noise - noise.mean()) / max(float(noise.std()), 1e-6)
+    return np.clip(1.0 + amount * noise, 0.0, 1.6)
+
+
+def _stroke(size: int, pts: np.ndarray, thickness: float) -> np.ndarray:
+    mask = np.zeros((size, size), np.uint8)
+    cv2.polylines(
+        mask,
+        [np.rint(pts * 8).astype(np.int32)],
+        False,
+        255,
+        max(1, round(thickness)),
+        cv2.LINE_AA,
+        3,
+    )
+    return mask.astype(np.float32) / 255.0
+
+
+def draw_mark(kind: str, r: float, rng: np.random.Generator) -> np.ndarray:
+    """Darkness patch (0 paper .. 1 black) of one mark, (S, S) float32, centred on the bubble.
+
+    ``r`` is the bubble radius in pixels.
+    """
+    size = _patch_size(r)
+    c = size // 2
+    if kind == "pen":
+        return _disc(rng, r, (0.88, 1.1), 0.05) * rng.uniform(0.82, 0.95)
+    if kind == "pencil_soft":
+        d = rng.uniform(0.6, 0.8)
+        disc = _disc(rng, r, (0.85, 1.08), 0.06)
+        return np.clip(disc * d * _grain(rng, disc.shape, 0.25), 0, 1)
+    if kind == "pencil_light":
+        d = rng.uniform(0.42, 0.55)
+        disc = _disc(rng, r, (0.85, 1.05), 0.06)
+        return np.clip(disc * d * _grain(rng, disc.shape, 0.3), 0, 1)
+    if kind == "pencil_half":
+        # Half the bubble (50-65 % of its area) at 40-50 % darkness: the issue's rule says it
+        # must count.
+        d = rng.uniform(0.4, 0.5)
+        disc = _disc(rng, r, (0.95, 1.02), 0.03)
+        ys, xs = np.mgrid[0:size, 0:size].astype(np.float32) - c
+        a = rng.uniform(0, 2 * np.pi)
+        along = xs * np.cos(a) + ys * np.sin(a)
+        # For a unit disc, the part beyond -0.0..-0.25 r covers 50..65 % of the area.
+        cut = -rng.uniform(0.0, 0.25) * r
+        return np.clip(disc * (along > cut) * d * _grain(rng, disc.shape, 0.3), 0, 1)
+    if kind == "partial":
+        # A quick scribble that leaves gaps: 70-90 % covered.
+        disc = _disc(rng, r, (0.8, 0.95), 0.05)
+        for _ in range(int(rng.integers(2, 5))):
+            hole = np.zeros_like(disc)
+            p = c + rng.uniform(-0.6, 0.6, 2) * r
+            cv2.circle(hole, (int(p[0]), int(p[1])), int(r * rng.uniform(0.12, 0.22)), 1.0, -1)
+            disc *= 1 - hole
+        return disc * rng.uniform(0.8, 0.95)
+    if kind == "dot":
+        dot = np.zeros((size, size), np.float32)
+        p = c + rng.uniform(-0.3, 0.3, 2) * r
+        cv2.circle(dot, (int(p[0]), int(p[1])), max(1, int(r * rng.uniform(0.12, 0.2))), 1.0, -1)
+        return dot * rng.uniform(0.8, 0.95)
+    if kind in ("tick", "cross"):
+        t = r * rng.uniform(0.15, 0.22)
+        jitter = rng.uniform(-0.12, 0.12, (3, 2)) * r
+        if kind == "tick":
+            pts = np.array([[-0.6, 0.0], [-0.1, 0.6], [0.9, -0.9]]) * r + jitter + c
+            return _stroke(size, pts, t) * rng.uniform(0.82, 0.95)
+        one = np.array([[-0.8, -0.8], [0.8, 0.8]]) * r + jitter[:2] + c
+        two = np.array([[0.8, -0.8], [-0.8, 0.8]]) * r + jitter[1:] + c
+        return np.maximum(_stroke(size, one, t), _stroke(size, two, t)) * rng.uniform(0.82, 0.95)
+    if kind in ("erased_light", "erased_heavy"):
+        residue = rng.uniform(0.05, 0.1) if kind == "erased_light" else rng.uniform(0.2, 0.32)
+        disc = _disc(rng, r, (0.9, 1.1), 0.06)
+        smudge = cv2.GaussianBlur(disc, (0, 0), r * 0.2)
+        return np.clip(smudge * residue * _grain(rng, disc.shape, 0.4), 0, 1)
+    if kind == "faint":
+        # A hesitant light pencil touch over part of the bubble: truly in doubt.
+        d = rng.uniform(0.2, 0.3)
+        disc = _disc(rng, r, (0.6, 0.8), 0.1)
+        return np.clip(disc * d * _grain(rng, disc.shape, 0.3), 0, 1)
+    raise ValueError(f"unknown mark kind {kind!r}")
+
+
+def _stamp(ink: np.ndarray, patch: np.ndarray, cx: float, cy: float) -> None:
+    """Combine a centred patch into the page's ink layer (overlapping ink does not add up)."""
+    size = patch.shape[0]
+    x0, y0 = round(cx) - size // 2, round(cy) - size // 2
+    h, w = ink.shape
+    xa, ya = max(x0, 0), max(y0, 0)
+    xb, yb = min(x0 + size, w), min(y0 + size, h)
+    if xa >= xb or ya >= yb:
+        return
+    region = ink[ya:yb, xa:xb]
+    np.maximum(region, patch[ya - y0 : yb - y0, xa - x0 : xb - x0], out=region)
+
+
+def _stray_marks(
+    ink: np.ndarray,
+    page: SheetPage,
+    scale: float,
+    rng: np.random.Generator,
+    count: int,
+) -> int:
+    """Scribbles and lines away from every bubble, marker and the QR code; returns how many."""
+    h, w = ink.shape
+    centres = np.array([[b.x, b.y] for b in page.bubbles]) * scale
+    radius = max(b.r for b in page.bubbles) * scale
+    keep_out = [(m.x, m.y, m.x + m.size, m.y + m.size) for m in page.markers]
+    keep_out.append((page.qr.x, page.qr.y, page.qr.x + page.qr.width, page.qr.y + page.qr.height))
+    drawn = 0
+    for _ in range(count):
+        for _attempt in range(40):
+            start = rng.uniform([0.05 * w, 0.12 * h], [0.95 * w, 0.95 * h])
+            steps = rng.normal(0, 1, (int(rng.integers(2, 6)), 2)) * radius * 1.5
+            pts = np.vstack([start, start + np.cumsum(steps, axis=0)])
+            dense = np.concatenate([np.linspace(a, b, 12) for a, b in itertools.pairwise(pts)])
+            near = np.min(np.hypot(*(dense[:, None, :] - centres[None, :, :]).transpose(2, 0, 1)))
+            inside = any(
+                (x0 * scale - 20 <= p[0] <= x1 * scale + 20)
+                and (y0 * scale - 20 <= p[1] <= y1 * scale + 20)
+                for x0, y0, x1, y1 in keep_out
+                for p in dense
+            )
+            on_page = bool(np.all((dense > 5) & (dense < [w - 5, h - 5])))
+            if near > radius * 2.0 and not inside and on_page:
+                layer = np.zeros_like(ink)
+                cv2.polylines(
+                    layer,
+                    [np.rint(pts).astype(np.int32)],
+                    False,
+                    float(rng.uniform(0.5, 0.9)),
+                    max(1, int(radius * rng.uniform(0.08, 0.18))),
+                    cv2.LINE_AA,
+                )
+                np.maximum(ink, layer, out=ink)
+                drawn += 1
+                break
+    return drawn
+
+
+def _write_digits(
+    ink: np.ndarray, page: SheetPage, scale: float, digits: str, rng: np.random.Generator
+) -> None:
+    """Handwrite the ID digits in the boxes above the grid, as the sheet asks."""
+    for b in page.bubbles:
+        if b.kind != "id" or b.value != 0 or b.digit is None:
+            continue
+        # The box spans 23..9 pt above the "0" row (testgen.sheet); the baseline sits near
+        # its bottom, the digit roughly centred.
+        x = (b.x - 3.5) * scale + rng.uniform(-3, 3)
+        y = (b.y - 11.5) * scale + rng.uniform(-3, 3)
+        # putText draws on 8-bit images only: draw on a local patch, then merge.
+        x0, y0 = int(x) - 10, int(y) - int(16 * scale)
+        patch = np.zeros((int(22 * scale), int(16 * scale)), np.uint8)
+        cv2.putText(
+            patch,
+            digits[b.digit],
+            (int(x) - x0, int(y) - y0),
+            cv2.FONT_HERSHEY_SCRIPT_SIMPLEX,
+            0.36 * scale,
+            255,
+            max(1, int(scale * 0.8)),
+            cv2.LINE_AA,
+        )
+        region = ink[y0 : y0 + patch.shape[0], x0 : x0 + patch.shape[1]]
+        darkness = patch[: region.shape[0], : region.shape[1]].astype(np.float32) / 255.0
+        np.maximum(region, darkness * float(rng.uniform(0.7, 0.9)), out=region)
+
+
+def fill_page(
+    base: np.ndarray,
+    page: SheetPage,
+    layout: SheetLayout,
+    rng: np.random.Generator,
+    *,
+    respondent: str | None,
+    realistic: bool,
+    harsh: bool,
+) -> tuple[np.ndarray, list[TruthQuestion], int]:
+    """Draw one person's marks on ``base`` ((H, W) uint8 at 300 dpi).
+
+    Returns the filled page, the ground truth of its questions and the number of stray marks.
+    """
+    scale = BASE_DPI / 72.0
+    ink = np.zeros(base.shape, np.float32)
+    by_question: dict[int, list[Bubble]] = {}
+    for b in page.bubbles:
+        if b.kind == "answer" and b.question is not None:
+            by_question.setdefault(b.question, []).append(b)
+    truths = []
+    for position in sorted(by_question):
+        bubbles = sorted(by_question[position], key=lambda b: b.x)
+        options = "".join(b.option or "" for b in bubbles)
+        plan = plan_question(position, options, rng, realistic=realistic, harsh=harsh)
+        for index, kind in plan.marks:
+            b = bubbles[index]
+            _stamp(ink, draw_mark(kind, b.r * scale, rng), b.x * scale, b.y * scale)
+        truths.append(plan.truth)
+    if respondent is not None:
+        for b in page.bubbles:
+            if b.kind == "id" and b.digit is not None and int(respondent[b.digit]) == b.value:
+                kind = str(rng.choice(_ID_STYLES))
+                _stamp(ink, draw_mark(kind, b.r * scale, rng), b.x * scale, b.y * scale)
+        _write_digits(ink, page, scale, respondent, rng)
+    strays = _stray_marks(ink, page, scale, rng, int(rng.integers(0, 4)))
+    filled = base.astype(np.float32) * (1.0 - ink)
+    return np.clip(np.rint(filled), 0, 255).astype(np.uint8), truths, strays
+
+
+# --- sheets of the package ---------------------------------------------------------------
+
+
+class _Sheets:
+    """Rasterised blank sheets of every variant, cached: (variant, layout page) -> image."""
+
+    def __init__(self, manifest: Manifest, test_dir: Path, scratch: Path):
+        self.manifest = manifest
+        self.test_dir = test_dir
+        self.scratch = scratch
+        self.layout = manifest.layout_of_kind("anonymous")
+        self.cache: dict[tuple[int, int], np.ndarray] = {}
+
+    def _pdf(self, variant: int) -> Path:
+        path = self.test_dir / f"sheet-v{variant:02d}.pdf"
+        if path.is_file():
+            return path
+        # A package with only manifest.json: draw the sheet exactly as testgen build does.
+        path = self.scratch / f"sheet-v{variant:02d}.pdf"
+        if not path.is_file():
+            render_sheets(path, self.layout, self.manifest.test, [(variant, None)])
+        return path
+
+    def page(self, variant: int, page_no: int) -> np.ndarray:
+        key = (variant, page_no)
+        if key not in self.cache:
+            pdf = pdfium.PdfDocument(str(self._pdf(variant)))
+            try:
+                bitmap = pdf[page_no - 1].render(scale=BASE_DPI / 72.0, grayscale=True)
+                image = np.array(bitmap.to_numpy(), copy=True)
+            finally:
+                pdf.close()
+            image = image.reshape(image.shape[0], image.shape[1])
+            self._check(image, variant, page_no)
+            self.cache[key] = image
+        return self.cache[key]
+
+    def _check(self, image: np.ndarray, variant: int, page_no: int) -> None:
+        """Refuse a sheet PDF that is not this manifest's (a stale build): its QR must name
+        this test, variant, page and layout hash, or every truth record would be wrong."""
+        page = self.layout.pages[page_no - 1]
+        s = BASE_DPI / 72.0
+        pad = 12
+        box = page.qr
+        crop = image[
+            max(int((box.y - pad) * s), 0) : int((box.y + box.height + pad) * s),
+            max(int((box.x - pad) * s), 0) : int((box.x + box.width + pad) * s),
+        ]
+        text, _, _ = cv2.QRCodeDetector().detectAndDecode(crop)
+        data = parse_qr(text or "")
+        expected = (self.manifest.test.id, variant, page_no, self.layout.hash)
+        if data is None or (data.test_id, data.variant, data.page, data.layout_hash) != expected:
+            raise ValidationFailed(
+                [
+                    f"page {page_no}: the sheet's QR code reads {text or 'nothing'!r}, expected "
+                    f"test {expected[0]}, variant {variant}, layout {self.layout.hash}"
+                ],
+                where=str(self._pdf(variant)),
+                hint="the PDF does not match manifest.json; rebuild the package",
+            )
+
+
+def _respondent(rng: np.random.Generator, digits: int) -> str:
+    return "".join(str(int(d)) for d in rng.integers(0, 10, digits))
+
+
+def simulate_sheet(
+    sheets: _Sheets, profile: str, seed: int, index: int
+) -> list[tuple[bytes, str, SheetTruth]]:
+    """One simulated sheet (every layout page): [(encoded image, suffix, truth)]."""
+    manifest = sheets.manifest
+    layout = sheets.layout
+    rng = np.random.default_rng([seed, PROFILES.index(profile), index])
+    variant = manifest.variants[int(rng.integers(len(manifest.variants)))].number
+    respondent = _respondent(rng, layout.id_digits) if layout.id_digits else None
+    out = []
+    for page in layout.pages:
+        has_id = any(b.kind == "id" for b in page.bubbles)
+        filled, questions, strays = fill_page(
+            sheets.page(variant, page.page),
+            page,
+            layout,
+            rng,
+            respondent=respondent if has_id else None,
+            realistic=profile != "clean",
+            harsh=profile == "harsh",
+        )
+        degraded = degrade(filled, page, profile, rng)
+        data, suffix = encode(degraded)
+        truth = SheetTruth(
+            file="",
+            test_id=manifest.test.id,
+            variant=variant,
+            sheet_page=page.page,
+            layout_hash=layout.hash,
+            respondent=respondent if has_id else None,
+            respondent_source="grid" if has_id else None,
+            profile=profile,
+            seed=seed,
+            index=index,
+            expect="refuse_or_flag" if profile == "harsh" else "read",
+            degradation=degraded.params,
+            questions=questions,
+            stray_marks=strays,
+        )
+        out.append((data, suffix, truth))
+    return out
+
+
+def _write_sheets(
+    sheets: _Sheets, profile: str, seed: int, indices: list[int], out_dir: Path, multi_page: bool
+) -> list[SheetTruth]:
+    """Simulate the sheets ``indices`` and write their images; returns their truth records."""
+    truths: list[SheetTruth] = []
+    for index in indices:
+        for data, suffix, truth in simulate_sheet(sheets, profile, seed, index):
+            page_part = f"-p{truth.sheet_page}" if multi_page else ""
+            name = f"{profile}-{index:04d}{page_part}{suffix}"
+            try:
+                (out_dir / name).write_bytes(data)
+            except OSError as error:
+                raise OutputError(
+                    f"cannot write: {error.strerror}", where=str(out_dir / name)
+                ) from None
+            truths.append(truth.model_copy(update={"file": name}))
+    return truths
+
+
+def _simulate_chunk(
+    args: tuple[Manifest, Path, str, int, list[int], Path, bool],
+) -> list[SheetTruth]:
+    """A worker process's share: its own cache of rasterised sheets."""
+    manifest, test_dir, profile, seed, indices, out_dir, multi_page = args
+    with tempfile.TemporaryDirectory(prefix="omr-sim-") as scratch:
+        sheets = _Sheets(manifest, test_dir, Path(scratch))
+        return _write_sheets(sheets, profile, seed, indices, out_dir, multi_page)
+
+
+def simulate(
+    manifest: Manifest,
+    test_dir: Path,
+    count: int,
+    profile: str,
+    seed: int,
+    out_dir: Path,
+    progress: Progress | None = None,
+    *,
+    workers: int = 1,
+) -> SimulationSummary:
+    """Fill and degrade ``count`` anonymous sheets of the test; write images and ``truth.jsonl``.
+
+    Files are named ``<profile>-<index>[-p<page>].<png|jpg>``; ``truth.jsonl`` gets one
+    :class:`SheetTruth` per image page (merged, so several profiles can share a folder; the
+    same seed and profile overwrite the same files). ``workers`` > 1 draws in processes;
+    the files are the same either way.
+    """
+    problems = []
+    if profile not in PROFILES:
+        problems.append(f"profile: {profile!r} is not one of {', '.join(PROFILES)}")
+    if count < 1:
+        problems.append(f"count: must be at least 1, got {count}")
+    if not any(layout.kind == "anonymous" for layout in manifest.layouts.values()):
+        problems.append("layouts: the manifest has no anonymous answer sheet")
+    if problems:
+        raise ValidationFailed(problems, where="simulate")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError(
+            f"cannot create the output folder: {error.strerror}", where=str(out_dir)
+        ) from None
+    multi_page = len(manifest.layout_of_kind("anonymous").pages) > 1
+    truths: list[SheetTruth] = []
+    if workers > 1:
+        chunks = [
+            (
+                manifest,
+                test_dir,
+                profile,
+                seed,
+                list(range(i, min(i + 16, count))),
+                out_dir,
+                multi_page,
+            )
+            for i in range(0, count, 16)
+        ]
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for chunk in pool.map(_simulate_chunk, chunks):
+                truths += chunk
+                if progress is not None:
+                    progress(len({t.index for t in truths}), count)
+    else:
+        with tempfile.TemporaryDirectory(prefix="omr-sim-") as scratch:
+            sheets = _Sheets(manifest, test_dir, Path(scratch))
+            for index in range(count):
+                truths += _write_sheets(sheets, profile, seed, [index], out_dir, multi_page)
+                if progress is not None:
+                    progress(index + 1, count)
+    truth_path = out_dir / TRUTH_FILE
+    _merge_truth(truth_path, truths)
+    return SimulationSummary(
+        test_id=manifest.test.id,
+        profile=profile,
+        seed=seed,
+        count=count,
+        pages=len(truths),
+        out_dir=str(out_dir),
+        truth=str(truth_path),
+        files=[t.file for t in truths],
+    )
+
+
+def _merge_truth(path: Path, new: list[SheetTruth]) -> None:
+    """Append ``new`` to the truth file, replacing older lines for the same files."""
+    kept = (
+        [t for t in load_truth(path) if t.file not in {n.file for n in new}]
+        if path.is_file()
+        else []
+    )
+    lines = [t.model_dump_json() for t in kept + new]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def load_truth(path: Path) -> list[SheetTruth]:
+    """Read ``truth.jsonl`` (a file or the folder holding it), validating every line."""
+    if path.is_dir():
+        path = path / TRUTH_FILE
+    if not path.is_file():
+        raise InputNotFound(
+            "ground-truth file not found", where=str(path), hint="run `omr simulate`"
+        )
+    out = []
+    problems = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            out.append(SheetTruth.model_validate_json(line))
+        except ValidationError as error:
+            problems += [f"line {number}: {p}" for p in describe(error)]
+    if problems:
+        raise ValidationFailed(problems, where=str(path))
+    return out

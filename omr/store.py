@@ -1,0 +1,236 @@
+"""The results folder: ``results.jsonl`` (appended as sheets finish), ``results.csv`` and
+``annotated/``. Only the coordinator calls this module.
+
+Resuming: a record is appended and flushed the moment its sheet is read, so a killed run loses
+at most the sheets in flight; the next run skips every page whose content hash is already
+there. At the end of a run the folder is *finalised*: the latest record per (file, page) is
+kept, duplicates are resolved, and ``results.jsonl`` (sorted by file and page, so a local pool
+and a Dask cluster write identical files) and ``results.csv`` are rewritten atomically.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from pydantic import ValidationError
+
+from common.errors import OutputError
+from omr.results import SheetResult
+from testgen.manifest import Manifest
+
+RESULTS_JSONL = "results.jsonl"
+RESULTS_CSV = "results.csv"
+ANNOTATED_DIR = "annotated"
+DUPLICATE_FLAG = "duplicate of"
+CONFLICT_FLAG = "conflict:"
+
+Key = tuple[str, int]
+
+
+def ensure_folder(out: Path) -> None:
+    """Create the output folder and prove it is writable, before any page is read."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".omr-write-check"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        raise OutputError(
+            f"cannot write the output folder ({error.strerror or error})",
+            where=str(out),
+            hint="choose another --out",
+        ) from None
+
+
+def load_results(out: Path) -> dict[Key, SheetResult]:
+    """Records already in ``results.jsonl``, the latest per (file, page).
+
+    A line that does not parse (the last line of a killed run) is ignored: that page is
+    simply read again.
+    """
+    path = out / RESULTS_JSONL
+    records: dict[Key, SheetResult] = {}
+    if not path.is_file():
+        return records
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if not line.strip():
+                continue
+            try:
+                record = SheetResult.model_validate_json(line)
+            except ValidationError:
+                continue
+            records[(record.source.file, record.source.page)] = record
+    return records
+
+
+class Appender:
+    """Appends one JSON line per finished sheet and writes annotated images."""
+
+    def __init__(self, out: Path):
+        self.out = out
+        self._handle: IO[str] = (out / RESULTS_JSONL).open("a", encoding="utf-8")
+
+    def add(self, result: SheetResult, annotated: bytes | None) -> None:
+        self._handle.write(result.model_dump_json() + "\n")
+        self._handle.flush()
+        if annotated:
+            write_annotation(self.out, result, annotated)
+
+    def close(self) -> None:
+        self._handle.close()
+
+    def __enter__(self) -> Appender:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def annotation_name(result: SheetResult) -> str:
+    """A file name for a page's annotated image: readable, unique by content hash."""
+    stem = re.sub(r"[^\w.-]+", "_", Path(result.source.file).stem)[:60]
+    return f"{stem}-p{result.source.page}-{result.source.sha256[:8]}.jpg"
+
+
+def write_annotation(out: Path, result: SheetResult, data: bytes) -> None:
+    folder = out / ANNOTATED_DIR
+    folder.mkdir(exist_ok=True)
+    (folder / annotation_name(result)).write_bytes(data)
+
+
+def _marks(result: SheetResult) -> list[tuple[int, str, str]]:
+    return [(q.position, q.state, q.letters) for q in result.questions]
+
+
+def _reset(result: SheetResult) -> SheetResult:
+    """Drop what a previous finalisation derived, so it is derived afresh and never stacks."""
+    flags = [f for f in result.flags if not f.startswith((DUPLICATE_FLAG, CONFLICT_FLAG))]
+    status = result.status if result.status == "refused" else ("flagged" if flags else "ok")
+    return result.model_copy(update={"flags": flags, "status": status, "duplicate_of": None})
+
+
+def resolve_duplicates(records: list[SheetResult]) -> list[SheetResult]:
+    """Mark sheets read twice. Records must be in (file, page) order; the first is primary.
+
+    The same sheet is recognised by test, variant, sheet page and respondent (or, when those
+    are unknown, by identical content). Same marks: the later copies get ``duplicate_of`` and
+    count once. Different marks: every copy is flagged as a conflict and all are kept.
+    """
+    records = [_reset(r) for r in records]
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for index, r in enumerate(records):
+        if r.status != "refused" and r.respondent and r.test_id is not None:
+            key: tuple = ("sheet", r.test_id, r.variant, r.sheet_page, r.respondent)
+        else:
+            key = ("content", r.source.sha256)
+        groups[key].append(index)
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        primary = records[members[0]]
+        where = f"{primary.source.file} p.{primary.source.page}"
+        same = all(_marks(records[i]) == _marks(primary) for i in members[1:])
+        if same:
+            for i in members[1:]:
+                r = records[i]
+                records[i] = r.model_copy(
+                    update={
+                        "duplicate_of": primary.source,
+                        "flags": [*r.flags, f"{DUPLICATE_FLAG} {where} (same marks)"],
+                    }
+                )
+            continue
+        names = [f"{records[i].source.file} p.{records[i].source.page}" for i in members]
+        for position, i in enumerate(members):
+            r = records[i]
+            others = ", ".join(n for k, n in enumerate(names) if k != position)
+            records[i] = r.model_copy(
+                update={
+                    "duplicate_of": primary.source if position else None,
+                    "status": "flagged" if r.status != "refused" else "refused",
+                    "flags": [
+                        *r.flags,
+                        f"{CONFLICT_FLAG} same sheet scanned again with different marks "
+                        f"({others})",
+                    ],
+                }
+            )
+    return records
+
+
+def is_plain_duplicate(result: SheetResult) -> bool:
+    """A second copy with the same marks: it adds nothing and is left out of results.csv."""
+    return result.duplicate_of is not None and not any(
+        f.startswith(CONFLICT_FLAG) for f in result.flags
+    )
+
+
+def csv_text(records: list[SheetResult], questions: int) -> str:
+    """``file,page,test,variant,respondent,status,reason,q1..qN`` in printed letters:
+    ``AC`` multiple, empty blank, ``?`` ambiguous."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    head = ["file", "page", "test", "variant", "respondent", "status", "reason"]
+    writer.writerow(head + [f"q{i}" for i in range(1, questions + 1)])
+    for r in records:
+        if is_plain_duplicate(r):
+            continue
+        answers = r.answers()
+        reason = r.reason or "; ".join(r.flags)
+        writer.writerow(
+            [
+                r.source.file,
+                r.source.page,
+                r.test_id or "",
+                r.variant if r.variant is not None else "",
+                r.respondent or "",
+                r.status,
+                reason,
+                *[answers.get(i, "") for i in range(1, questions + 1)],
+            ]
+        )
+    return buffer.getvalue()
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(text, encoding="utf-8", newline="")
+    os.replace(temporary, path)
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Counts over the whole results folder after finalising."""
+
+    sheets: int
+    read: int
+    flagged: int
+    refused: int
+    duplicates: int
+
+
+def finalise(out: Path, manifest: Manifest) -> Totals:
+    """Rewrite ``results.jsonl`` sorted with duplicates resolved, and ``results.csv``."""
+    loaded = load_results(out)
+    records = resolve_duplicates([loaded[k] for k in sorted(loaded)])
+    _atomic_write(
+        out / RESULTS_JSONL, "".join(r.model_dump_json() + "\n" for r in records)
+    )
+    questions = max((layout.questions for layout in manifest.layouts.values()), default=0)
+    _atomic_write(out / RESULTS_CSV, csv_text(records, questions))
+    plain = [r for r in records if not is_plain_duplicate(r)]
+    return Totals(
+        sheets=len(records),
+        read=sum(r.status == "ok" for r in plain),
+        flagged=sum(r.status == "flagged" for r in plain),
+        refused=sum(r.status == "refused" for r in plain),
+        duplicates=len(records) - len(plain),
+    )

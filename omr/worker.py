@@ -1,0 +1,68 @@
+"""What a worker process does with one job: decode the page, read it, return the outcome.
+
+Workers never write files: the outcome (result record and, for flagged or refused sheets, an
+annotated JPEG) goes back to the single coordinator. Any failure of one page becomes an error
+outcome naming the file, so one bad file never stops the batch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from common.errors import ToolError
+from omr.forms import form_fields, read_form
+from omr.imageio import decode_image, read_bytes
+from omr.inputs import Job
+from omr.pdf import render_pdf_page
+from omr.read import read_page
+from omr.results import SheetResult, SourceRef
+from testgen.manifest import Manifest, load_manifest
+
+
+@dataclass(frozen=True)
+class ManifestRef:
+    """How a worker finds the manifest: a path it can read, and the file's hash (cache key)."""
+
+    path: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    job: Job
+    result: SheetResult | None = None
+    annotated: bytes | None = None
+    error: str | None = None
+
+
+@lru_cache(maxsize=4)
+def _manifest(path: str, sha256: str) -> Manifest:
+    # keyed by hash too, so a rebuilt test package is reloaded by long-lived Dask workers
+    return load_manifest(Path(path))
+
+
+def read_job(job: Job, ref: ManifestRef) -> Outcome:
+    """Read one page job. Never raises."""
+    where = f"{job.file} p.{job.page}" if job.kind == "pdf" or job.page > 1 else job.file
+    try:
+        manifest = _manifest(ref.path, ref.sha256)
+        source = SourceRef(file=job.file, page=job.page, sha256=job.sha256)
+        data = read_bytes(Path(job.path))
+        if job.kind == "form":
+            fields = form_fields(data, where)
+            if fields is None:
+                return Outcome(job, error=f"{where}: the PDF form is not an answer sheet")
+            return Outcome(job, read_form(fields, manifest, source))
+        if job.kind == "pdf":
+            image = render_pdf_page(data, job.page, where)
+        else:
+            image = decode_image(data, job.page, where)
+        del data
+        page = read_page(image, manifest, source)
+        return Outcome(job, page.result, page.annotated)
+    except ToolError as error:
+        return Outcome(job, error=str(error) if error.where else f"{where}: {error}")
+    except Exception as error:  # one broken page must never stop the batch
+        return Outcome(job, error=f"{where}: internal error {type(error).__name__}: {error}")

@@ -1,0 +1,62 @@
+"""One module per export format; :func:`parse_file` picks the parser, :func:`detect_format`
+guesses the format from the file's name and header row."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from common.errors import ImportFailed
+from scoring.imports._table import norm_header, read_table
+from scoring.imports.base import FORMATS, ImportContext, ParsedFile
+from scoring.imports.forms_export import parse_google, parse_ms
+from scoring.imports.moodle import (
+    GRADE_HEADER,
+    RESPONSE_HEADER,
+    parse_grades,
+    parse_responses,
+)
+from scoring.imports.omr import parse_omr
+from scoring.imports.plain import ID_COLUMNS, QUESTION_HEADER, parse_plain
+
+PARSERS: dict[str, Callable[[Path, ImportContext], ParsedFile]] = {
+    "omr": parse_omr,
+    "moodle-responses": parse_responses,
+    "moodle-grades": parse_grades,
+    "google-forms": parse_google,
+    "ms-forms": parse_ms,
+    "csv": parse_plain,
+}
+
+
+def detect_format(path: Path) -> str:
+    """The format of ``path`` from its extension and header row; :class:`ImportFailed` when
+    it looks like none of them."""
+    if path.suffix.lower() in (".jsonl", ".json"):
+        return "omr"
+    header = [norm_header(h) for h in read_table(path)[0]]
+    if any(RESPONSE_HEADER.match(h) for h in header):
+        return "moodle-responses"
+    if any(GRADE_HEADER.match(h) for h in header):
+        return "moodle-grades"
+    if {"timestamp", "отметка времени"} & set(header):
+        return "google-forms"
+    if {"completion time", "время завершения"} & set(header):
+        return "ms-forms"
+    if set(ID_COLUMNS) & set(header) and any(QUESTION_HEADER.match(h) for h in header):
+        return "csv"
+    raise ImportFailed(
+        "cannot tell the export format from the header row",
+        where=str(path),
+        hint=f"name it with --format ({', '.join(FORMATS)})",
+    )
+
+
+def parse_file(path: Path, fmt: str, ctx: ImportContext) -> ParsedFile:
+    """Parse ``path`` as ``fmt`` (``"auto"`` to detect)."""
+    if fmt == "auto":
+        fmt = detect_format(path)
+    return PARSERS[fmt](path, ctx)
+
+
+__all__ = ["FORMATS", "PARSERS", "ImportContext", "ParsedFile", "detect_format", "parse_file"]

@@ -1,0 +1,132 @@
+"""Plain CSV or XLSX: an ID column (roster ID or e-mail), an optional Variant column, and
+one letter column per question headed by its number (``1``, ``Q1``, ``Задание 1``).
+
+Letters are printed letters of the row's form: the Variant column (``3``, ``V3``, ``A``,
+``B``), else the form named with ``--form``, else version A. Cyrillic look-alike letters
+(А, В, С, Е) are read as Latin; several letters may be written ``AC`` or ``A,C``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from common.errors import ImportFailed
+from scoring.imports._table import norm_header, read_table
+from scoring.imports.base import ImportContext, ParsedFile, file_sha256, find_column, fingerprint
+from scoring.store import AttemptRecord
+from testgen.spec import LETTERS
+
+ID_COLUMNS = (
+    "id",
+    "teacher",
+    "teacher id",
+    "teacher_id",
+    "табельный номер",
+    "ид",
+    "идентификатор",
+    "email",
+    "e-mail",
+    "почта",
+)
+VARIANT_COLUMNS = ("variant", "вариант", "form", "version", "версия")
+QUESTION_HEADER = re.compile(r"^(?:q|question|task|задание|вопрос|в|з)?\s*\.?\s*(\d+)$")
+_LOOKALIKE = str.maketrans("АВСЕавсе", "ABCEABCE")
+
+
+def question_columns(header: list[str]) -> list[tuple[int, int]]:
+    found = []
+    for i, h in enumerate(header):
+        m = QUESTION_HEADER.match(h)
+        if m:
+            found.append((i, int(m.group(1))))
+    return sorted(found, key=lambda t: t[1])
+
+
+def parse_letters(cell: str, n_options: int) -> tuple[str, str] | None:
+    """(letters, state) or None when the cell is not letters of this question."""
+    text = cell.translate(_LOOKALIKE).upper().replace(",", "").replace(" ", "")
+    if text in ("", "-"):
+        return "", "blank"
+    if text == "?":
+        return "?", "ambiguous"
+    if any(c not in LETTERS[:n_options] for c in text) or len(set(text)) != len(text):
+        return None
+    letters = "".join(sorted(text))
+    return letters, "marked" if len(letters) == 1 else "multiple"
+
+
+def _form_of(cell: str, ctx: ImportContext) -> str | None:
+    text = cell.strip().upper().translate(_LOOKALIKE)
+    if text in ("A", "B"):
+        return text
+    text = text.removeprefix("V").removeprefix("В")
+    if text.isdigit() and f"V{int(text)}" in ctx.forms.index:
+        return f"V{int(text)}"
+    return None
+
+
+def parse_plain(path: Path, ctx: ImportContext) -> ParsedFile:
+    rows = read_table(path)
+    header = [norm_header(h) for h in rows[0]]
+    id_col = find_column(header, *ID_COLUMNS)
+    if id_col is None:
+        raise ImportFailed(
+            "no ID column", where=str(path), hint="name the teacher column 'ID' or 'Email'"
+        )
+    variant_col = find_column(header, *VARIANT_COLUMNS)
+    columns = question_columns(header)
+    n = ctx.forms.n_positions
+    if [q for _, q in columns] != list(range(1, n + 1)):
+        raise ImportFailed(
+            f"question columns must be numbered 1..{n} for test {ctx.test_id}, "
+            f"found {len(columns)}",
+            where=str(path),
+        )
+    sha = file_sha256(path.read_bytes())
+    records: list[AttemptRecord] = []
+    problems: list[str] = []
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(row):
+            continue
+        where = f"{path}: row {number}"
+        teacher = ctx.match_teacher(row[id_col])
+        if teacher is None:
+            problems.append(ctx.unknown_teacher(where, row[id_col]))
+            continue
+        form = ctx.form or "A"
+        if variant_col is not None and row[variant_col]:
+            found = _form_of(row[variant_col], ctx)
+            if found is None:
+                problems.append(f"{where}: unknown variant {row[variant_col]!r}, skipped")
+                continue
+            form = found
+        items = ctx.forms.form(form).items
+        answers: list[str] = []
+        states: list[str] = []
+        bad = ""
+        for (col, q), item in zip(columns, items, strict=True):
+            parsed = parse_letters(row[col], len(item.task.options))
+            if parsed is None:
+                bad = f"{where}: question {q}: {row[col]!r} is not an option letter, row skipped"
+                break
+            answers.append(parsed[0])
+            states.append(parsed[1])
+        if bad:
+            problems.append(bad)
+            continue
+        records.append(
+            AttemptRecord(
+                teacher_id=teacher,
+                channel="remote",
+                format="csv",
+                source_file=str(path),
+                source_sha256=sha,
+                locator=f"row {number}",
+                fingerprint=fingerprint("csv", teacher, form, answers),
+                form=form,
+                answers=tuple(answers),
+                states=tuple(states),
+            )
+        )
+    return ParsedFile("csv", records, problems, ctx.form)

@@ -1,0 +1,183 @@
+"""Writing to the store: roster import, result imports and overrides (one transaction each).
+
+These are the functions the ``scoring`` CLI calls; they never print. Progress is reported
+through an optional callback ``progress(event, file, done)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from common.errors import InputNotFound, ToolError
+from common.roster import load_roster
+from scoring.forms import TestForms
+from scoring.imports import ImportContext, detect_format, parse_file
+from scoring.imports.base import FORMATS, file_sha256
+from scoring.merge import PREFER_CHOICES, Conflict, answer_text, merge_test
+from scoring.store import Override, Store
+from testgen.manifest import Manifest, load_manifest
+from testgen.spec import LETTERS
+
+Progress = Callable[[str, str, int], None]
+CHUNK = 500  # attempts per progress report inside a file's transaction
+
+
+@dataclass(frozen=True)
+class RosterImport:
+    new: int
+    updated: int
+    unchanged: int
+    problems: list[str]
+
+
+def import_roster(store: Store, path: Path) -> RosterImport:
+    """Upsert the roster's valid rows in one transaction; bad rows are returned, not fatal."""
+    teachers, problems = load_roster(path, strict=False)
+    with store.write() as con:
+        new, updated = store.upsert_teachers(con, teachers)
+    return RosterImport(new, updated, len(teachers) - new - updated, problems)
+
+
+@dataclass
+class FileImport:
+    file: str
+    format: str
+    form: str | None
+    new: int
+    unchanged: int
+    problems: list[str]
+
+
+@dataclass
+class ImportReport:
+    test_id: str
+    prefer: str
+    files: list[FileImport] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+
+
+def _check_form(form: str | None, forms: TestForms) -> None:
+    if form is not None and form not in forms.index:
+        names = ", ".join(f.name for f in forms.forms)
+        raise ToolError(f"unknown form {form!r}", hint=f"use one of {names}")
+
+
+def import_files(
+    store: Store,
+    paths: list[Path],
+    test: Path,
+    *,
+    fmt: str = "auto",
+    prefer: str | None = None,
+    form: str | None = None,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import result files into the store for the test package at ``test``.
+
+    Everything is checked before the first file is written (files exist, formats known);
+    each file is then parsed and written in its own transaction, so a killed import loses at
+    most the file in progress and the next run adds exactly what is missing.
+    """
+    manifest: Manifest = load_manifest(test)
+    missing = [p for p in paths if not p.is_file()]
+    if missing:
+        raise InputNotFound("file not found", where=str(missing[0]))
+    if fmt != "auto" and fmt not in FORMATS:
+        raise ToolError(f"unknown format {fmt!r}", hint=f"use auto or one of {', '.join(FORMATS)}")
+    if prefer is not None and prefer not in PREFER_CHOICES:
+        raise ToolError(f"unknown rule {prefer!r}", hint="use live, remote or latest")
+    forms = TestForms(manifest)
+    _check_form(form, forms)
+    formats = [detect_format(p) if fmt == "auto" else fmt for p in paths]
+    store.register_test(manifest)
+    test_id = manifest.test.id
+    if prefer is not None:
+        with store.write() as con:
+            con.execute("UPDATE tests SET prefer = ? WHERE id = ?", (prefer, test_id))
+    ctx = ImportContext(forms, store.teachers(), form)
+    report = ImportReport(test_id, prefer or "live")
+    for path, file_fmt in zip(paths, formats, strict=True):
+        if progress:
+            progress("file", str(path), 0)
+        parsed = parse_file(path, file_fmt, ctx)
+        new = unchanged = 0
+        with store.write() as con:
+            for start in range(0, len(parsed.records), CHUNK):
+                chunk = parsed.records[start : start + CHUNK]
+                n_new, n_old = store.insert_attempts(con, test_id, chunk)
+                new += n_new
+                unchanged += n_old
+                if progress:
+                    progress("rows", str(path), start + len(chunk))
+            store.log_import(
+                con,
+                test_id,
+                str(path),
+                file_sha256(path.read_bytes()),
+                parsed.format,
+                (new, unchanged, len(parsed.problems)),
+            )
+        if progress:
+            progress("done", str(path), len(parsed.records))
+        report.files.append(
+            FileImport(str(path), parsed.format, parsed.form, new, unchanged, parsed.problems)
+        )
+    merged = merge_test(store, test_id, forms.index, None)
+    report.prefer = merged.prefer
+    report.conflicts = merged.conflicts
+    return report
+
+
+def resolve_test_id(store: Store, test: str) -> str:
+    """A test id, or a test package folder / manifest path -> the test id in the store."""
+    path = Path(test)
+    if (path / "manifest.json").is_file() or (path.suffix == ".json" and path.is_file()):
+        return load_manifest(path).test.id
+    return test
+
+
+def add_override(
+    store: Store,
+    test: str,
+    teacher_id: str,
+    question: int,
+    answer: str,
+    reason: str,
+    who: str,
+) -> Override:
+    """Record a manual answer for one question of a teacher's merged result (audited).
+
+    ``answer`` is printed letters (``""`` or ``"-"`` for none). The override is stored apart
+    from the attempts, so re-importing files never undoes it.
+    """
+    test_id = resolve_test_id(store, test)
+    manifest = store.manifest(test_id)
+    forms = TestForms(manifest)
+    if not reason.strip():
+        raise ToolError("an override needs a reason", hint='add --reason "..."')
+    merged = merge_test(store, test_id, forms.index)
+    if teacher_id not in merged.teacher_ids:
+        raise ToolError(
+            f"teacher {teacher_id} has no result for test {test_id}",
+            hint="check the ID with `scoring status`",
+        )
+    n = forms.n_positions
+    if not 1 <= question <= n:
+        raise ToolError(f"question {question} is not in test {test_id} (1..{n})")
+    t = merged.row_of(teacher_id)
+    item = forms.forms[int(merged.form_index[t])].items[question - 1]
+    letters = answer.strip().upper().replace(",", "").replace(" ", "")
+    letters = "" if letters == "-" else "".join(sorted(set(letters)))
+    allowed = LETTERS[: len(item.task.options)]
+    if any(c not in allowed for c in letters):
+        raise ToolError(
+            f"answer {answer!r} is not an option of question {question}",
+            hint=f"use letters {allowed[0]}-{allowed[-1]}, or - for none",
+        )
+    before = answer_text(int(merged.marks[t, question - 1]), int(merged.states[t, question - 1]))
+    with store.write() as con:
+        return store.add_override(
+            con, test_id, teacher_id, question, before, letters, who, reason.strip()
+        )

@@ -1,0 +1,230 @@
+"""Merge the stored attempts of a test into one result per teacher, then apply overrides.
+
+Rules, in order:
+
+1. **Live** candidate: the teacher's scanned pages of the most recently imported live form;
+   the pages are combined question by question (a page rescanned later replaces the earlier
+   read of the same questions).
+2. **Remote** candidate: the teacher's latest online attempt (by its completion time when the
+   export gives one, else by import order).
+3. When both exist, ``prefer`` decides: ``live`` (default), ``remote``, or ``latest`` (the
+   later of the two); the pair is listed as a :class:`Conflict`. Provenance of every attempt
+   that went into the result is kept.
+4. Overrides are applied last, in the order they were made, so they survive re-imports.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from scoring.store import STATE_CODES, Override, Store, letters_mask
+from scoring.timeparse import sortable_time
+
+Prefer = Literal["live", "remote", "latest"]
+PREFER_CHOICES: tuple[str, ...] = ("live", "remote", "latest")
+_ABSENT = STATE_CODES["absent"]
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where one attempt came from."""
+
+    attempt_id: int
+    channel: str
+    format: str
+    source_file: str
+    source_sha256: str
+    locator: str  # "page 2" or "row 7"
+    imported_at: str
+    taken_at: str | None
+    form: str
+    sheet_page: int | None
+
+    def describe(self) -> str:
+        return f"{self.source_file} {self.locator} ({self.channel}, {self.format})"
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A teacher with both a live and a remote result; ``chosen`` is the channel used."""
+
+    teacher_id: str
+    chosen: str
+    rule: str
+    live: tuple[Provenance, ...]
+    remote: Provenance
+    same_answers: bool
+
+    def describe(self) -> str:
+        other = "remote" if self.chosen == "live" else "live"
+        same = "same answers" if self.same_answers else "answers differ"
+        return (
+            f"teacher {self.teacher_id}: live and remote results ({same}); "
+            f"{self.chosen} used, {other} kept (--prefer {self.rule})"
+        )
+
+
+@dataclass
+class MergedSet:
+    """One merged result per teacher of a test (T teachers, N printed questions).
+
+    ``marks[t, q]`` is the bitmask of printed letters chosen at position q+1 of form
+    ``forms[form_index[t]]``; ``states[t, q]`` its state code (see ``scoring.store``).
+    """
+
+    test_id: str
+    prefer: str
+    teacher_ids: list[str]
+    form_index: np.ndarray  # (T,) int16, index into TestForms.forms
+    marks: np.ndarray  # (T, N) uint8
+    states: np.ndarray  # (T, N) uint8
+    channel: list[str]  # (T,)
+    sources: list[tuple[Provenance, ...]]  # (T,)
+    flags: list[tuple[str, ...]]  # (T,)
+    conflicts: list[Conflict] = field(default_factory=list)
+    overrides: dict[str, list[Override]] = field(default_factory=dict)
+
+    def row_of(self, teacher_id: str) -> int:
+        return self.teacher_ids.index(teacher_id)
+
+
+def _pick(
+    rows: list[int], ids: list[int], times: list[str], channel: list[str]
+) -> tuple[list[int], int | None]:
+    """(live row indices to combine, remote row index) for one teacher."""
+    live = [r for r in rows if channel[r] == "live"]
+    remote = [r for r in rows if channel[r] == "remote"]
+    chosen_remote = max(remote, key=lambda r: (times[r], ids[r])) if remote else None
+    return live, chosen_remote
+
+
+def merge_test(
+    store: Store, test_id: str, form_names: dict[str, int], prefer: str | None = None
+) -> MergedSet:
+    """Merge every attempt of ``test_id``; ``form_names`` maps form name -> form index.
+
+    ``prefer=None`` uses the rule stored with the test (set by ``scoring import --prefer``).
+    """
+    if prefer is None:
+        row = store.con.execute("SELECT prefer FROM tests WHERE id = ?", (test_id,)).fetchone()
+        prefer = row[0] if row else "live"
+    rows = store.con.execute(
+        "SELECT id, teacher_id, channel, format, source_file, source_sha256, locator, "
+        "imported_at, taken_at, form, sheet_page, flags, marks, state_codes "
+        "FROM attempts WHERE test_id = ? ORDER BY id",
+        (test_id,),
+    ).fetchall()
+    n_rows = len(rows)
+    ids = [r[0] for r in rows]
+    channel = [r[2] for r in rows]
+    times = [sortable_time(r[8]) or r[7] for r in rows]
+    forms = [r[9] for r in rows]
+    n = len(rows[0][12]) if rows else 0
+    all_marks = np.frombuffer(b"".join(r[12] for r in rows), dtype=np.uint8).reshape(n_rows, n)
+    all_states = np.frombuffer(b"".join(r[13] for r in rows), dtype=np.uint8).reshape(n_rows, n)
+
+    by_teacher: dict[str, list[int]] = {}
+    for i, r in enumerate(rows):
+        by_teacher.setdefault(r[1], []).append(i)
+
+    def prov(i: int) -> Provenance:
+        r = rows[i]
+        return Provenance(r[0], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10])
+
+    teacher_ids = sorted(by_teacher)
+    t_count = len(teacher_ids)
+    first = np.zeros(t_count, dtype=np.int64)
+    patched: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    chan_out: list[str] = []
+    sources: list[tuple[Provenance, ...]] = []
+    flags: list[tuple[str, ...]] = []
+    form_out = np.zeros(t_count, dtype=np.int16)
+    conflicts: list[Conflict] = []
+    for t, teacher in enumerate(teacher_ids):
+        live, remote = _pick(by_teacher[teacher], ids, times, channel)
+        if live:
+            live_form = forms[live[-1]]
+            live = [r for r in live if forms[r] == live_form]
+        use_live = bool(live)
+        if live and remote is not None:
+            if prefer == "remote":
+                use_live = False
+            elif prefer == "latest":
+                use_live = max(times[r] for r in live) >= times[remote]
+        chosen = live if use_live else [remote]  # type: ignore[list-item]
+        if len(chosen) == 1:
+            first[t] = chosen[0]
+        else:
+            # Later imports of the same question replace earlier ones (a rescanned page).
+            m = all_marks[chosen[0]].copy()
+            s = all_states[chosen[0]].copy()
+            for r in chosen[1:]:
+                present = all_states[r] != _ABSENT
+                m[present] = all_marks[r][present]
+                s[present] = all_states[r][present]
+            patched[t] = (m, s)
+            first[t] = chosen[0]
+        form_out[t] = form_names[forms[chosen[0]]]
+        chan_out.append("live" if use_live else "remote")
+        sources.append(tuple(prov(r) for r in chosen))
+        row_flags: list[str] = []
+        for r in chosen:
+            if rows[r][11] != "[]":
+                row_flags.extend(json.loads(rows[r][11]))
+        if live and remote is not None:
+            live_marks = patched[t][0] if (use_live and t in patched) else all_marks[live[-1]]
+            conflict = Conflict(
+                teacher,
+                "live" if use_live else "remote",
+                prefer,
+                tuple(prov(r) for r in live),
+                prov(remote),
+                forms[live[-1]] == forms[remote]
+                and bool(np.array_equal(live_marks, all_marks[remote])),
+            )
+            conflicts.append(conflict)
+        flags.append(tuple(row_flags))
+
+    marks = all_marks[first] if n_rows else np.zeros((0, n), np.uint8)
+    states = all_states[first] if n_rows else np.zeros((0, n), np.uint8)
+    for t, (m, s) in patched.items():
+        marks[t] = m
+        states[t] = s
+    merged = MergedSet(
+        test_id, prefer, teacher_ids, form_out, marks, states, chan_out, sources, flags, conflicts
+    )
+    apply_overrides(merged, store.overrides(test_id))
+    return merged
+
+
+def state_for(letters: str) -> str:
+    if not letters:
+        return "blank"
+    return "marked" if len(letters) == 1 else "multiple"
+
+
+def apply_overrides(merged: MergedSet, overrides: list[Override]) -> None:
+    """Apply overrides in order (in place); each is kept with its teacher for the audit."""
+    position = {tid: i for i, tid in enumerate(merged.teacher_ids)}
+    for ov in overrides:
+        t = position.get(ov.teacher_id)
+        if t is None or not 1 <= ov.question <= merged.marks.shape[1]:
+            continue
+        merged.marks[t, ov.question - 1] = letters_mask(ov.after)
+        merged.states[t, ov.question - 1] = STATE_CODES[state_for(ov.after)]
+        merged.overrides.setdefault(ov.teacher_id, []).append(ov)
+
+
+def mask_letters(mask: int) -> str:
+    return "".join(chr(65 + b) for b in range(8) if mask >> b & 1)
+
+
+def answer_text(mark: int, state: int) -> str:
+    """Printed answer as shown to people: letters, ``""`` for none, ``"?"`` when in doubt."""
+    if state in (STATE_CODES["ambiguous"], STATE_CODES["unmatched"]):
+        return "?"
+    return mask_letters(mark)

@@ -1,0 +1,275 @@
+"""The report input model: everything the reports of one test need, collected once.
+
+``collect.collect`` fills a :class:`ReportData` from the store; the renderers (charts, PDF,
+HTML, exports) read only this model, so they can be built and tested without a store, and the
+data crosses to worker processes as one picklable object.
+
+Percentages are 0..100; ``None`` means "not taken" (a teacher absent from a stage, a department
+with no final test yet), never zero.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+REPORT_SCHEMA_VERSION = 1
+
+Channel = Literal["live", "remote"]
+Standing = Literal["leader", "middle", "lagging"]
+
+# The five stages in order (values of testgen.spec.Stage) and how the reports print them.
+STAGES: tuple[str, ...] = (
+    "acceptance",
+    "intermediate-1",
+    "intermediate-2",
+    "intermediate-3",
+    "final",
+)
+STAGE_TITLES: dict[str, str] = {
+    "acceptance": "Входной тест",
+    "intermediate-1": "Промежуточный тест 1",
+    "intermediate-2": "Промежуточный тест 2",
+    "intermediate-3": "Промежуточный тест 3",
+    "final": "Итоговый тест",
+}
+STAGE_SHORT_TITLES: dict[str, str] = {
+    "acceptance": "Входной",
+    "intermediate-1": "Промеж. 1",
+    "intermediate-2": "Промеж. 2",
+    "intermediate-3": "Промеж. 3",
+    "final": "Итоговый",
+}
+DEPARTMENT_TITLES: dict[str, str] = {
+    "mathematics": "Математика",
+    "russian": "Русский язык",
+    "english": "Английский язык",
+    "history-social": "История и обществознание",
+    "economics": "Экономика",
+}
+# Leaders are the top quarter of the department's ranking, laggers the bottom quarter.
+STANDING_SHARE = 0.25
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TestMeta(_Model):
+    """The test being reported on."""
+
+    id: str
+    title: str
+    department: str
+    department_title: str  # as printed: "Математика"
+    year: int
+    stage: str  # testgen.spec.Stage value
+    stage_title: str  # as printed: "Входной тест"
+    language: Literal["ru", "en"] = "ru"
+    task_count: int
+    max_score: float
+    variants: int
+
+
+class StageMeta(_Model):
+    """One of the five stages of the department's year; ``test_id`` is None until it is held."""
+
+    stage: str
+    title: str  # short, for chart axes: "Входной", "Промеж. 1", ...
+    test_id: str | None = None
+    department_mean: float | None = None  # mean percent correct of the department
+    n: int = 0  # teachers with a result
+
+
+class TaskRow(_Model):
+    """One task as the teacher saw it (printed position order)."""
+
+    position: int  # printed position, 1-based
+    source_position: int
+    version: Literal["A", "B"]
+    task_id: str
+    topic: str
+    stem: str = ""
+    answer: str  # printed letters chosen; "" blank, "?" unreadable
+    correct: str  # printed letters of the key
+    is_correct: bool
+    points: float
+    max_points: float
+    flagged: bool = False  # the reader was in doubt (multiple, ambiguous)
+    overridden: bool = False  # a person set the answer (audited in the store)
+    explanation: str = ""  # the tutor's comment, shown for every mistake
+
+
+class HistoryPoint(_Model):
+    stage: str
+    percent: float | None = None  # this teacher; None when not taken
+    department_mean: float | None = None
+
+
+class TopicScore(_Model):
+    topic: str
+    score: float
+    max_score: float
+    percent: float
+    department_percent: float | None = None  # department mean on this topic
+
+    @property
+    def troublesome(self) -> bool:
+        """Below 50 %, or 15 points or more below the department: worth a teacher's attention."""
+        if self.percent < 50.0:
+            return True
+        return self.department_percent is not None and self.percent <= self.department_percent - 15
+
+
+class TeacherReport(_Model):
+    """One teacher's result of this test and the year so far."""
+
+    id: str
+    name: str
+    school: str
+    department: str
+    email: str = ""
+    variant: int
+    channel: Channel
+    score: float
+    max_score: float
+    percent: float
+    rank: int  # 1 = best in the department (ties share the lower rank number)
+    rank_of: int  # teachers ranked in the department
+    standing: Standing = "middle"
+    flags: int = 0
+    overrides: int = 0
+    tasks: list[TaskRow]
+    history: list[HistoryPoint]  # one per stage, in stage order
+    topics: list[TopicScore]
+
+    @property
+    def mistakes(self) -> list[TaskRow]:
+        return [t for t in self.tasks if not t.is_correct]
+
+
+class HistogramBin(_Model):
+    lower: float
+    upper: float
+    count: int
+
+
+class TopicMean(_Model):
+    topic: str
+    tasks: int
+    percent: float  # department mean percent correct on the topic
+
+
+class ItemRow(_Model):
+    """Item analysis of one source task, across variants."""
+
+    source_position: int
+    task_id: str
+    topic: str
+    key: str  # source letters
+    n: int
+    difficulty: float  # proportion correct, 0..1
+    discrimination: float | None = None  # corrected item-total correlation
+    upper_lower: float | None = None  # upper 27 % minus lower 27 % proportion correct
+    option_shares: dict[str, float] = Field(default_factory=dict)  # source letter -> share
+    blank_share: float = 0.0
+
+
+class ItemAlert(_Model):
+    source_position: int
+    task_id: str
+    kind: str  # e.g. "negative-discrimination", "variant-differs", "too-easy"
+    message: str
+
+
+class TestStatistics(_Model):
+    n: int
+    mean_percent: float
+    sd_percent: float
+    alpha: float | None = None  # Cronbach's alpha (KR-20 for 0/1 items)
+    sem: float | None = None  # standard error of measurement, in points
+
+
+class Growth(_Model):
+    """Acceptance -> final growth in percentage points with its 95 % confidence interval."""
+
+    difference: float | None = None
+    n: int = 0  # cohort: teachers at the final; matched: teachers with both tests
+    ci_low: float | None = None
+    ci_high: float | None = None
+
+
+class SummaryRow(_Model):
+    """One department in one year: the table the cluster publishes."""
+
+    department: str
+    department_title: str
+    year: int
+    acceptance_percent: float | None = None
+    acceptance_n: int = 0
+    final_percent: float | None = None
+    final_n: int = 0
+    cohort: Growth = Growth()
+    matched: Growth = Growth()
+    stage_means: list[float | None] = Field(default_factory=list)  # per stage, stage order
+    live: int = 0
+    remote: int = 0
+    flags: int = 0
+    overrides: int = 0
+
+
+class ReportData(BaseModel):
+    """Everything ``scoring report`` renders for one test."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: Literal[1] = REPORT_SCHEMA_VERSION
+    generated: str  # ISO timestamp of collection, printed on every report
+    test: TestMeta
+    stages: list[StageMeta]  # the five stages of this department's year
+    teachers: list[TeacherReport]  # department rank order
+    topics: list[TopicMean]
+    distribution: list[HistogramBin]
+    statistics: TestStatistics
+    items: list[ItemRow]
+    alerts: list[ItemAlert]
+    summary: list[SummaryRow]  # every department and year in the store
+
+    def schools(self) -> list[str]:
+        return sorted({t.school for t in self.teachers})
+
+
+def histogram(percents: list[float], *, width: float = 10.0) -> list[HistogramBin]:
+    """Counts of percents in bins ``[0, 10), [10, 20) ... [90, 100]`` (100 goes in the last)."""
+    edges = [width * k for k in range(int(100 / width) + 1)]
+    counts = [0] * (len(edges) - 1)
+    for value in percents:
+        index = min(int(value // width), len(counts) - 1)
+        counts[max(index, 0)] += 1
+    return [
+        HistogramBin(lower=lo, upper=hi, count=c)
+        for lo, hi, c in zip(edges[:-1], edges[1:], counts, strict=True)
+    ]
+
+
+def standing_of(rank: int, rank_of: int) -> Standing:
+    """Leader in the top quarter of the ranking, lagging in the bottom quarter."""
+    if rank_of <= 0:
+        return "middle"
+    if rank <= max(1, round(STANDING_SHARE * rank_of)):
+        return "leader"
+    if rank > rank_of - max(1, round(STANDING_SHARE * rank_of)):
+        return "lagging"
+    return "middle"
+
+
+def pseudonym(teacher_id: str, salt: str = "") -> str:
+    """A stable code for a teacher in published pages: the same ID always gives the same code.
+
+    It hides names from casual readers; with a known ID space it is not anonymisation, so pass a
+    ``salt`` kept by the team when codes must not be recomputable from IDs.
+    """
+    digest = hashlib.sha256(f"{salt}:{teacher_id}".encode()).hexdigest()
+    return f"T-{digest[:8].upper()}"

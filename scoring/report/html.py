@@ -1,0 +1,303 @@
+"""The static website: ``index.html`` and one page per department, self-contained.
+
+Each page carries its CSS inline and its charts as inline SVG (the same reportlab drawings the
+PDFs use), and links only to its sibling pages, so the folder can be uploaded anywhere and
+opened offline. With ``pseudonymise`` teachers appear by a stable code (``T-1A2B3C4D``) instead
+of their name, and neither IDs nor schools are shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+from pathlib import Path
+
+from scoring.report import charts
+from scoring.report.data import DEPARTMENT_TITLES, ReportData, SummaryRow, pseudonym
+from scoring.report.pdf import ALERT_TITLES, STAGE_COLUMN_TITLES, STANDING_TITLES, pct
+
+CSS = """
+body{font-family:'DejaVu Sans',Verdana,Arial,sans-serif;color:#1f2933;margin:0;background:#f5f7fa}
+header{background:#1f5f99;color:#fff;padding:18px 32px}
+header h1{margin:0;font-size:22px}header p{margin:4px 0 0;opacity:.85;font-size:13px}
+nav{background:#fff;border-bottom:1px solid #d9e2ec;padding:8px 32px;font-size:13px}
+nav a{color:#1f5f99;margin-right:16px;text-decoration:none}nav a.here{font-weight:bold}
+main{max-width:1000px;margin:0 auto;padding:16px 32px 48px}
+section{background:#fff;border:1px solid #d9e2ec;border-radius:6px;padding:12px 18px;margin:16px 0}
+h2{color:#1f5f99;font-size:17px;margin:4px 0 10px}
+table{border-collapse:collapse;width:100%;font-size:12.5px}
+th{background:#1f5f99;color:#fff;padding:5px 6px;font-weight:bold;text-align:center}
+td{padding:4px 6px;border-bottom:1px solid #d9e2ec;text-align:center}
+td.t{text-align:left}tr:nth-child(even) td{background:#f3f6f9}
+tr.leader td{background:#e6f4ea}tr.lagging td{background:#fdecea}tr.alert td{background:#fdf0e1}
+.figs{display:flex;gap:12px;flex-wrap:wrap}
+.fig{flex:1;min-width:130px;text-align:center;background:#f3f6f9;border:1px solid #d9e2ec;
+border-radius:6px;padding:8px}
+.fig b{display:block;font-size:22px;color:#1f5f99}.fig span{font-size:12px;color:#7b8794}
+.chart svg{width:100%;height:auto}.note{font-size:12px;color:#7b8794}
+footer{font-size:11px;color:#7b8794;text-align:center;padding:12px}
+"""
+
+
+def department_page_name(department: str) -> str:
+    return f"department-{department}.html"
+
+
+def _page(title: str, subtitle: str, nav: str, body: str, generated: str) -> str:
+    return (
+        '<!DOCTYPE html>\n<html lang="ru"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)}</title><style>{CSS}</style></head><body>"
+        f"<header><h1>{escape(title)}</h1><p>{escape(subtitle)}</p></header>"
+        f"<nav>{nav}</nav><main>{body}</main>"
+        f"<footer>Мониторинг профессиональных компетенций педагогов · данные на "
+        f"{escape(generated[:10])}</footer></body></html>\n"
+    )
+
+
+def _nav(departments: Sequence[tuple[str, str]], here: str) -> str:
+    links = [("index.html", "Сводка")] + [
+        (department_page_name(d), title) for d, title in departments
+    ]
+    return "".join(
+        f'<a href="{href}"{" class=here" if href == here else ""}>{escape(label)}</a>'
+        for href, label in links
+    )
+
+
+def _table(heads: Sequence[str], rows: Sequence[tuple[str, Sequence[str]]], text_cols=()) -> str:
+    """``rows``: (css class, cells already escaped); ``text_cols`` are left-aligned."""
+    head = "".join(f"<th>{escape(h)}</th>" for h in heads)
+    body = []
+    for css, cells in rows:
+        tds = "".join(
+            f'<td class="t">{c}</td>' if k in text_cols else f"<td>{c}</td>"
+            for k, c in enumerate(cells)
+        )
+        body.append(f'<tr class="{css}">{tds}</tr>' if css else f"<tr>{tds}</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _growth(g) -> str:  # type: ignore[no-untyped-def]
+    if g.difference is None:
+        return "—"
+    text = f"{'+' if g.difference >= 0 else '−'}{pct(abs(g.difference))}"
+    if g.ci_low is not None and g.ci_high is not None:
+        text += f" <small>[{pct(g.ci_low)}; {pct(g.ci_high)}]</small>"
+    return text
+
+
+def _summary_section(rows: Sequence[SummaryRow], year: int) -> str:
+    chart = charts.summary_chart(
+        [(r.department_title, r.acceptance_percent, r.final_percent) for r in rows],
+        width=640,
+        height=200,
+    )
+    table = _table(
+        ["Кафедра", "Входной, %", "N", "Итоговый, %", "N", "Прирост когорты", "Парный прирост",
+         "N пар", "Очно / дист.", "Сомн. / испр."],
+        [
+            (
+                "",
+                [
+                    f'<a href="{department_page_name(r.department)}">'
+                    f"{escape(r.department_title)}</a>",
+                    pct(r.acceptance_percent), str(r.acceptance_n), pct(r.final_percent),
+                    str(r.final_n) if r.final_percent is not None else "—",
+                    _growth(r.cohort), _growth(r.matched),
+                    str(r.matched.n) if r.matched.difference is not None else "—",
+                    f"{r.live} / {r.remote}", f"{r.flags} / {r.overrides}",
+                ],
+            )
+            for r in rows
+        ],
+        text_cols=(0,),
+    )  # fmt: skip
+    return (
+        f"<section><h2>{year}/{year + 1} учебный год</h2>"
+        f'<div class="chart">{charts.to_svg(chart, f"s{year}")}</div>{table}</section>'
+    )
+
+
+def index_page(data: ReportData, departments: Sequence[tuple[str, str]]) -> str:
+    years = sorted({r.year for r in data.summary}, reverse=True)
+    body = [
+        "<section><h2>О мониторинге</h2><p>Результаты входного и итогового тестов по кафедрам. "
+        "Прирост — в процентных пунктах, в скобках 95 % доверительный интервал. "
+        "Когорта — разность средних всех писавших; парный — средний прирост педагогов, "
+        f"писавших оба теста. Последний тест: {escape(data.test.title)}.</p></section>"
+    ]
+    body += [_summary_section([r for r in data.summary if r.year == y], y) for y in years]
+    return _page(
+        "Мониторинг профессиональных компетенций педагогов",
+        "Сводка по кафедрам",
+        _nav(departments, "index.html"),
+        "".join(body),
+        data.generated,
+    )
+
+
+def _figures(cells: Sequence[tuple[str, str]]) -> str:
+    inner = "".join(
+        f'<div class="fig"><b>{escape(v)}</b><span>{escape(k)}</span></div>' for v, k in cells
+    )
+    return f'<div class="figs">{inner}</div>'
+
+
+def tested_department_page(
+    data: ReportData, departments: Sequence[tuple[str, str]], pseudonymise: bool, salt: str = ""
+) -> str:
+    """The page of the department whose test is being reported: charts, items, ranking."""
+    test, st = data.test, data.statistics
+    body = [
+        f"<section><h2>{escape(test.title)}</h2>",
+        _figures(
+            [
+                (str(st.n), "педагогов"),
+                (f"{pct(st.mean_percent)} %", "средний % верных"),
+                (pct(st.sd_percent), "стандартное отклонение"),
+                ("—" if st.alpha is None else pct(st.alpha, 2), "надёжность (α / KR-20)"),
+            ]
+        ),
+        "</section><section><h2>Результаты всех педагогов по этапам года</h2>",
+        '<div class="chart">',
+        charts.to_svg(charts.assessment_chart(data.teachers, data.stages, 640, 280), "a"),
+        '</div></section><section><h2>Распределение результатов</h2><div class="chart">',
+        charts.to_svg(charts.distribution_chart(data.distribution, st.mean_percent, 640, 200), "d"),
+        '</div></section><section><h2>Средний результат по темам</h2><div class="chart">',
+        charts.to_svg(
+            charts.topic_chart(
+                [(t.topic, t.percent, None, t.percent < 50) for t in data.topics], 640, 180
+            ),
+            "t",
+        ),
+        "</div></section>",
+    ]
+    alerted = {a.source_position for a in data.alerts}
+    item_rows = []
+    for item in data.items:
+        shares = " ".join(
+            (f"<u>{escape(k)}</u>" if k in item.key else escape(k)) + f"&nbsp;{v * 100:.0f}"
+            for k, v in item.option_shares.items()
+        )
+        item_rows.append(
+            (
+                "alert" if item.source_position in alerted else "",
+                [
+                    str(item.source_position), escape(item.task_id), escape(item.topic),
+                    escape(item.key), pct(item.difficulty, 2),
+                    "—" if item.discrimination is None else pct(item.discrimination, 2),
+                    "—" if item.upper_lower is None else pct(item.upper_lower, 2), shares,
+                ],
+            )
+        )  # fmt: skip
+    body.append("<section><h2>Анализ заданий</h2>")
+    body.append(
+        '<p class="note">P — доля верных; r — корреляция задания с суммой остальных; '
+        "В−Н — разность долей верных в верхних и нижних 27 %; верный ответ подчёркнут.</p>"
+    )
+    body.append(
+        _table(["№", "Задание", "Тема", "Ключ", "P", "r", "В−Н", "Выбор"], item_rows, (1, 2, 7))
+    )
+    if data.alerts:
+        body.append("<h2>Предупреждения</h2>")
+        body.append(
+            _table(
+                ["Задание", "Вид", "Описание"],
+                [
+                    (
+                        "",
+                        [
+                            f"{a.source_position} ({escape(a.task_id)})",
+                            escape(ALERT_TITLES.get(a.kind, a.kind)),
+                            escape(a.message),
+                        ],
+                    )
+                    for a in data.alerts
+                ],
+                (1, 2),
+            )
+        )
+    body.append("</section>")
+    stage_heads = [STAGE_COLUMN_TITLES.get(s.stage, s.title) for s in data.stages]
+    ranking = []
+    for t in data.teachers:
+        who = [escape(pseudonym(t.id, salt))] if pseudonymise else [escape(t.name)]
+        where = [] if pseudonymise else [escape(t.school)]
+        ranking.append(
+            (
+                t.standing if t.standing != "middle" else "",
+                [str(t.rank), *who, *where, *[pct(h.percent) for h in t.history],
+                 STANDING_TITLES[t.standing]],
+            )
+        )  # fmt: skip
+    heads = ["Место", "Код" if pseudonymise else "Педагог"]
+    heads += [] if pseudonymise else ["Организация"]
+    text_cols = (1,) if pseudonymise else (1, 2)
+    body.append("<section><h2>Рейтинг педагогов</h2>")
+    body.append(_table([*heads, *stage_heads, "Статус"], ranking, text_cols))
+    body.append("</section>")
+    here = department_page_name(test.department)
+    return _page(
+        f"Кафедра: {test.department_title}",
+        f"{test.title} · {test.stage_title}",
+        _nav(departments, here),
+        "".join(body),
+        data.generated,
+    )
+
+
+def other_department_page(
+    data: ReportData, department: str, title: str, departments: Sequence[tuple[str, str]]
+) -> str:
+    """A department without this test: its stage means per year from the summary."""
+    rows = sorted((r for r in data.summary if r.department == department), key=lambda r: -r.year)
+    stage_heads = [STAGE_COLUMN_TITLES.get(s.stage, s.title) for s in data.stages]
+    table = _table(
+        ["Учебный год", *stage_heads, "Прирост когорты", "Парный прирост"],
+        [
+            (
+                "",
+                [
+                    f"{r.year}/{r.year + 1}",
+                    *[pct(v) for v in r.stage_means],
+                    _growth(r.cohort),
+                    _growth(r.matched),
+                ],
+            )
+            for r in rows
+        ],
+        (0,),
+    )
+    body = f"<section><h2>Средний % верных по этапам</h2>{table}</section>"
+    return _page(
+        f"Кафедра: {title}",
+        "Средние результаты по этапам",
+        _nav(departments, department_page_name(department)),
+        body,
+        data.generated,
+    )
+
+
+def write_site(
+    data: ReportData, out_dir: Path, *, pseudonymise: bool, salt: str = ""
+) -> list[Path]:
+    """Write ``index.html`` and one page per department into ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    known = {r.department: r.department_title for r in data.summary}
+    known.setdefault(data.test.department, data.test.department_title)
+    order = [d for d in DEPARTMENT_TITLES if d in known] + sorted(
+        d for d in known if d not in DEPARTMENT_TITLES
+    )
+    departments = [(d, known[d]) for d in order]
+    written = [out_dir / "index.html"]
+    written[0].write_text(index_page(data, departments), encoding="utf-8")
+    for department, title in departments:
+        path = out_dir / department_page_name(department)
+        if department == data.test.department:
+            page = tested_department_page(data, departments, pseudonymise, salt)
+        else:
+            page = other_department_page(data, department, title, departments)
+        path.write_text(page, encoding="utf-8")
+        written.append(path)
+    return written

@@ -1,0 +1,698 @@
+"""PDF reports: per-teacher feedback, department report, school extract, monitoring summary.
+
+Every report is an A4 platypus document in DejaVu Sans (Cyrillic), with the same header and
+footer, so a school receives one consistent family of documents. Long text (task topics, tutor
+explanations, school names) is always a ``Paragraph`` so it wraps instead of overflowing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    CondPageBreak,
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from common.fonts import register_fonts
+from scoring.report import charts
+from scoring.report.data import (
+    ReportData,
+    SummaryRow,
+    TeacherReport,
+)
+
+PAGE_W, PAGE_H = A4
+MARGIN = 16 * mm
+# SimpleDocTemplate's frame pads 6 pt on each side; tables use the padded width so they
+# line up with the text instead of poking out on both sides.
+FRAME_W = PAGE_W - 2 * MARGIN - 12
+HEADER_BAND = colors.HexColor("#1f5f99")
+ZEBRA = colors.HexColor("#f3f6f9")
+WRONG_BG = colors.HexColor("#fdecea")
+TROUBLE_BG = colors.HexColor("#fdf0e1")
+LEADER_BG = colors.HexColor("#e6f4ea")
+RULE = colors.HexColor("#c5d0db")
+CLUSTER = "Мониторинг профессиональных компетенций педагогов"
+CHANNEL_TITLES = {"live": "очно (бланк)", "remote": "дистанционно"}
+STANDING_TITLES = {"leader": "лидер", "middle": "", "lagging": "отстаёт"}
+# Column heads for the five stages in narrow table columns.
+STAGE_COLUMN_TITLES = {
+    "acceptance": "Вход.",
+    "intermediate-1": "Пр. 1",
+    "intermediate-2": "Пр. 2",
+    "intermediate-3": "Пр. 3",
+    "final": "Итог.",
+}
+ALERT_TITLES = {
+    "negative-discrimination": "возможно, неверный ключ",
+    "variant-differs": "вариант ведёт себя иначе",
+    "too-easy": "слишком лёгкое",
+    "too-hard": "слишком трудное",
+    "low-discrimination": "слабо различает",
+}
+
+
+def pct(value: float | None, digits: int = 1) -> str:
+    """Percent the Russian way (decimal comma); an em dash for "not taken"."""
+    if value is None:
+        return "—"
+    return f"{value:.{digits}f}".replace(".", ",")
+
+
+def num(value: float) -> str:
+    """Points: whole numbers without a decimal part (22, not 22.0)."""
+    return str(int(value)) if float(value).is_integer() else pct(value)
+
+
+@dataclass(frozen=True)
+class Styles:
+    body: ParagraphStyle
+    small: ParagraphStyle
+    muted: ParagraphStyle
+    cell: ParagraphStyle
+    cell_bold: ParagraphStyle
+    cell_centre: ParagraphStyle
+    head: ParagraphStyle
+    title: ParagraphStyle
+    title_long: ParagraphStyle
+    h2: ParagraphStyle
+    big: ParagraphStyle
+    big_label: ParagraphStyle
+
+
+@cache
+def styles() -> Styles:
+    fonts = register_fonts()
+    base = ParagraphStyle("body", fontName=fonts.regular, fontSize=9, leading=12)
+    return Styles(
+        body=base,
+        small=ParagraphStyle("small", parent=base, fontSize=7.5, leading=9.5),
+        muted=ParagraphStyle(
+            "muted", parent=base, fontSize=7.5, leading=9.5, textColor=charts.MUTED
+        ),
+        cell=ParagraphStyle("cell", parent=base, fontSize=7.5, leading=9.2),
+        cell_bold=ParagraphStyle("cellb", parent=base, fontName=fonts.bold, fontSize=7.5),
+        cell_centre=ParagraphStyle(
+            "cellc", parent=base, fontSize=7.5, leading=9.2, alignment=TA_CENTER
+        ),
+        head=ParagraphStyle(
+            "head",
+            parent=base,
+            fontName=fonts.bold,
+            fontSize=7.5,
+            leading=9,
+            textColor=colors.white,
+            alignment=TA_CENTER,
+        ),
+        title=ParagraphStyle(
+            "title",
+            parent=base,
+            fontName=fonts.bold,
+            fontSize=16,
+            leading=20,
+            textColor=charts.INK,
+            spaceAfter=2,
+        ),
+        title_long=ParagraphStyle(
+            "titlel",
+            parent=base,
+            fontName=fonts.bold,
+            fontSize=12.5,
+            leading=15.5,
+            textColor=charts.INK,
+            spaceAfter=2,
+        ),
+        h2=ParagraphStyle(
+            "h2",
+            parent=base,
+            fontName=fonts.bold,
+            fontSize=11,
+            leading=14,
+            textColor=HEADER_BAND,
+            spaceBefore=10,
+            spaceAfter=5,
+        ),
+        big=ParagraphStyle(
+            "big",
+            parent=base,
+            fontName=fonts.bold,
+            fontSize=17,
+            leading=20,
+            alignment=TA_CENTER,
+            textColor=HEADER_BAND,
+        ),
+        big_label=ParagraphStyle(
+            "bigl",
+            parent=base,
+            fontSize=7.5,
+            leading=9,
+            alignment=TA_CENTER,
+            textColor=charts.MUTED,
+        ),
+    )
+
+
+def P(text: str, style: ParagraphStyle) -> Paragraph:
+    """A paragraph of plain text (escaped: names may hold ``<`` or ``&``)."""
+    return Paragraph(escape(text), style)
+
+
+def _page_decor(left: str, right: str) -> Callable[[Canvas, Any], None]:
+    """Header rule and footer (report name, page number) drawn on every page."""
+    fonts = register_fonts()
+
+    def draw(canvas: Canvas, doc: Any) -> None:
+        canvas.saveState()
+        canvas.setFillColor(HEADER_BAND)
+        canvas.rect(0, PAGE_H - 6 * mm, PAGE_W, 6 * mm, stroke=0, fill=1)
+        canvas.setFont(fonts.regular, 7)
+        canvas.setFillColor(charts.MUTED)
+        canvas.drawString(MARGIN, PAGE_H - 11 * mm, CLUSTER)
+        canvas.drawRightString(PAGE_W - MARGIN, PAGE_H - 11 * mm, right)
+        canvas.setStrokeColor(RULE)
+        canvas.setLineWidth(0.5)
+        canvas.line(MARGIN, 12 * mm, PAGE_W - MARGIN, 12 * mm)
+        canvas.drawString(MARGIN, 8 * mm, left)
+        canvas.drawRightString(PAGE_W - MARGIN, 8 * mm, f"стр. {doc.page}")
+        canvas.restoreState()
+
+    return draw
+
+
+def _build(path: Path, story: list[Any], *, title: str, left: str, right: str) -> None:
+    doc = SimpleDocTemplate(
+        str(path),
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=16 * mm,
+        bottomMargin=16 * mm,
+        title=title,
+        author=CLUSTER,
+        creator="scoring report",
+    )
+    decor = _page_decor(left, right)
+    doc.build(story, onFirstPage=decor, onLaterPages=decor)
+
+
+def _grid_table(
+    rows: list[list[Any]],
+    widths: Sequence[float],
+    *,
+    extra: Sequence[tuple[Any, ...]] = (),
+    zebra: bool = True,
+    repeat: int = 1,
+) -> Table:
+    """A table with a coloured header row, light rules and zebra rows."""
+    table = Table(rows, colWidths=list(widths), repeatRows=repeat)
+    commands: list[tuple[Any, ...]] = [
+        ("BACKGROUND", (0, 0), (-1, repeat - 1), HEADER_BAND),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.3, RULE),
+        ("FONT", (0, 0), (-1, -1), register_fonts().regular, 7.5),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+    ]
+    if zebra:
+        commands.append(("ROWBACKGROUNDS", (0, repeat), (-1, -1), [colors.white, ZEBRA]))
+    table.setStyle(TableStyle(commands + list(extra)))
+    return table
+
+
+def _heads(*labels: str) -> list[Paragraph]:
+    return [P(label, styles().head) for label in labels]
+
+
+def _key_value(pairs: Sequence[tuple[str, str]], widths: tuple[float, float]) -> Table:
+    s = styles()
+    rows = [[P(k, s.muted), P(v, s.body)] for k, v in pairs]
+    table = Table(rows, colWidths=list(widths))
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("TOPPADDING", (0, 0), (-1, -1), 1),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
+    return table
+
+
+def _figures(cells: Sequence[tuple[str, str]]) -> Table:
+    """A row of big numbers with captions (score, percent, rank)."""
+    s = styles()
+    row = [[P(value, s.big), P(label, s.big_label)] for value, label in cells]
+    width = FRAME_W / len(cells)
+    inner = [Table([[v], [lab]], colWidths=[width - 8]) for v, lab in row]
+    table = Table([inner], colWidths=[width] * len(cells))
+    table.setStyle(
+        TableStyle(
+            [
+                ("BOX", (0, 0), (-1, -1), 0.6, RULE),
+                ("LINEAFTER", (0, 0), (-2, -1), 0.6, RULE),
+                ("BACKGROUND", (0, 0), (-1, -1), ZEBRA),
+                ("TOPPADDING", (0, 0), (-1, -1), 5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+            ]
+        )
+    )
+    return table
+
+
+# --- per-teacher report -------------------------------------------------------------------
+
+
+def teacher_story(data: ReportData, teacher: TeacherReport) -> list[Any]:
+    """The flowables of one teacher's report. It names only this teacher: no ranking table,
+    no other teacher's name or ID, only department means."""
+    s = styles()
+    test = data.test
+    story: list[Any] = [
+        P(teacher.name, s.title),
+        P(f"Индивидуальный отчёт о результатах тестирования · {test.stage_title}", s.muted),
+        Spacer(1, 6),
+        _key_value(
+            [
+                ("Образовательная организация", teacher.school),
+                ("Кафедра", test.department_title),
+                ("Тест", f"{test.title} ({test.id})"),
+                ("Вариант", f"{teacher.variant} · {CHANNEL_TITLES[teacher.channel]}"),
+                ("Идентификатор педагога", teacher.id),
+            ],
+            (45 * mm, FRAME_W - 45 * mm),
+        ),
+        Spacer(1, 8),
+        _figures(
+            [
+                (f"{num(teacher.score)} из {num(teacher.max_score)}", "баллов"),
+                (f"{pct(teacher.percent)} %", "верных ответов"),
+                (f"{teacher.rank} из {teacher.rank_of}", "место на кафедре"),
+            ]
+        ),
+        P("Результаты по этапам года", s.h2),
+        charts.history_chart(teacher, data.stages, width=FRAME_W, height=165),
+    ]
+    topic_rows = [(t.topic, t.percent, t.department_percent, t.troublesome) for t in teacher.topics]
+    trouble = [t.topic for t in teacher.topics if t.troublesome]
+    note = (
+        "Темы, требующие внимания: " + ", ".join(trouble) + "."
+        if trouble
+        else "По всем темам результат не ниже среднего по кафедре."
+    )
+    story.append(
+        KeepTogether(
+            [
+                P("Результаты по темам, % верных", s.h2),
+                charts.topic_chart(topic_rows, width=FRAME_W),
+                P(
+                    note + " Оранжевым отмечены темы с результатом ниже 50 % или заметно ниже "
+                    "среднего по кафедре (чёрная черта).",
+                    s.muted,
+                ),
+            ]
+        )
+    )
+    story.append(P("Задания и разбор ошибок", s.h2))
+    story.append(
+        P(
+            f"Задания перечислены в том порядке, в котором они были в вашем варианте. "
+            f"Ошибок: {len(teacher.mistakes)} из {len(teacher.tasks)}. "
+            "Для каждой ошибки приведён комментарий преподавателя.",
+            s.muted,
+        )
+    )
+    story.append(Spacer(1, 4))
+    story.append(_task_table(teacher))
+    story.append(Spacer(1, 6))
+    story.append(
+        P(
+            "«Проверено вручную» — ответ на бланке вызвал сомнение при распознавании; "
+            "«исправлено» — ответ установлен проверяющим, изменение записано в журнал.",
+            s.muted,
+        )
+    )
+    return story
+
+
+def _task_table(teacher: TeacherReport) -> Table:
+    # Short cells are plain strings styled by the table (a Paragraph per cell costs a parse,
+    # and a teacher report has hundreds of cells); only text that may wrap is a Paragraph.
+    s = styles()
+    widths = [8 * mm, 31 * mm, 14 * mm, 15 * mm, 21 * mm]
+    widths.append(FRAME_W - sum(widths))
+    rows: list[list[Any]] = [
+        _heads("№", "Тема", "Ваш ответ", "Верный ответ", "Результат", "Комментарий преподавателя")
+    ]
+    extra: list[tuple[Any, ...]] = [("ALIGN", (0, 1), (0, -1), "CENTER")]
+    extra.append(("ALIGN", (2, 1), (4, -1), "CENTER"))
+    for k, task in enumerate(teacher.tasks, start=1):
+        verdict = "✓ верно" if task.is_correct else "✗ ошибка"
+        if task.overridden:
+            verdict += "\nисправлено"
+        elif task.flagged:
+            verdict += "\nпроверено\nвручную"
+        comment = "" if task.is_correct else task.explanation or "Комментарий не предоставлен."
+        rows.append(
+            [
+                str(task.position),
+                P(task.topic, s.cell),
+                task.answer or "—",
+                task.correct,
+                verdict,
+                P(comment, s.cell) if comment else "",
+            ]
+        )
+        if not task.is_correct:
+            extra.append(("BACKGROUND", (0, k), (-1, k), WRONG_BG))
+            extra.append(("TEXTCOLOR", (4, k), (4, k), charts.LAGGING))
+    return _grid_table(rows, widths, extra=extra, zebra=True)
+
+
+def render_teacher_pdf(data: ReportData, teacher: TeacherReport, path: Path) -> None:
+    _build(
+        path,
+        teacher_story(data, teacher),
+        title=f"{teacher.name}: {data.test.title}",
+        left=f"{data.test.title} · {teacher.id}",
+        right=f"{data.test.year}/{data.test.year + 1} учебный год",
+    )
+
+
+# --- department report --------------------------------------------------------------------
+
+
+def department_story(data: ReportData) -> list[Any]:
+    s = styles()
+    test = data.test
+    st = data.statistics
+    story: list[Any] = [
+        P(f"Кафедра: {test.department_title}", s.title),
+        P(
+            f"{test.title} ({test.id}) · {test.stage_title} · отчёт от {data.generated[:10]}",
+            s.muted,
+        ),
+        Spacer(1, 8),
+        _figures(
+            [
+                (str(st.n), "педагогов"),
+                (f"{pct(st.mean_percent)} %", "средний % верных"),
+                (pct(st.sd_percent), "стандартное отклонение"),
+                ("—" if st.alpha is None else pct(st.alpha, 2), "надёжность (α / KR-20)"),
+                ("—" if st.sem is None else pct(st.sem, 2), "ошибка измерения, баллов"),
+            ]
+        ),
+        P("Результаты всех педагогов по этапам года", s.h2),
+        charts.assessment_chart(data.teachers, data.stages, width=FRAME_W, height=240),
+        KeepTogether(
+            [
+                P("Распределение результатов", s.h2),
+                charts.distribution_chart(
+                    data.distribution, st.mean_percent, width=FRAME_W, height=160
+                ),
+            ]
+        ),
+        KeepTogether(
+            [
+                P("Средний результат по темам", s.h2),
+                charts.topic_chart(
+                    [(t.topic, t.percent, None, t.percent < 50) for t in data.topics],
+                    width=FRAME_W,
+                ),
+            ]
+        ),
+    ]
+    story += [CondPageBreak(60 * mm), P("Анализ заданий", s.h2)]
+    story.append(
+        P(
+            "P — доля верных ответов; r — скорректированная корреляция задания с суммой "
+            "остальных (дискриминация); В−Н — разность долей верных в верхних и нижних 27 %; "
+            "доли выбора вариантов ответа даны в буквах исходной версии, верный подчёркнут.",
+            s.muted,
+        )
+    )
+    story.append(Spacer(1, 4))
+    story.append(_item_table(data))
+    if data.alerts:
+        story.append(P("Предупреждения", s.h2))
+        rows = [_heads("Задание", "Вид", "Описание")]
+        for alert in data.alerts:
+            rows.append(
+                [
+                    P(f"{alert.source_position} ({alert.task_id})", s.cell),
+                    P(ALERT_TITLES.get(alert.kind, alert.kind), s.cell),
+                    P(alert.message, s.cell),
+                ]
+            )
+        story.append(_grid_table(rows, [30 * mm, 38 * mm, FRAME_W - 68 * mm]))
+    story += [CondPageBreak(60 * mm), P("Рейтинг педагогов", s.h2), _ranking_table(data)]
+    return story
+
+
+def _item_table(data: ReportData) -> Table:
+    s = styles()
+    widths = [9 * mm, 20 * mm, 38 * mm, 11 * mm, 13 * mm, 13 * mm, 13 * mm]
+    widths.append(FRAME_W - sum(widths))
+    rows: list[list[Any]] = [_heads("№", "Задание", "Тема", "Ключ", "P", "r", "В−Н", "Выбор")]
+    alerted = {a.source_position for a in data.alerts}
+    extra: list[tuple[Any, ...]] = [("ALIGN", (3, 1), (6, -1), "CENTER")]
+    for k, item in enumerate(data.items, start=1):
+        shares = " ".join(
+            (f"<u>{letter}</u>" if letter in item.key else letter) + f" {share * 100:.0f}"
+            for letter, share in item.option_shares.items()
+        )
+        if item.blank_share:
+            shares += f" · пусто {item.blank_share * 100:.0f}"
+        rows.append(
+            [
+                P(str(item.source_position), s.cell_centre),
+                P(item.task_id, s.cell),
+                P(item.topic, s.cell),
+                item.key,
+                pct(item.difficulty, 2),
+                "—" if item.discrimination is None else pct(item.discrimination, 2),
+                "—" if item.upper_lower is None else pct(item.upper_lower, 2),
+                Paragraph(shares, s.cell),
+            ]
+        )
+        if item.source_position in alerted:
+            extra.append(("BACKGROUND", (0, k), (-1, k), TROUBLE_BG))
+    return _grid_table(rows, widths, extra=extra)
+
+
+def _ranking_table(data: ReportData) -> Table:
+    s = styles()
+    stage_cols = [STAGE_COLUMN_TITLES.get(st.stage, st.title) for st in data.stages]
+    widths = [9 * mm, 41 * mm, 54 * mm]
+    widths.append(14 * mm)
+    rest = (FRAME_W - sum(widths)) / len(stage_cols)
+    widths[3:3] = [rest] * len(stage_cols)
+    rows: list[list[Any]] = [_heads("№", "Педагог", "Организация", *stage_cols, "Статус")]
+    extra: list[tuple[Any, ...]] = [("ALIGN", (3, 1), (-1, -1), "CENTER")]
+    for k, t in enumerate(data.teachers, start=1):
+        rows.append(
+            [
+                str(t.rank),
+                P(t.name, s.cell),
+                P(t.school, s.cell),
+                *[pct(h.percent) for h in t.history],
+                STANDING_TITLES[t.standing],
+            ]
+        )
+        if t.standing == "leader":
+            extra.append(("BACKGROUND", (0, k), (-1, k), LEADER_BG))
+        elif t.standing == "lagging":
+            extra.append(("BACKGROUND", (0, k), (-1, k), WRONG_BG))
+    return _grid_table(rows, widths, extra=extra, zebra=False)
+
+
+def render_department_pdf(data: ReportData, path: Path) -> None:
+    _build(
+        path,
+        department_story(data),
+        title=f"Кафедра {data.test.department_title}: {data.test.title}",
+        left=f"{data.test.title} · отчёт кафедры",
+        right=f"{data.test.year}/{data.test.year + 1} учебный год",
+    )
+
+
+# --- school extract -----------------------------------------------------------------------
+
+
+def school_story(data: ReportData, school: str, teachers: Sequence[TeacherReport]) -> list[Any]:
+    s = styles()
+    test = data.test
+    stage_titles = [STAGE_COLUMN_TITLES.get(st.stage, st.title) for st in data.stages]
+    story: list[Any] = [
+        P(school, s.title if len(school) < 60 else s.title_long),
+        P(
+            f"Выписка для администрации: {test.title} ({test.id}) · {test.stage_title} · "
+            f"кафедра «{test.department_title}» · отчёт от {data.generated[:10]}",
+            s.muted,
+        ),
+        Spacer(1, 8),
+        _figures(
+            [
+                (str(len(teachers)), "педагогов организации"),
+                (
+                    f"{pct(sum(t.percent for t in teachers) / max(len(teachers), 1))} %",
+                    "средний % верных",
+                ),
+                (f"{pct(data.statistics.mean_percent)} %", "средний % по кафедре"),
+            ]
+        ),
+        P("Результаты педагогов", s.h2),
+    ]
+    widths = [16 * mm, 48 * mm, 9 * mm, 14 * mm, 13 * mm, 15 * mm]
+    rest = (FRAME_W - sum(widths)) / len(stage_titles)
+    widths += [rest] * len(stage_titles)
+    rows: list[list[Any]] = [_heads("ID", "Педагог", "Вар.", "Баллы", "%", "Место", *stage_titles)]
+    for t in teachers:
+        rows.append(
+            [
+                t.id,
+                P(t.name, s.cell),
+                str(t.variant),
+                f"{num(t.score)}/{num(t.max_score)}",
+                pct(t.percent),
+                f"{t.rank}/{t.rank_of}",
+                *[pct(h.percent) for h in t.history],
+            ]
+        )
+    story.append(_grid_table(rows, widths, extra=[("ALIGN", (2, 1), (-1, -1), "CENTER")]))
+    story.append(Spacer(1, 6))
+    story.append(
+        P(
+            "Место — среди всех педагогов кафедры. По этапам — % верных ответов; «—» — "
+            "тест не проводился или педагог его не писал.",
+            s.muted,
+        )
+    )
+    return story
+
+
+def render_school_pdf(
+    data: ReportData, school: str, teachers: Sequence[TeacherReport], path: Path
+) -> None:
+    _build(
+        path,
+        school_story(data, school, teachers),
+        title=f"{school}: {data.test.title}",
+        left=f"{data.test.title} · выписка для организации",
+        right=f"{data.test.year}/{data.test.year + 1} учебный год",
+    )
+
+
+# --- monitoring summary -------------------------------------------------------------------
+
+
+def _growth(g: Any) -> str:
+    if g.difference is None:
+        return "—"
+    sign = "+" if g.difference >= 0 else "−"
+    text = f"{sign}{pct(abs(g.difference))}"
+    if g.ci_low is not None and g.ci_high is not None:
+        text += f"<br/><font size=6.5>[{pct(g.ci_low)}; {pct(g.ci_high)}]</font>"
+    return text
+
+
+def summary_story(data: ReportData) -> list[Any]:
+    s = styles()
+    years = sorted({r.year for r in data.summary}, reverse=True)
+    story: list[Any] = [
+        P("Сводка мониторинга", s.title),
+        P(
+            f"Входной и итоговый тесты по кафедрам; прирост — в процентных пунктах с 95 % "
+            f"доверительным интервалом. Отчёт от {data.generated[:10]}.",
+            s.muted,
+        ),
+    ]
+    for year in years:
+        rows_y = [r for r in data.summary if r.year == year]
+        story.append(P(f"{year}/{year + 1} учебный год", s.h2))
+        story.append(
+            charts.summary_chart(
+                [(r.department_title, r.acceptance_percent, r.final_percent) for r in rows_y],
+                width=FRAME_W,
+                height=170,
+            )
+        )
+        story.append(Spacer(1, 6))
+        story.append(_summary_table(rows_y))
+    story.append(Spacer(1, 6))
+    story.append(
+        P(
+            "Когорта — разность средних всех писавших входной и итоговый тесты; парные — средний "
+            "прирост педагогов, писавших оба теста. N — число педагогов. Очно/дист. — число "
+            "результатов по бланкам и онлайн; сомн. — бланки с сомнительными ответами; испр. — "
+            "ручные исправления.",
+            s.muted,
+        )
+    )
+    return story
+
+
+def _summary_table(rows_y: Sequence[SummaryRow]) -> Table:
+    s = styles()
+    heads = _heads(
+        "Кафедра",
+        "Вход., %",
+        "N",
+        "Итог., %",
+        "N",
+        "Прирост когорты",
+        "Парный прирост",
+        "N пар",
+        "Очно / дист.",
+        "Сомн. / испр.",
+    )
+    widths = [36 * mm, 14 * mm, 10 * mm, 14 * mm, 10 * mm, 22 * mm, 22 * mm, 12 * mm]
+    rest = (FRAME_W - sum(widths)) / 2
+    widths += [rest, rest]
+    rows: list[list[Any]] = [heads]
+    for r in rows_y:
+        rows.append(
+            [
+                P(r.department_title, s.cell),
+                pct(r.acceptance_percent),
+                str(r.acceptance_n),
+                pct(r.final_percent),
+                str(r.final_n) if r.final_percent is not None else "—",
+                Paragraph(_growth(r.cohort), s.cell_centre),
+                Paragraph(_growth(r.matched), s.cell_centre),
+                str(r.matched.n) if r.matched.difference is not None else "—",
+                f"{r.live} / {r.remote}",
+                f"{r.flags} / {r.overrides}",
+            ]
+        )
+    return _grid_table(rows, widths, extra=[("ALIGN", (1, 1), (-1, -1), "CENTER")])
+
+
+def render_summary_pdf(data: ReportData, path: Path) -> None:
+    _build(
+        path,
+        summary_story(data),
+        title="Сводка мониторинга",
+        left="Сводка мониторинга",
+        right=f"отчёт от {data.generated[:10]}",
+    )

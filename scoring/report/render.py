@@ -1,0 +1,216 @@
+"""Render every report of one test in parallel: a process pool over small jobs.
+
+The per-teacher PDFs are the bulk (one per teacher), so they are cut into chunks; the
+department, school, summary, website and export jobs run beside them. Each worker receives the
+:class:`ReportData` once, through the pool initializer, instead of once per job.
+
+Output layout under ``out_dir``::
+
+    teachers/<teacher-id>.pdf        one per teacher
+    department-<department>.pdf
+    schools/<school>.pdf, .csv       one pair per school
+    summary.pdf                      monitoring summary
+    site/index.html, site/department-<department>.html
+    exports/results-teachers.csv, results-tasks.csv, results.xlsx
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from common.errors import OutputError
+from scoring.report import exports, html, pdf
+from scoring.report.data import ReportData
+
+Progress = Callable[[int, int], None]  # (jobs done, jobs in all)
+TEACHER_CHUNK = 16
+
+
+class ReportSummary(BaseModel):
+    """What ``render_reports`` wrote, for the CLI to print."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: int = 1
+    out_dir: str
+    test_id: str
+    teachers: int
+    teacher_pdfs: int
+    schools: int
+    files: int
+    workers: int
+    seconds: float
+
+
+def school_file_stem(school: str) -> str:
+    """A file name for a school that keeps its Cyrillic but drops quotes, № and spaces."""
+    stem = re.sub(r"[^\w-]+", "_", school).strip("_-")
+    return stem[:80] or "school"
+
+
+# Set in each worker by the pool initializer: the pool's one shared input.
+_worker_data: ReportData | None = None
+
+
+def _init_worker(data: ReportData) -> None:
+    global _worker_data
+    _worker_data = data
+
+
+def _data() -> ReportData:
+    if _worker_data is None:  # pragma: no cover - only if a job runs outside the pool
+        raise RuntimeError("report worker started without its data")
+    return _worker_data
+
+
+def _job_teachers(out_dir: str, start: int, stop: int) -> list[str]:
+    data = _data()
+    written = []
+    for teacher in data.teachers[start:stop]:
+        path = Path(out_dir) / "teachers" / f"{teacher.id}.pdf"
+        pdf.render_teacher_pdf(data, teacher, path)
+        written.append(str(path))
+    return written
+
+
+def _job_department(out_dir: str) -> list[str]:
+    data = _data()
+    path = Path(out_dir) / f"department-{data.test.department}.pdf"
+    pdf.render_department_pdf(data, path)
+    return [str(path)]
+
+
+def _job_summary(out_dir: str) -> list[str]:
+    path = Path(out_dir) / "summary.pdf"
+    pdf.render_summary_pdf(_data(), path)
+    return [str(path)]
+
+
+def _job_schools(out_dir: str, schools: list[str]) -> list[str]:
+    data = _data()
+    written = []
+    for school in schools:
+        teachers = [t for t in data.teachers if t.school == school]
+        stem = Path(out_dir) / "schools" / school_file_stem(school)
+        pdf.render_school_pdf(data, school, teachers, stem.with_suffix(".pdf"))
+        exports.write_csv(
+            stem.with_suffix(".csv"),
+            exports.teacher_header(data),
+            exports.teacher_rows(data, teachers),
+        )
+        written += [str(stem.with_suffix(".pdf")), str(stem.with_suffix(".csv"))]
+    return written
+
+
+def _job_site(out_dir: str, pseudonymise: bool, salt: str) -> list[str]:
+    paths = html.write_site(_data(), Path(out_dir) / "site", pseudonymise=pseudonymise, salt=salt)
+    return [str(p) for p in paths]
+
+
+def _job_exports(out_dir: str) -> list[str]:
+    return [str(p) for p in exports.write_exports(_data(), Path(out_dir) / "exports")]
+
+
+def _prepare(out_dir: Path) -> None:
+    try:
+        for sub in ("teachers", "schools", "site", "exports"):
+            (out_dir / sub).mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError(
+            f"cannot create the output folder ({error.strerror})",
+            where=str(out_dir),
+            hint="choose a folder you can write to with --out",
+        ) from None
+
+
+def _school_groups(data: ReportData) -> list[list[str]]:
+    """Schools in groups of similar size, so the school jobs balance across workers."""
+    schools = data.schools()
+    stems: dict[str, str] = {}
+    for school in schools:
+        stem = school_file_stem(school)
+        if stem in stems.values():
+            raise OutputError(
+                f"two schools give the same file name {stem!r}: {school!r}",
+                hint="make the school names in the roster distinct",
+            )
+        stems[school] = stem
+    size = 8
+    return [schools[k : k + size] for k in range(0, len(schools), size)]
+
+
+def render_reports(
+    data: ReportData,
+    out_dir: Path,
+    *,
+    pseudonymise: bool = False,
+    salt: str = "",
+    workers: int = 2,
+    progress: Progress | None = None,
+) -> ReportSummary:
+    """Render all reports of ``data`` into ``out_dir`` with ``workers`` processes.
+
+    ``workers=1`` renders in this process (no pool), which is also what small sessions want.
+    """
+    started = time.perf_counter()
+    out_dir = Path(out_dir)
+    _prepare(out_dir)
+    groups = _school_groups(data)
+    target = str(out_dir)
+    n = len(data.teachers)
+    # Longest jobs first (the exports workbook, then the department report), so no worker
+    # idles at the end while another finishes a big one; teacher chunks fill the gaps.
+    jobs: list[tuple[Callable[..., list[str]], tuple[object, ...]]] = [
+        (_job_exports, (target,)),
+        (_job_department, (target,)),
+    ]
+    jobs += [
+        (_job_teachers, (target, k, min(k + TEACHER_CHUNK, n))) for k in range(0, n, TEACHER_CHUNK)
+    ]
+    jobs += [(_job_schools, (target, group)) for group in groups]
+    jobs += [(_job_summary, (target,)), (_job_site, (target, pseudonymise, salt))]
+    written: list[str] = []
+    done = 0
+    try:
+        if workers <= 1:
+            _init_worker(data)
+            try:
+                for func, args in jobs:
+                    written += func(*args)
+                    done += 1
+                    if progress:
+                        progress(done, len(jobs))
+            finally:
+                _init_worker(None)  # type: ignore[arg-type]
+        else:
+            with ProcessPoolExecutor(
+                max_workers=workers, initializer=_init_worker, initargs=(data,)
+            ) as pool:
+                futures: list[Future[list[str]]] = [pool.submit(f, *a) for f, a in jobs]
+                for future in as_completed(futures):
+                    written += future.result()
+                    done += 1
+                    if progress:
+                        progress(done, len(jobs))
+    except OSError as error:
+        raise OutputError(
+            f"cannot write a report ({error.strerror})",
+            where=str(error.filename or out_dir),
+            hint="check the free space and permissions of the output folder",
+        ) from None
+    return ReportSummary(
+        out_dir=str(out_dir),
+        test_id=data.test.id,
+        teachers=n,
+        teacher_pdfs=sum(1 for w in written if Path(w).parent.name == "teachers"),
+        schools=len(data.schools()),
+        files=len(written),
+        workers=max(1, workers),
+        seconds=round(time.perf_counter() - started, 3),
+    )

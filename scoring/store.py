@@ -1,0 +1,475 @@
+"""The results store: one SQLite file (WAL, ``synchronous=FULL``) with a versioned schema.
+
+Where the file is: ``--db``, else the ``MONITORING_DB`` environment variable, else
+``monitoring.db`` in the working folder (:func:`default_db_path`).
+
+Tables (see docs/formats.md, "Results store"): ``schools``, ``teachers``, ``tests`` (with the
+manifest as JSON), ``attempts`` (one row per imported sheet page or online attempt, with its
+provenance), ``overrides`` (audited manual corrections) and ``imports`` (a log of each file
+imported). Every import runs in one ``BEGIN IMMEDIATE`` transaction, so there is one writer at
+a time and a killed import leaves nothing behind; attempts carry a content ``fingerprint``
+that is unique per test, so importing the same file or sheet twice adds nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from common.errors import StoreError
+from common.roster import Teacher
+from testgen.manifest import Manifest
+
+DEFAULT_DB_NAME = "monitoring.db"
+DB_ENV = "MONITORING_DB"
+BUSY_TIMEOUT_MS = 10_000
+
+# Per-question state codes kept in ``attempts.state_codes`` (one byte per printed question).
+STATE_CODES: dict[str, int] = {
+    "absent": 0,  # the question is not on this sheet page / not in this export
+    "blank": 1,
+    "marked": 2,
+    "multiple": 3,
+    "ambiguous": 4,  # OMR could not decide: flagged, scored as wrong until overridden
+    "unmatched": 5,  # an online answer text that matches no option of the task
+    "incorrect": 6,  # a grades export says wrong but not which option was chosen
+}
+STATE_NAMES: tuple[str, ...] = tuple(STATE_CODES)
+
+
+def now_utc() -> str:
+    """ISO-8601 UTC timestamp with microseconds, sortable as text."""
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def default_db_path(explicit: str | Path | None = None) -> Path:
+    """``explicit``, else ``$MONITORING_DB``, else ``./monitoring.db``."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get(DB_ENV)
+    return Path(env) if env else Path(DEFAULT_DB_NAME)
+
+
+def _migration_1(con: sqlite3.Connection) -> None:
+    con.executescript(
+        """
+        CREATE TABLE schools (
+            name TEXT PRIMARY KEY
+        );
+        CREATE TABLE teachers (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            department TEXT NOT NULL,
+            school TEXT NOT NULL REFERENCES schools(name),
+            email TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX teachers_email ON teachers(lower(email));
+        CREATE TABLE tests (
+            id TEXT PRIMARY KEY,
+            department TEXT NOT NULL,
+            year INTEGER NOT NULL,
+            stage TEXT NOT NULL,
+            manifest TEXT NOT NULL,
+            prefer TEXT NOT NULL DEFAULT 'live' CHECK (prefer IN ('live', 'remote', 'latest')),
+            registered_at TEXT NOT NULL
+        );
+        CREATE TABLE imports (
+            id INTEGER PRIMARY KEY,
+            test_id TEXT NOT NULL REFERENCES tests(id),
+            file TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            format TEXT NOT NULL,
+            imported_at TEXT NOT NULL,
+            new INTEGER NOT NULL,
+            unchanged INTEGER NOT NULL,
+            problems INTEGER NOT NULL
+        );
+        CREATE TABLE attempts (
+            id INTEGER PRIMARY KEY,
+            test_id TEXT NOT NULL REFERENCES tests(id),
+            teacher_id TEXT NOT NULL REFERENCES teachers(id),
+            channel TEXT NOT NULL CHECK (channel IN ('live', 'remote')),
+            format TEXT NOT NULL,
+            source_file TEXT NOT NULL,
+            source_sha256 TEXT NOT NULL,
+            locator TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            imported_at TEXT NOT NULL,
+            taken_at TEXT,
+            form TEXT NOT NULL,
+            sheet_page INTEGER,
+            answers TEXT NOT NULL,
+            states TEXT NOT NULL,
+            flags TEXT NOT NULL,
+            marks BLOB NOT NULL,
+            state_codes BLOB NOT NULL,
+            UNIQUE (test_id, fingerprint)
+        );
+        CREATE INDEX attempts_teacher ON attempts(test_id, teacher_id);
+        CREATE TABLE overrides (
+            id INTEGER PRIMARY KEY,
+            test_id TEXT NOT NULL REFERENCES tests(id),
+            teacher_id TEXT NOT NULL REFERENCES teachers(id),
+            question INTEGER NOT NULL,
+            before TEXT NOT NULL,
+            after TEXT NOT NULL,
+            who TEXT NOT NULL,
+            at TEXT NOT NULL,
+            why TEXT NOT NULL
+        );
+        """
+    )
+
+
+# Ordered: migration k brings the schema from version k-1 to k. Append, never edit.
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migration_1,)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+@dataclass(frozen=True)
+class AttemptRecord:
+    """One attempt as it goes into the store.
+
+    ``answers`` and ``states`` have one entry per printed question of ``form`` (``"A"``,
+    ``"B"`` or ``"V<n>"``); answers are printed letters (``""`` for none, ``"?"`` when
+    ambiguous). ``marks`` is the same in bytes: bit p set when printed letter p was chosen.
+    """
+
+    teacher_id: str
+    channel: str
+    format: str
+    source_file: str
+    source_sha256: str
+    locator: str
+    fingerprint: str
+    form: str
+    answers: tuple[str, ...]
+    states: tuple[str, ...]
+    flags: tuple[str, ...] = ()
+    taken_at: str | None = None
+    sheet_page: int | None = None
+
+
+@dataclass(frozen=True)
+class StoredAttempt:
+    id: int
+    teacher_id: str
+    channel: str
+    format: str
+    source_file: str
+    source_sha256: str
+    locator: str
+    imported_at: str
+    taken_at: str | None
+    form: str
+    sheet_page: int | None
+    answers: list[str]
+    states: list[str]
+    flags: list[str]
+    marks: bytes
+    state_codes: bytes
+
+
+@dataclass(frozen=True)
+class Override:
+    id: int
+    test_id: str
+    teacher_id: str
+    question: int
+    before: str
+    after: str
+    who: str
+    at: str
+    why: str
+
+
+def letters_mask(letters: str) -> int:
+    """``"AC"`` -> 0b101; ``"?"`` and ``""`` -> 0."""
+    mask = 0
+    for ch in letters:
+        k = ord(ch) - 65
+        if 0 <= k < 8:
+            mask |= 1 << k
+    return mask
+
+
+class Store:
+    """An open store. Use :func:`open_store` (a context manager) to get one."""
+
+    def __init__(self, con: sqlite3.Connection, path: Path):
+        self.con = con
+        self.path = path
+
+    # -- transactions -------------------------------------------------------------------
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; rolled back on any exception (or when the process dies)."""
+        try:
+            self.con.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            raise StoreError(
+                f"cannot start writing ({error})",
+                where=str(self.path),
+                hint="another import is running; wait and try again",
+            ) from None
+        try:
+            yield self.con
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        else:
+            self.con.execute("COMMIT")
+
+    # -- teachers ----------------------------------------------------------------------
+    def upsert_teachers(self, con: sqlite3.Connection, teachers: list[Teacher]) -> tuple[int, int]:
+        """Insert or update; returns (new, updated). Call inside :meth:`write`."""
+        new = updated = 0
+        for t in teachers:
+            con.execute("INSERT OR IGNORE INTO schools(name) VALUES (?)", (t.school,))
+            row = con.execute(
+                "SELECT name, department, school, email FROM teachers WHERE id = ?", (t.id,)
+            ).fetchone()
+            values = (t.name, str(t.department), t.school, t.email)
+            if row is None:
+                con.execute(
+                    "INSERT INTO teachers(id, name, department, school, email) VALUES (?,?,?,?,?)",
+                    (t.id, *values),
+                )
+                new += 1
+            elif tuple(row) != values:
+                con.execute(
+                    "UPDATE teachers SET name=?, department=?, school=?, email=? WHERE id=?",
+                    (*values, t.id),
+                )
+                updated += 1
+        return new, updated
+
+    def teachers(self) -> dict[str, Teacher]:
+        rows = self.con.execute(
+            "SELECT id, name, department, school, email FROM teachers ORDER BY id"
+        ).fetchall()
+        return {
+            r[0]: Teacher(id=r[0], name=r[1], department=r[2], school=r[3], email=r[4])
+            for r in rows
+        }
+
+    # -- tests -------------------------------------------------------------------------
+    def register_test(self, manifest: Manifest) -> None:
+        """Store the test's manifest; refuse a different build of a test that has results."""
+        text = manifest.model_dump_json()
+        info = manifest.test
+        with self.write() as con:
+            row = con.execute("SELECT manifest FROM tests WHERE id = ?", (info.id,)).fetchone()
+            if row is not None:
+                if row[0] == text:
+                    return
+                old = Manifest.model_validate_json(row[0])
+                has = con.execute(
+                    "SELECT 1 FROM attempts WHERE test_id = ? LIMIT 1", (info.id,)
+                ).fetchone()
+                if has and (old.variants != manifest.variants or old.sources != manifest.sources):
+                    raise StoreError(
+                        f"test {info.id} in the store has results from a different build "
+                        "(variants or tasks differ)",
+                        where=str(self.path),
+                        hint="import into a new store or rebuild with the original spec and seed",
+                    )
+                con.execute(
+                    "UPDATE tests SET department=?, year=?, stage=?, manifest=? WHERE id=?",
+                    (str(info.department), info.year, str(info.stage), text, info.id),
+                )
+                return
+            con.execute(
+                "INSERT INTO tests(id, department, year, stage, manifest, registered_at) "
+                "VALUES (?,?,?,?,?,?)",
+                (info.id, str(info.department), info.year, str(info.stage), text, now_utc()),
+            )
+
+    def manifest(self, test_id: str) -> Manifest:
+        row = self.con.execute("SELECT manifest FROM tests WHERE id = ?", (test_id,)).fetchone()
+        if row is None:
+            known = [r[0] for r in self.con.execute("SELECT id FROM tests ORDER BY id")]
+            raise StoreError(
+                f"test {test_id} is not in the store",
+                where=str(self.path),
+                hint=(
+                    f"known tests: {', '.join(known)}"
+                    if known
+                    else "import results with `scoring import FILE --test build/<test-id>` first"
+                ),
+            )
+        return Manifest.model_validate_json(row[0])
+
+    def tests(self) -> list[tuple[str, str, int, str]]:
+        """(id, department, year, stage) of every stored test."""
+        rows = self.con.execute("SELECT id, department, year, stage FROM tests ORDER BY id")
+        return [tuple(r) for r in rows]  # type: ignore[misc]
+
+    # -- attempts ----------------------------------------------------------------------
+    def insert_attempts(
+        self, con: sqlite3.Connection, test_id: str, records: list[AttemptRecord]
+    ) -> tuple[int, int]:
+        """Insert attempts whose fingerprint is new; returns (new, unchanged)."""
+        stamp = now_utc()
+        new = 0
+        for rec in records:
+            marks = bytes(letters_mask(a) for a in rec.answers)
+            codes = bytes(STATE_CODES[s] for s in rec.states)
+            cur = con.execute(
+                "INSERT OR IGNORE INTO attempts(test_id, teacher_id, channel, format, "
+                "source_file, source_sha256, locator, fingerprint, imported_at, taken_at, form, "
+                "sheet_page, answers, states, flags, marks, state_codes) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    test_id,
+                    rec.teacher_id,
+                    rec.channel,
+                    rec.format,
+                    rec.source_file,
+                    rec.source_sha256,
+                    rec.locator,
+                    rec.fingerprint,
+                    stamp,
+                    rec.taken_at,
+                    rec.form,
+                    rec.sheet_page,
+                    json.dumps(list(rec.answers)),
+                    json.dumps(list(rec.states)),
+                    json.dumps(list(rec.flags), ensure_ascii=False),
+                    marks,
+                    codes,
+                ),
+            )
+            new += cur.rowcount
+        return new, len(records) - new
+
+    def log_import(
+        self,
+        con: sqlite3.Connection,
+        test_id: str,
+        file: str,
+        sha256: str,
+        fmt: str,
+        counts: tuple[int, int, int],
+    ) -> None:
+        con.execute(
+            "INSERT INTO imports(test_id, file, sha256, format, imported_at, new, unchanged, "
+            "problems) VALUES (?,?,?,?,?,?,?,?)",
+            (test_id, file, sha256, fmt, now_utc(), *counts),
+        )
+
+    def attempts(self, test_id: str) -> list[StoredAttempt]:
+        """Every attempt of a test, in import order."""
+        rows = self.con.execute(
+            "SELECT id, teacher_id, channel, format, source_file, source_sha256, locator, "
+            "imported_at, taken_at, form, sheet_page, answers, states, flags, marks, "
+            "state_codes FROM attempts WHERE test_id = ? ORDER BY id",
+            (test_id,),
+        ).fetchall()
+        return [
+            StoredAttempt(
+                id=r[0],
+                teacher_id=r[1],
+                channel=r[2],
+                format=r[3],
+                source_file=r[4],
+                source_sha256=r[5],
+                locator=r[6],
+                imported_at=r[7],
+                taken_at=r[8],
+                form=r[9],
+                sheet_page=r[10],
+                answers=json.loads(r[11]),
+                states=json.loads(r[12]),
+                flags=json.loads(r[13]),
+                marks=r[14],
+                state_codes=r[15],
+            )
+            for r in rows
+        ]
+
+    # -- overrides ---------------------------------------------------------------------
+    def add_override(
+        self,
+        con: sqlite3.Connection,
+        test_id: str,
+        teacher_id: str,
+        question: int,
+        before: str,
+        after: str,
+        who: str,
+        why: str,
+    ) -> Override:
+        at = now_utc()
+        cur = con.execute(
+            "INSERT INTO overrides(test_id, teacher_id, question, before, after, who, at, why) "
+            "VALUES (?,?,?,?,?,?,?,?)",
+            (test_id, teacher_id, question, before, after, who, at, why),
+        )
+        return Override(
+            int(cur.lastrowid or 0), test_id, teacher_id, question, before, after, who, at, why
+        )
+
+    def overrides(self, test_id: str) -> list[Override]:
+        rows = self.con.execute(
+            "SELECT id, test_id, teacher_id, question, before, after, who, at, why "
+            "FROM overrides WHERE test_id = ? ORDER BY id",
+            (test_id,),
+        ).fetchall()
+        return [Override(*r) for r in rows]
+
+
+def _migrate(con: sqlite3.Connection, path: Path) -> None:
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        row = con.execute("SELECT version FROM schema_version").fetchone()
+        current = row[0] if row else 0
+        if current > SCHEMA_VERSION:
+            raise StoreError(
+                f"store schema version {current} is newer than this tool's {SCHEMA_VERSION}",
+                where=str(path),
+                hint="upgrade the tool",
+            )
+        for version in range(current + 1, SCHEMA_VERSION + 1):
+            MIGRATIONS[version - 1](con)
+        if row is None:
+            con.execute("INSERT INTO schema_version(version) VALUES (?)", (SCHEMA_VERSION,))
+        else:
+            con.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+@contextmanager
+def open_store(path: str | Path | None = None) -> Iterator[Store]:
+    """Open (creating and migrating if needed) the store at ``path`` (see :func:`default_db_path`)."""
+    db = default_db_path(path)
+    if db.parent and not db.parent.exists():
+        raise StoreError("folder of the store does not exist", where=str(db))
+    try:
+        # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a transaction is exactly
+        # one import and nothing is committed implicitly.
+        con = sqlite3.connect(db, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+        con.execute("PRAGMA journal_mode=WAL")
+        con.execute("PRAGMA synchronous=FULL")
+        con.execute("PRAGMA foreign_keys=ON")
+        _migrate(con, db)
+    except sqlite3.DatabaseError as error:
+        raise StoreError(
+            f"cannot open the store ({error})",
+            where=str(db),
+            hint="is it an SQLite file written by `scoring`?",
+        ) from None
+    try:
+        yield Store(con, db)
+    finally:
+        con.close()

@@ -1,0 +1,244 @@
+"""``build_test``: a spec file -> a complete test package in one folder.
+
+Everything is validated first (spec, variant count, images, roster, output folder), with every
+problem reported at once; only then is the first page drawn. The plan is seeded, and every
+file is written deterministically (sorted JSON, reportlab's invariant mode), so the same spec
+and seed give byte-identical ``manifest.json`` and ``keys.csv``.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from common.errors import OutputError, ValidationFailed
+from common.roster import Teacher, load_roster
+from testgen import __version__
+from testgen.booklet import render_booklet, render_commentary
+from testgen.form import render_form
+from testgen.keys import write_keys
+from testgen.layout import compute_layout
+from testgen.manifest import (
+    Manifest,
+    SourceVersion,
+    TestInfo,
+    Variant,
+    VariantItem,
+    write_manifest,
+)
+from testgen.planner import Plan, plan_variants
+from testgen.sheet import Respondent, render_sheets
+from testgen.spec import TestSpec, load_spec
+
+MIN_VARIANTS, MAX_VARIANTS = 2, 26
+Progress = Callable[[str, int, int], None]  # (what, done, total)
+PERSONAL_COLUMNS = ("teacher_id", "name", "school", "variant", "first_page")
+
+
+@dataclass(frozen=True)
+class BuildSummary:
+    """What a build wrote; ``key_agreement`` has shape (V, V)."""
+
+    test_id: str
+    out_dir: Path
+    variants: int
+    seed: int
+    questions: int
+    key_agreement: np.ndarray
+    files: list[Path] = field(default_factory=list)
+    personal_sheets: int = 0
+    layout_hashes: dict[str, str] = field(default_factory=dict)  # kind -> hash
+
+    def neighbour_agreement(self) -> list[int]:
+        """Shared key letters of each neighbouring pair (v, v+1), cyclically."""
+        count = self.variants
+        return [int(self.key_agreement[v, (v + 1) % count]) for v in range(count)]
+
+
+def _no_progress(what: str, done: int, total: int) -> None:
+    return None
+
+
+def validate_inputs(
+    spec_path: Path, variants: int, roster: Path | None
+) -> tuple[TestSpec, list[Teacher]]:
+    """Load and check everything a build needs; raise one :class:`ValidationFailed` listing
+    every problem. Returns the spec and the teachers of its department (empty without roster)."""
+    spec = load_spec(spec_path)
+    problems: list[str] = []
+    if not MIN_VARIANTS <= variants <= MAX_VARIANTS:
+        problems.append(f"--variants: {variants} is outside {MIN_VARIANTS}..{MAX_VARIANTS}")
+    for version, source in spec.sources.items():
+        for index, task in enumerate(source.tasks):
+            if task.image and not (spec_path.parent / task.image).is_file():
+                problems.append(
+                    f"sources.{version}.tasks[{index}].image: {task.image} not found "
+                    f"next to the spec"
+                )
+    teachers: list[Teacher] = []
+    if roster is not None:
+        try:
+            everyone, _ = load_roster(roster, strict=True)
+        except ValidationFailed as error:
+            everyone = []
+            problems.extend(error.problems)
+        teachers = [t for t in everyone if t.department == spec.department]
+        if everyone and not teachers:
+            problems.append(f"{roster}: no teacher of department {spec.department.value}")
+    if problems:
+        raise ValidationFailed(problems, where=str(spec_path))
+    return spec, teachers
+
+
+def _check_writable(out_dir: Path) -> None:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        probe = out_dir / ".testgen-write-check"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        raise OutputError(
+            f"cannot write the output folder ({error.strerror or error})",
+            where=str(out_dir),
+            hint="choose another --out",
+        ) from None
+
+
+def make_manifest(spec: TestSpec, plan: Plan, spec_bytes: bytes) -> Manifest:
+    """The manifest of a planned build (pure)."""
+    anonymous = compute_layout(spec.task_count, spec.max_options, spec.id_digits, "anonymous")
+    personal = compute_layout(spec.task_count, spec.max_options, spec.id_digits, "personal")
+    return Manifest(
+        generator=f"testgen {__version__}",
+        test=TestInfo(
+            id=spec.id,
+            department=spec.department,
+            year=spec.year,
+            stage=spec.stage,
+            title=spec.title,
+            language=spec.language,
+            instructions=spec.instructions,
+        ),
+        seed=plan.seed,
+        spec_sha256=hashlib.sha256(spec_bytes).hexdigest(),
+        sources={
+            version: SourceVersion(groups=source.groups, tasks=source.tasks)
+            for version, source in sorted(spec.sources.items())
+        },
+        variants=[
+            Variant(
+                number=v + 1,
+                items=[
+                    VariantItem(
+                        position=item.position,
+                        version=item.version,
+                        source_position=item.source_position,
+                        task_id=item.task_id,
+                        permutation=list(item.permutation),
+                        key=item.key,
+                        points=item.points,
+                    )
+                    for item in items
+                ],
+            )
+            for v, items in enumerate(plan.variants)
+        ],
+        key_agreement=plan.key_agreement.tolist(),
+        layouts={anonymous.hash: anonymous, personal.hash: personal},
+    )
+
+
+def assign_variants(teachers: list[Teacher], variants: int) -> list[tuple[Teacher, int]]:
+    """Hand variants out in a cycle in roster order, so neighbours get different variants."""
+    return [(teacher, index % variants + 1) for index, teacher in enumerate(teachers)]
+
+
+def _personal_csv(rows: list[tuple[Teacher, int]], pages_per_sheet: int) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(PERSONAL_COLUMNS)
+    for index, (teacher, variant) in enumerate(rows):
+        first_page = index * pages_per_sheet + 1
+        writer.writerow([teacher.id, teacher.name, teacher.school, variant, first_page])
+    return out.getvalue()
+
+
+def build_test(
+    spec_path: Path,
+    out_dir: Path,
+    variants: int = 8,
+    seed: int = 2011,
+    roster: Path | None = None,
+    progress: Progress | None = None,
+) -> BuildSummary:
+    """Build the test package of ``spec_path`` into ``out_dir``.
+
+    Writes ``manifest.json``, ``keys.csv`` and per variant ``booklet-vNN.pdf``,
+    ``sheet-vNN.pdf`` (anonymous answer sheet), ``form-vNN.pdf`` (fillable) and
+    ``commentary-vNN.pdf``; with ``roster``, also ``sheets-personal.pdf`` (one sheet per
+    teacher of the spec's department) and ``personal-sheets.csv`` (teacher -> variant).
+    """
+    report = progress or _no_progress
+    spec_path = Path(spec_path)
+    out_dir = Path(out_dir)
+    spec, teachers = validate_inputs(spec_path, variants, roster)
+    _check_writable(out_dir)
+
+    plan = plan_variants(spec, variants, seed)
+    manifest = make_manifest(spec, plan, spec_path.read_bytes())
+    anonymous = manifest.layout_of_kind("anonymous")
+    personal = manifest.layout_of_kind("personal")
+    files: list[Path] = []
+    try:
+        write_manifest(manifest, out_dir / "manifest.json")
+        write_keys(manifest, out_dir / "keys.csv")
+        files += [out_dir / "manifest.json", out_dir / "keys.csv"]
+        steps = variants + (1 if teachers else 0)
+        for v in range(1, variants + 1):
+            report(f"variant {v}", v - 1, steps)
+            names = {
+                "booklet": out_dir / f"booklet-v{v:02d}.pdf",
+                "sheet": out_dir / f"sheet-v{v:02d}.pdf",
+                "form": out_dir / f"form-v{v:02d}.pdf",
+                "commentary": out_dir / f"commentary-v{v:02d}.pdf",
+            }
+            render_booklet(names["booklet"], manifest, v, spec_path.parent)
+            render_sheets(names["sheet"], anonymous, manifest.test, [(v, None)])
+            render_form(names["form"], manifest, v, anonymous.hash)
+            render_commentary(names["commentary"], manifest, v)
+            files += list(names.values())
+        if teachers:
+            report("personal sheets", variants, steps)
+            rows = assign_variants(teachers, variants)
+            sheets = [
+                (variant, Respondent(id=t.id, name=t.name, school=t.school)) for t, variant in rows
+            ]
+            render_sheets(out_dir / "sheets-personal.pdf", personal, manifest.test, sheets)
+            (out_dir / "personal-sheets.csv").write_text(
+                _personal_csv(rows, len(personal.pages)), encoding="utf-8", newline=""
+            )
+            files += [out_dir / "sheets-personal.pdf", out_dir / "personal-sheets.csv"]
+        report("done", steps, steps)
+    except OSError as error:
+        raise OutputError(
+            f"cannot write ({error.strerror or error})",
+            where=str(error.filename or out_dir),
+            hint="check free space and permissions",
+        ) from None
+    return BuildSummary(
+        test_id=spec.id,
+        out_dir=out_dir,
+        variants=variants,
+        seed=seed,
+        questions=spec.task_count,
+        key_agreement=plan.key_agreement,
+        files=files,
+        personal_sheets=len(teachers),
+        layout_hashes={"anonymous": anonymous.hash, "personal": personal.hash},
+    )

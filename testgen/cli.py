@@ -1,0 +1,86 @@
+"""``testgen``: build test packages from specs. Thin: parse, call one library function, print."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from common.cli import handle_errors, verbose_option
+from testgen.build import BuildSummary, build_test, validate_inputs
+
+
+@click.group()
+@verbose_option
+def main(verbose: bool) -> None:
+    """Test generation: spec (versions A and B) -> variants, keys, booklets, answer sheets."""
+
+
+def format_summary(summary: BuildSummary) -> str:
+    """The build summary printed by ``testgen build``: files, layouts, key agreement."""
+    count = summary.variants
+    lines = [
+        f"Built {summary.test_id}: {count} variants x {summary.questions} questions, "
+        f"seed {summary.seed} -> {summary.out_dir}",
+        f"  files: {len(summary.files)}"
+        + (f"; personalised sheets: {summary.personal_sheets}" if summary.personal_sheets else ""),
+        "  layouts: "
+        + ", ".join(f"{kind} {digest}" for kind, digest in summary.layout_hashes.items()),
+        "  key agreement (printed positions with the same key letter):",
+    ]
+    width = max(3, len(str(summary.questions)) + 1)
+    lines.append("    " + " " * 4 + "".join(f"v{v + 1:<{width - 1}}" for v in range(count)))
+    for i in range(count):
+        cells = "".join(
+            f"{'-' if i == j else summary.key_agreement[i, j]:>{width}}" for j in range(count)
+        )
+        lines.append(f"    v{i + 1:<3}" + cells)
+    neighbours = summary.neighbour_agreement()
+    lines.append(
+        "  neighbours (v, v+1): "
+        + " ".join(f"{v + 1}-{(v + 1) % count + 1}:{n}" for v, n in enumerate(neighbours))
+        + f"  (max {max(neighbours)} of {summary.questions})"
+    )
+    return "\n".join(lines)
+
+
+@main.command()
+@click.argument("spec", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--variants", default=8, show_default=True, help="Number of variants (2..26).")
+@click.option("--seed", default=2011, show_default=True, help="Seed of the variant plan.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Output folder [default: build/<test id>].",
+)
+@click.option(
+    "--roster",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Roster CSV: print a personalised sheet for every teacher of the test's department.",
+)
+@handle_errors
+def build(spec: Path, variants: int, seed: int, out: Path | None, roster: Path | None) -> None:
+    """Build the test package of SPEC: manifest, keys, booklets, sheets, forms, commentary."""
+    if out is None:
+        test, _ = validate_inputs(spec, variants, None)
+        out = Path("build") / test.id
+
+    def progress(what: str, done: int, total: int) -> None:
+        click.echo(f"  [{done}/{total}] {what}", err=True)
+
+    summary = build_test(spec, out, variants=variants, seed=seed, roster=roster, progress=progress)
+    click.echo(format_summary(summary))
+
+
+@main.command()
+@click.argument("spec", type=click.Path(path_type=Path, dir_okay=False))
+@handle_errors
+def validate(spec: Path) -> None:
+    """Validate SPEC and list every problem; exit 0 when it is valid."""
+    test, _ = validate_inputs(spec, 8, None)
+    click.echo(
+        f"{spec}: valid ({test.id}, {test.department.value}, {test.stage.value}, "
+        f"{test.task_count} tasks in versions A and B)"
+    )

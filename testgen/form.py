@@ -1,0 +1,186 @@
+"""The fillable electronic answer sheet of one variant (a PDF AcroForm).
+
+Field names are a contract with ``omr`` (which reads filled forms with pypdf); see
+``docs/formats.md``:
+
+- ``respondent_id``: text field, the teacher's ID (digits).
+- ``qNN`` (``q01`` .. ``q99``, ``q100`` ..): one radio group per single-answer question; the
+  export value of each button is the printed letter (``A``, ``B``, ...).
+- ``qNN_L`` (e.g. ``q07_A``, ``q07_C``): one check box per option of a multi-answer question,
+  export value ``Yes`` when ticked.
+- ``test_identity``: read-only text field holding the QR payload of the variant's anonymous
+  sheet (``MON1|test|variant|1|layout-hash|``); the same text is the document's Subject and
+  Keywords.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reportlab.lib.colors import Color, black, white
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen.canvas import Canvas
+
+from common.fonts import register_fonts
+from testgen.manifest import Manifest, qr_payload
+from testgen.numbers import variant_in_words
+from testgen.spec import LETTERS
+
+RESPONDENT_FIELD = "respondent_id"
+IDENTITY_FIELD = "test_identity"
+ROWS_PER_COLUMN = 28
+COLUMNS = 2
+ROW_PITCH = 22.0
+OPTION_PITCH = 27.0
+BUTTON = 13.0
+TOP = 200.0  # first question row, points from the page top
+GREY = Color(0.4, 0.4, 0.4)
+TEXT = {
+    "ru": {
+        "title": "Электронный бланк ответов",
+        "variant": "Вариант",
+        "id": "Номер участника",
+        "how": "Отметьте один ответ в каждом вопросе (в вопросах с флажками — все верные). "
+        "Сохраните файл и отправьте его организаторам.",
+        "page": "стр.",
+    },
+    "en": {
+        "title": "Electronic answer sheet",
+        "variant": "Variant",
+        "id": "Respondent ID",
+        "how": "Choose one answer per question (tick every correct one where boxes are "
+        "shown). Save the file and send it to the organisers.",
+        "page": "page",
+    },
+}
+
+
+def question_field(position: int) -> str:
+    """Field name of a printed question: ``q01`` .. ``q99``, then ``q100``."""
+    return f"q{position:02d}"
+
+
+def render_form(path: Path, manifest: Manifest, number: int, layout_hash: str) -> None:
+    """Write the fillable answer sheet of variant ``number``; ``layout_hash`` is the
+    anonymous sheet layout's hash, carried in the identity field."""
+    fonts = register_fonts()
+    test = manifest.test
+    text = TEXT[test.language]
+    variant = manifest.variant(number)
+    identity = qr_payload(test.id, number, 1, layout_hash)
+    width, height = A4
+    c = Canvas(str(path), pagesize=A4, invariant=1)
+    c.setTitle(f"{test.title} — {text['title']} — {text['variant']} {number}")
+    c.setAuthor("testgen")
+    c.setSubject(identity)
+    c.setKeywords(identity)
+    form = c.acroForm
+    per_page = ROWS_PER_COLUMN * COLUMNS
+    pages = max(1, -(-len(variant.items) // per_page))
+    words = variant_in_words(number, test.language)
+    for page in range(pages):
+        c.setFillColor(black)
+        c.setFont(fonts.bold, 14)
+        c.drawString(50, height - 60, test.title)
+        c.setFont(fonts.bold, 12)
+        c.drawString(50, height - 80, f"{text['title']} · {text['variant']} {number} ({words})")
+        c.setFont(fonts.regular, 8)
+        c.drawRightString(width - 50, 30, f"{text['page']} {page + 1} / {pages}")
+        c.setFillColor(GREY)
+        c.drawString(50, 30, identity)
+        if page == 0:
+            c.setFillColor(black)
+            c.setFont(fonts.regular, 10)
+            c.drawString(50, height - 112, f"{text['id']}:")
+            form.textfield(
+                name=RESPONDENT_FIELD,
+                tooltip=text["id"],
+                x=170,
+                y=height - 118,
+                width=140,
+                height=18,
+                maxlen=12,
+                borderColor=black,
+                fillColor=white,
+                textColor=black,
+                fontName="Helvetica",
+                fontSize=11,
+            )
+            form.textfield(
+                name=IDENTITY_FIELD,
+                value=identity,
+                x=330,
+                y=height - 118,
+                width=215,
+                height=14,
+                fieldFlags="readOnly",
+                borderWidth=0,
+                fillColor=white,
+                textColor=GREY,
+                fontName="Helvetica",
+                fontSize=6,
+            )
+            c.setFont(fonts.regular, 8.5)
+            c.setFillColor(black)
+            _wrap(c, text["how"], 50, height - 140, width - 100, fonts.regular, 8.5)
+        items = variant.items[page * per_page : (page + 1) * per_page]
+        for index, item in enumerate(items):
+            column, row = divmod(index, ROWS_PER_COLUMN)
+            x = 50 + column * 250
+            y = height - TOP - row * ROW_PITCH
+            task = manifest.source_task(item.version, item.source_position)
+            c.setFillColor(black)
+            c.setFont(fonts.bold, 10)
+            c.drawRightString(x + 22, y + 3, f"{item.position}.")
+            multi = len(item.key) > 1
+            for p in range(len(task.options)):
+                letter = LETTERS[p]
+                bx = x + 32 + p * OPTION_PITCH
+                c.setFont(fonts.regular, 9)
+                c.setFillColor(GREY)
+                c.drawString(bx + BUTTON + 3, y + 2, letter)
+                common = {
+                    "x": bx,
+                    "y": y - 1,
+                    "size": BUTTON,
+                    "borderColor": black,
+                    "fillColor": white,
+                    "textColor": black,
+                    "borderWidth": 1,
+                }
+                if multi:
+                    form.checkbox(
+                        name=f"{question_field(item.position)}_{letter}",
+                        tooltip=f"{item.position} {letter}",
+                        checked=False,
+                        buttonStyle="check",
+                        **common,
+                    )
+                else:
+                    form.radio(
+                        name=question_field(item.position),
+                        tooltip=f"{item.position} {letter}",
+                        value=letter,
+                        selected=False,
+                        buttonStyle="circle",
+                        shape="circle",
+                        **common,
+                    )
+        c.showPage()
+    c.save()
+
+
+def _wrap(c: Canvas, text: str, x: float, y: float, width: float, font: str, size: float) -> None:
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    line = ""
+    for word in text.split():
+        candidate = f"{line} {word}".strip()
+        if stringWidth(candidate, font, size) > width and line:
+            c.drawString(x, y, line)
+            y -= size * 1.3
+            line = word
+        else:
+            line = candidate
+    if line:
+        c.drawString(x, y, line)
