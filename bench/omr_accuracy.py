@@ -127,7 +127,7 @@ def main(count: int, profiles: str, seed: int, workers: int, spec: Path, keep: P
         truth = []
         times: dict[str, tuple[float, float]] = {}
         for profile in chosen:
-            out = root / "sheets"
+            out = root / "simulated"
             t0 = time.perf_counter()
             summary = simulate(manifest, package, count, profile, seed, out, workers=workers)
             t1 = time.perf_counter()

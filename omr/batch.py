@@ -88,7 +88,9 @@ def manifest_ref(test: Path) -> tuple[Manifest, ManifestRef]:
     manifest = load_manifest(test)
     path = (test / "manifest.json" if test.is_dir() else test).resolve()
     if not manifest.layouts:
-        raise ValidationFailed(["layouts: the manifest has no answer-sheet layout"], where=str(path))
+        raise ValidationFailed(
+            ["layouts: the manifest has no answer-sheet layout"], where=str(path)
+        )
     return manifest, ManifestRef(str(path), hashlib.sha256(path.read_bytes()).hexdigest())
 
 

@@ -22,8 +22,11 @@ def format_summary(summary: ScanSummary) -> str:
     totals = summary.totals
     lines = [
         f"Read {summary.pages} page(s) in {summary.seconds:.1f} s"
-        + (f"; skipped {summary.skipped} already read (use --force to read again)"
-           if summary.skipped else ""),
+        + (
+            f"; skipped {summary.skipped} already read (use --force to read again)"
+            if summary.skipped
+            else ""
+        ),
     ]
     if totals is not None:
         lines.append(
@@ -51,7 +54,9 @@ def format_summary(summary: ScanSummary) -> str:
     show_default=True,
     help="Results folder: results.jsonl, results.csv, annotated/.",
 )
-@click.option("--workers", type=click.IntRange(min=0), default=0, help="Worker processes [default: cores].")
+@click.option(
+    "--workers", type=click.IntRange(min=0), default=0, help="Worker processes [default: cores]."
+)
 @click.option("--force", is_flag=True, help="Read again pages already in the results.")
 @click.option(
     "--scheduler",
@@ -78,12 +83,54 @@ def scan_command(
         bar.refresh()
 
     try:
-        summary = scan(
-            ScanOptions(list(inputs), test, out, workers, force, scheduler), progress
-        )
+        summary = scan(ScanOptions(list(inputs), test, out, workers, force, scheduler), progress)
     finally:
         bar.close()
     click.echo(format_summary(summary))
 
 
 # --- `omr simulate` (the simulator's command) goes below this line -------------------------
+
+
+@main.command("simulate")
+@click.option(
+    "--test",
+    "test",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Test package folder (build/<test-id>) or its manifest.json.",
+)
+@click.option("--count", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option(
+    "--profile",
+    type=click.Choice(["clean", "scan", "photo", "harsh"]),
+    default="scan",
+    show_default=True,
+)
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("simulated"),
+    show_default=True,
+    help="Folder for the images and truth.jsonl.",
+)
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True)
+@handle_errors
+def simulate_command(
+    test: Path, count: int, profile: str, seed: int, out: Path, workers: int
+) -> None:
+    """Fill COUNT sheets of the test the way people do, degrade them, write ground truth."""
+    from omr.simulate import simulate_package
+
+    with tqdm(total=count, unit="sheet", desc="simulating", disable=None, leave=False) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.n = done
+            bar.refresh()
+
+        summary = simulate_package(test, count, profile, seed, out, progress, workers=workers)
+    click.echo(
+        f"Wrote {summary.pages} {profile} page(s) of {summary.count} sheet(s) to "
+        f"{summary.out_dir}; ground truth in {summary.truth}"
+    )

@@ -10,8 +10,7 @@ result and a poor fit is refused.
 
 from __future__ import annotations
 
-import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 import cv2
@@ -21,6 +20,13 @@ from common.errors import SheetRefused
 from testgen.manifest import Marker
 
 DETECT_LONG_SIDE = 900
+PAD = 16
+MIN_SIDE_PX = 36  # marker side at detection scale below which corners are imprecise
+EDGE_FRACTION = 0.003  # corners this close to the image edge are cut, not found
+MIN_POINTS = 8
+# ArUco corners carry a bias of ~0.3 pt (the border's blurred edge); the bubble refinement
+# (omr.refine) supplies the precision, so trimming only removes grossly wrong corners.
+TRIM_TARGET_PT = 0.6
 MAX_RESIDUAL_PT = 1.5  # a bubble's inner measuring ring is ~1 pt from its outline
 CORNER_NAMES = {"tl": "top-left", "tr": "top-right", "br": "bottom-right", "bl": "bottom-left"}
 
@@ -36,6 +42,8 @@ class Registration:
     residual: float  # RMS marker-corner error of the fit, in points
     markers: tuple[int, ...]  # ids used in the fit
     px_per_pt: float
+    page_points: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))  # (M, 2) pt
+    image_points: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))  # (M, 2) px
 
     def to_image(self, points: np.ndarray) -> np.ndarray:
         """Map page points of shape (..., 2) to image pixels of the same shape."""
@@ -71,26 +79,35 @@ def marker_corners(marker: Marker) -> np.ndarray:
     return np.array([[x, y], [x + s, y], [x + s, y + s], [x, y + s]], dtype=np.float64)
 
 
-def detect_markers(
-    image: np.ndarray, wanted: set[int], dictionary: str
-) -> dict[int, np.ndarray]:
+def detect_markers(image: np.ndarray, wanted: set[int], dictionary: str) -> dict[int, np.ndarray]:
     """Marker id -> its four corners in full-image pixels, shape (4, 2).
 
-    Tries a ~75 dpi copy first and a ~150 dpi copy when fewer than four markers are found
-    (a phone photo where the page fills only part of the frame).
+    Starts on a ~75 dpi copy. Corners are only as precise as the markers are large at the
+    detection scale, so when the markers come out smaller than :data:`MIN_SIDE_PX` (a phone
+    photo where the page fills part of the frame), or some are missing, detection runs again
+    on a copy twice as large, and the finer corners replace the coarse ones.
     """
     found: dict[int, np.ndarray] = {}
-    for target, fast in ((DETECT_LONG_SIDE, True), (DETECT_LONG_SIDE, False), (1800, False)):
-        small, factor = _shrink(image, target)
+    long_side = DETECT_LONG_SIDE
+    passes = [(True, DETECT_LONG_SIDE), (False, DETECT_LONG_SIDE)]
+    while passes:
+        fast, long_side = passes.pop(0)
+        small, factor = _shrink(image, long_side)
+        # A white frame: a marker touching the image edge has no contour without it.
+        small = cv2.copyMakeBorder(small, PAD, PAD, PAD, PAD, cv2.BORDER_CONSTANT, value=255)
         corners, ids, _ = _detector(dictionary, fast).detectMarkers(small)
-        if ids is not None:
-            for quad, marker_id in zip(corners, ids.ravel(), strict=True):
-                if int(marker_id) in wanted and int(marker_id) not in found:
-                    # pyrDown maps pixel centres x -> (x + 0.5) / 2 - 0.5
-                    found[int(marker_id)] = (quad.reshape(4, 2).astype(np.float64) + 0.5) / (
-                        factor
-                    ) - 0.5
-        if len(found) == len(wanted):
+        sides = []
+        for quad, marker_id in zip(corners, [] if ids is None else ids.ravel(), strict=True):
+            if int(marker_id) in wanted:
+                quad_px = quad.reshape(4, 2).astype(np.float64) - PAD
+                sides.append(float(np.linalg.norm(quad_px[0] - quad_px[2])) / np.sqrt(2))
+                # pyrDown centres its kernel on even pixels: small x is full-size x / 2
+                found[int(marker_id)] = quad_px / factor
+        small_markers = bool(sides) and float(np.median(sides)) < MIN_SIDE_PX
+        if factor < 1.0 and (small_markers or len(found) < len(wanted)):
+            if not passes or small_markers:
+                passes = [(False, long_side * 2)]
+        elif len(found) == len(wanted):
             break
     return found
 
@@ -103,6 +120,86 @@ def _fit(page_pts: np.ndarray, image_pts: np.ndarray) -> tuple[np.ndarray, float
     scale = float(np.sqrt(abs(np.linalg.det(homography[:2, :2])) / homography[2, 2] ** 2))
     error = np.sqrt(np.mean(np.sum((projected - image_pts) ** 2, axis=1))) / max(scale, 1e-9)
     return homography, float(error), scale
+
+
+def _usable_corners(
+    image: np.ndarray, found: dict[int, np.ndarray], by_id: dict[int, Marker]
+) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """Corner correspondences (page pt, image px) and the marker id of each, leaving out
+    corners on the image's edge: there the scan cut the marker and the corner is not real."""
+    h, w = image.shape[:2]
+    edge = EDGE_FRACTION * max(h, w)
+    page, img, owners = [], [], []
+    for marker_id in sorted(found):
+        for p, q in zip(marker_corners(by_id[marker_id]), found[marker_id], strict=True):
+            if edge <= q[0] <= w - 1 - edge and edge <= q[1] <= h - 1 - edge:
+                page.append(p)
+                img.append(q)
+                owners.append(marker_id)
+    return (
+        np.array(page, dtype=np.float64).reshape(-1, 2),
+        np.array(img, dtype=np.float64).reshape(-1, 2),
+        owners,
+    )
+
+
+def _trimmed_fit(
+    page_pts: np.ndarray, image_pts: np.ndarray, owners: list[int]
+) -> tuple[np.ndarray, float, float, np.ndarray]:
+    """Least-squares homography, made robust to a damaged or misdetected marker: while the
+    fit is poor, first try leaving out each whole marker, then drop the worst corner one at
+    a time, keeping at least half of the corners."""
+    keep = np.arange(len(page_pts))
+    homography, residual, scale = _fit(page_pts, image_pts)
+    if residual <= TRIM_TARGET_PT:
+        return homography, residual, scale, keep
+    owner = np.array(owners)
+    if len(set(owners)) == 4:
+        trials = []
+        for marker_id in sorted(set(owners)):
+            subset = keep[owner != marker_id]
+            trials.append((*_fit(page_pts[subset], image_pts[subset]), subset))
+        best = min(trials, key=lambda trial: trial[1])
+        if best[1] < residual:
+            homography, residual, scale, keep = best
+    floor = max(MIN_POINTS, (len(page_pts) + 1) // 2)
+    while residual > TRIM_TARGET_PT and len(keep) > floor:
+        projected = cv2.perspectiveTransform(
+            page_pts[keep].reshape(-1, 1, 2), homography
+        ).reshape(-1, 2)
+        worst = int(np.argmax(np.sum((projected - image_pts[keep]) ** 2, axis=1)))
+        keep = np.delete(keep, worst)
+        homography, residual, scale = _fit(page_pts[keep], image_pts[keep])
+    return homography, residual, scale, keep
+
+
+def _fit_affine(
+    image: np.ndarray,
+    page_pts: np.ndarray,
+    image_pts: np.ndarray,
+    owners: list[int],
+    missing: list[Marker],
+) -> Registration | None:
+    """Two markers: an affine fit (a flat scan is an affine image of the page), accepted only
+    when every missing marker would lie at least partly outside the image, i.e. the scan cut
+    the corner off. A marker that should be visible but is not means the page is not flat or
+    is damaged, and the sheet is refused instead."""
+    ids = sorted(set(owners))
+    design = np.hstack([page_pts, np.ones((len(page_pts), 1))])
+    solution, *_ = np.linalg.lstsq(design, image_pts, rcond=None)
+    affine = np.vstack([solution.T, [0.0, 0.0, 1.0]])
+    h, w = image.shape[:2]
+    for marker in missing:
+        corners = cv2.perspectiveTransform(marker_corners(marker).reshape(-1, 1, 2), affine)
+        xs, ys = corners[:, 0, 0], corners[:, 0, 1]
+        if xs.min() >= 0 and ys.min() >= 0 and xs.max() <= w - 1 and ys.max() <= h - 1:
+            return None
+    projected = design @ solution
+    scale = float(np.sqrt(abs(np.linalg.det(affine[:2, :2]))))
+    error = float(np.sqrt(np.mean(np.sum((projected - image_pts) ** 2, axis=1)))) / scale
+    if error > MAX_RESIDUAL_PT:
+        return None
+    return Registration(affine, round(error, 3), tuple(ids), scale, page_pts, image_pts)
 
 
 def _missing_message(missing: list[Marker]) -> str:
@@ -121,33 +218,27 @@ def locate(image: np.ndarray, markers: list[Marker], dictionary: str, where: str
     """
     by_id = {m.id: m for m in markers}
     found = detect_markers(image, set(by_id), dictionary)
-    if len(found) < 3:
-        if not found:
-            raise SheetRefused(
-                "rescan: no corner markers found (not an answer sheet, or too blurred or dark)",
-                where=where,
-            )
-        missing = [m for m in markers if m.id not in found]
-        raise SheetRefused(_missing_message(missing), where=where)
-    best: tuple[np.ndarray, float, float, tuple[int, ...]] | None = None
-    ids = sorted(found)
-    # All markers first; if that fit is poor one marker may be damaged: try every 3-subset.
-    subsets = [tuple(ids)] + (
-        list(itertools.combinations(ids, 3)) if len(ids) == 4 else []
-    )
-    for subset in subsets:
-        page_pts = np.concatenate([marker_corners(by_id[i]) for i in subset])
-        image_pts = np.concatenate([found[i] for i in subset])
-        homography, residual, scale = _fit(page_pts, image_pts)
-        if best is None or residual < best[1]:
-            best = (homography, residual, scale, subset)
-        if residual <= MAX_RESIDUAL_PT / 2:
-            break
-    assert best is not None
-    homography, residual, scale, subset = best
-    if residual > MAX_RESIDUAL_PT:
+    missing = [m for m in markers if m.id not in found]
+    if not found:
         raise SheetRefused(
-            f"rescan: the page is bent or the markers are damaged (fit error {residual:.1f} pt)",
+            "rescan: no corner markers found (not an answer sheet, or too blurred or dark)",
             where=where,
         )
-    return Registration(homography, round(residual, 3), subset, scale)
+    page_pts, image_pts, owners = _usable_corners(image, found, by_id)
+    if len({*owners}) >= 3 and len(page_pts) >= MIN_POINTS:
+        homography, residual, scale, keep = _trimmed_fit(page_pts, image_pts, owners)
+        if residual > MAX_RESIDUAL_PT:
+            raise SheetRefused(
+                f"rescan: the page is bent or the markers are damaged (fit error "
+                f"{residual:.1f} pt)",
+                where=where,
+            )
+        used = tuple(sorted({owners[k] for k in keep}))
+        return Registration(
+            homography, round(residual, 3), used, scale, page_pts[keep], image_pts[keep]
+        )
+    if len(found) >= 2 and len(page_pts) >= 4:
+        registration = _fit_affine(image, page_pts, image_pts, owners, missing)
+        if registration is not None:
+            return registration
+    raise SheetRefused(_missing_message(missing), where=where)

@@ -4,7 +4,7 @@ Fill is measured on a ring *inside* each bubble, between 0.45 r and 0.75 r: the 
 sits in the centre (so a blank bubble reads ~0 without any baseline), the printed outline
 lies outside it, and a dot in the middle of a bubble never reaches it. Darkness is normalised
 between this sheet's own levels: paper white from a ring just outside each bubble (the
-brightest of the question's options, so lighting gradients cancel) and ink black from the
+median, so lighting gradients cancel) and ink black from the
 black border cells of the corner markers.
 
 Every sample is taken through the registration's homography with one ``cv2.remap`` call for
@@ -38,11 +38,11 @@ class MarkRule:
     """Thresholds of the mark rule (darkness 0 = paper white, 1 = ink black)."""
 
     mark_fill: float = 0.15
-    mark_cover: float = 0.35
-    blank_fill: float = 0.07
-    blank_cover: float = 0.12
-    cover_level: float = 0.3
-    relative: float = 0.5
+    mark_cover: float = 0.3
+    blank_fill: float = 0.1
+    blank_cover: float = 0.15
+    cover_level: float = 0.25
+    relative: float = 0.6
 
 
 DEFAULT_RULE = MarkRule()
@@ -88,7 +88,10 @@ def sample(image: np.ndarray, registration: Registration, points: np.ndarray) ->
     ).astype(np.float32)
     h, w = image.shape[:2]
     outside = (
-        (mapped[..., 0] < 0) | (mapped[..., 1] < 0) | (mapped[..., 0] > w - 1) | (mapped[..., 1] > h - 1)
+        (mapped[..., 0] < 0)
+        | (mapped[..., 1] < 0)
+        | (mapped[..., 0] > w - 1)
+        | (mapped[..., 1] > h - 1)
     )
     values[outside] = np.nan
     return values
@@ -146,11 +149,9 @@ def measure(
     outside = bool(np.isnan(values).any())
     values = np.nan_to_num(values, nan=black)
     inner, outer = values[:, : len(RING)], values[:, len(RING) :]
-    local_white = np.median(outer, axis=1)
-    # the brightest surround in each group: robust to a mark that spills over one bubble's ring
-    group_white = np.full(groups.max() + 1, -np.inf)
-    np.maximum.at(group_white, groups, local_white)
-    white = group_white[groups]
+    # The median of the ring just outside each bubble: robust to a mark spilling over part
+    # of it, and close enough that lighting gradients across the page cancel.
+    white = np.median(outer, axis=1)
     span = np.maximum(white - black, 1.0)
     darkness = np.clip((white[:, None] - inner) / span[:, None], 0.0, 1.0)
     return Measured(

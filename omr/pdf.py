@@ -23,7 +23,9 @@ def _open(data: bytes, where: str) -> pdfium.PdfDocument:
     try:
         return pdfium.PdfDocument(data)
     except pdfium.PdfiumError as error:
-        raise ImageError(f"PDF cannot be opened: {error}", where=where, hint="re-export it") from None
+        raise ImageError(
+            f"PDF cannot be opened: {error}", where=where, hint="re-export it"
+        ) from None
 
 
 def pdf_page_count(data: bytes, where: str) -> int:

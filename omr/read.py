@@ -18,6 +18,7 @@ from omr.annotate import annotate
 from omr.locate import Registration, locate
 from omr.marks import DEFAULT_RULE, MIN_CONTRAST, MarkRule, classify, ink_black, measure
 from omr.qr import read_qr
+from omr.refine import refine
 from omr.results import QuestionRead, SheetResult, SourceRef
 from testgen.manifest import Manifest, QRData, SheetLayout, SheetPage, parse_qr
 
@@ -85,11 +86,14 @@ def _read_marks(
     rule: MarkRule,
     where: str,
 ) -> dict:
-    black = ink_black(image, registration, page.markers)
     groups, keys = _groups(page)
+    registration = refine(image, registration, page.bubbles, groups)
+    black = ink_black(image, registration, page.markers)
     measured = measure(image, registration, page.bubbles, groups, black, rule)
     if measured.outside:
-        raise SheetRefused("rescan: part of the page is cut off (bubbles outside the image)", where=where)
+        raise SheetRefused(
+            "rescan: part of the page is cut off (bubbles outside the image)", where=where
+        )
     white = float(np.median(measured.white))
     if white - black < MIN_CONTRAST:
         raise SheetRefused(
@@ -117,7 +121,9 @@ def _read_marks(
                 )
             )
             if state.state == "ambiguous":
-                flags.append(f"q{number}: unclear mark ({''.join(letters[i] for i in state.doubtful)})")
+                flags.append(
+                    f"q{number}: unclear mark ({''.join(letters[i] for i in state.doubtful)})"
+                )
         else:
             values = [page.bubbles[m].value for m in members]
             digits[number] = str(values[state.marked[0]]) if state.state == "marked" else ""
@@ -142,6 +148,7 @@ def _read_marks(
         "paper_white": round(white, 2),
         "ink_black": round(black, 2),
         "marks": marks,
+        "registration": registration,
     }
 
 

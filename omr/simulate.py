@@ -33,11 +33,19 @@ from common.errors import InputNotFound, OutputError, ValidationFailed
 from common.validation import describe
 from omr.degrade import BASE_DPI, PROFILES, degrade, encode
 from omr.results import QuestionState
-from testgen.manifest import Bubble, Manifest, SheetLayout, SheetPage, parse_qr
+from testgen.manifest import (
+    Bubble,
+    Manifest,
+    SheetLayout,
+    SheetPage,
+    load_manifest,
+    parse_qr,
+)
 from testgen.sheet import render_sheets
 
 TRUTH_SCHEMA_VERSION = 1
 TRUTH_FILE = "truth.jsonl"
+IMAGES_DIR = "sheets"  # images go in a subfolder, so `omr scan DIR/sheets` sees only images
 Progress = Callable[[int, int], None]
 
 
@@ -65,7 +73,7 @@ class SheetTruth(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     schema_version: Literal[1] = TRUTH_SCHEMA_VERSION
-    file: str  # relative to the simulation folder
+    file: str  # relative to the simulation folder, e.g. "sheets/scan-0003.jpg"
     page: int = 1  # page within the file
     test_id: str
     variant: int
@@ -540,7 +548,7 @@ def _write_sheets(
     for index in indices:
         for data, suffix, truth in simulate_sheet(sheets, profile, seed, index):
             page_part = f"-p{truth.sheet_page}" if multi_page else ""
-            name = f"{profile}-{index:04d}{page_part}{suffix}"
+            name = f"{IMAGES_DIR}/{profile}-{index:04d}{page_part}{suffix}"
             try:
                 (out_dir / name).write_bytes(data)
             except OSError as error:
@@ -574,7 +582,8 @@ def simulate(
 ) -> SimulationSummary:
     """Fill and degrade ``count`` anonymous sheets of the test; write images and ``truth.jsonl``.
 
-    Files are named ``<profile>-<index>[-p<page>].<png|jpg>``; ``truth.jsonl`` gets one
+    Images go to ``out_dir/sheets/<profile>-<index>[-p<page>].<png|jpg>``; ``truth.jsonl``
+    (in ``out_dir``, naming each image relative to it) gets one
     :class:`SheetTruth` per image page (merged, so several profiles can share a folder; the
     same seed and profile overwrite the same files). ``workers`` > 1 draws in processes;
     the files are the same either way.
@@ -589,7 +598,7 @@ def simulate(
     if problems:
         raise ValidationFailed(problems, where="simulate")
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / IMAGES_DIR).mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise OutputError(
             f"cannot create the output folder: {error.strerror}", where=str(out_dir)
@@ -635,13 +644,36 @@ def simulate(
     )
 
 
-def _merge_truth(path: Path, new: list[SheetTruth]) -> None:
-    """Append ``new`` to the truth file, replacing older lines for the same files."""
-    kept = (
-        [t for t in load_truth(path) if t.file not in {n.file for n in new}]
-        if path.is_file()
-        else []
+def simulate_package(
+    test: Path,
+    count: int,
+    profile: str,
+    seed: int,
+    out_dir: Path,
+    progress: Progress | None = None,
+    *,
+    workers: int = 1,
+) -> SimulationSummary:
+    """:func:`simulate` for a package folder (or its ``manifest.json``), as the CLI names it."""
+    test_dir = test.parent if test.suffix == ".json" else test
+    return simulate(
+        load_manifest(test), test_dir, count, profile, seed, out_dir, progress, workers=workers
     )
+
+
+def _merge_truth(path: Path, new: list[SheetTruth]) -> None:
+    """Write ``new`` into the truth file, replacing every older record of the same profiles.
+
+    Images of those older records that this run did not rewrite (a sheet now saved as PNG
+    instead of JPEG, a smaller count) are removed, so the folder holds no sheet without truth.
+    """
+    profiles = {t.profile for t in new}
+    written = {t.file for t in new}
+    old = load_truth(path) if path.is_file() else []
+    for record in old:
+        if record.profile in profiles and record.file not in written:
+            (path.parent / record.file).unlink(missing_ok=True)
+    kept = [t for t in old if t.profile not in profiles]
     lines = [t.model_dump_json() for t in kept + new]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 

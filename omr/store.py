@@ -158,8 +158,7 @@ def resolve_duplicates(records: list[SheetResult]) -> list[SheetResult]:
                     "status": "flagged" if r.status != "refused" else "refused",
                     "flags": [
                         *r.flags,
-                        f"{CONFLICT_FLAG} same sheet scanned again with different marks "
-                        f"({others})",
+                        f"{CONFLICT_FLAG} same sheet scanned again with different marks ({others})",
                     ],
                 }
             )
@@ -221,9 +220,7 @@ def finalise(out: Path, manifest: Manifest) -> Totals:
     """Rewrite ``results.jsonl`` sorted with duplicates resolved, and ``results.csv``."""
     loaded = load_results(out)
     records = resolve_duplicates([loaded[k] for k in sorted(loaded)])
-    _atomic_write(
-        out / RESULTS_JSONL, "".join(r.model_dump_json() + "\n" for r in records)
-    )
+    _atomic_write(out / RESULTS_JSONL, "".join(r.model_dump_json() + "\n" for r in records))
     questions = max((layout.questions for layout in manifest.layouts.values()), default=0)
     _atomic_write(out / RESULTS_CSV, csv_text(records, questions))
     plain = [r for r in records if not is_plain_duplicate(r)]

@@ -12,7 +12,7 @@ Entry points, each typed and documented below:
   task × variant, reliability, and alerts.
 - :func:`department_history` -> :class:`DepartmentHistory` across the five stages.
 - :func:`growth` -> :class:`Growth` (cohort and matched differences with N and 95 % CI).
-- :func:`test_status` -> :class:`TestStatus` (roster vs results).
+- :func:`status_report` -> :class:`TestStatus` (roster vs results).
 
 Percentages are 0..100. Matrices use T teachers (``TestResults.teacher_ids`` order), N
 printed questions, K = 2N source-task columns (``TestForms.column_labels``: "A1".."BN").
@@ -55,6 +55,8 @@ VARIANT_Z = 3.29
 class TestResults:
     """Merged and scored results of one test (see :mod:`scoring.scores` for the arrays)."""
 
+    __test__ = False  # not a pytest test class
+
     test: TestInfo
     manifest: Manifest
     forms: TestForms
@@ -71,7 +73,7 @@ def load_results(store: Store, test_id: str, prefer: str | None = None) -> TestR
     """Merge (``prefer``: None = the rule stored with the test) and score one test."""
     manifest = store.manifest(test_id)
     forms = TestForms(manifest)
-    merged = merge_test(store, test_id, forms.index, prefer)
+    merged = merge_test(store, test_id, forms, prefer)
     return TestResults(
         manifest.test, manifest, forms, merged, score_matrix(forms, merged), store.teachers()
     )
@@ -293,6 +295,12 @@ def alerts(ia: ItemAnalysis) -> list[Alert]:
                     f"{d:.2f} (key {ia.keys[k]}{hint}); check the key",
                 )
             )
+    # Discrimination of every column in every form, to compare one form with the others.
+    per_column: dict[int, list[tuple[str, float]]] = {}
+    for name, stats in ia.by_form.items():
+        for q, k in enumerate(ia.form_columns[name]):
+            if stats.n[q] >= MIN_N:
+                per_column.setdefault(int(k), []).append((name, float(stats.discrimination[q])))
     for name, stats in ia.by_form.items():
         cols = ia.form_columns[name]
         for q, k in enumerate(cols):
@@ -302,9 +310,11 @@ def alerts(ia: ItemAnalysis) -> list[Alert]:
             if n1 < MIN_N:
                 continue
             d = stats.discrimination[q]
-            overall = tasks.discrimination[k]
             label = f"{ia.labels[k]} ({ia.task_ids[k]})"
-            if not math.isnan(d) and d < 0 and not (overall < 0):
+            others_fine = any(
+                other != name and od >= 0.1 for other, od in per_column.get(int(k), [])
+            )
+            if not math.isnan(d) and d < 0 and others_fine:
                 out.append(
                     Alert(
                         "variant-wrong-key",
@@ -457,6 +467,8 @@ def growth(
 class TestStatus:
     """Roster vs results of one test: who is missing, flagged, conflicting."""
 
+    __test__ = False  # not a pytest test class
+
     test_id: str
     department: str
     roster: int  # teachers of the department in the roster
@@ -470,7 +482,7 @@ class TestStatus:
     overrides: int
 
 
-def test_status(store: Store, test_id: str) -> TestStatus:
+def status_report(store: Store, test_id: str) -> TestStatus:
     results = load_results(store, test_id)
     dept = str(results.test.department)
     roster = [t for t in results.teachers.values() if str(t.department) == dept]
@@ -484,9 +496,7 @@ def test_status(store: Store, test_id: str) -> TestStatus:
         ]
         notes = list(merged.flags[t])
         if open_questions:
-            notes.append(
-                "unresolved question(s) " + ", ".join(str(q) for q in open_questions)
-            )
+            notes.append("unresolved question(s) " + ", ".join(str(q) for q in open_questions))
         # Sheet flags count as resolved once someone has overridden an answer of that sheet.
         if open_questions or (notes and tid not in merged.overrides):
             flagged.append((tid, tuple(notes)))

@@ -49,6 +49,8 @@ class Form:
 class TestForms:
     """All forms of one manifest, with lookup tables for vectorised scoring."""
 
+    __test__ = False  # not a pytest test class
+
     def __init__(self, manifest: Manifest):
         self.manifest = manifest
         self.n_positions = len(manifest.sources["A"].tasks)

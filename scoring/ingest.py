@@ -124,7 +124,7 @@ def import_files(
         report.files.append(
             FileImport(str(path), parsed.format, parsed.form, new, unchanged, parsed.problems)
         )
-    merged = merge_test(store, test_id, forms.index, None)
+    merged = merge_test(store, test_id, forms, None)
     report.prefer = merged.prefer
     report.conflicts = merged.conflicts
     return report
@@ -157,7 +157,7 @@ def add_override(
     forms = TestForms(manifest)
     if not reason.strip():
         raise ToolError("an override needs a reason", hint='add --reason "..."')
-    merged = merge_test(store, test_id, forms.index)
+    merged = merge_test(store, test_id, forms)
     if teacher_id not in merged.teacher_ids:
         raise ToolError(
             f"teacher {teacher_id} has no result for test {test_id}",

@@ -21,6 +21,7 @@ from typing import Literal
 
 import numpy as np
 
+from scoring.forms import TestForms
 from scoring.store import STATE_CODES, Override, Store, letters_mask
 from scoring.timeparse import sortable_time
 
@@ -103,9 +104,9 @@ def _pick(
 
 
 def merge_test(
-    store: Store, test_id: str, form_names: dict[str, int], prefer: str | None = None
+    store: Store, test_id: str, forms: TestForms, prefer: str | None = None
 ) -> MergedSet:
-    """Merge every attempt of ``test_id``; ``form_names`` maps form name -> form index.
+    """Merge every attempt of ``test_id`` (whose forms are ``forms``).
 
     ``prefer=None`` uses the rule stored with the test (set by ``scoring import --prefer``).
     """
@@ -119,11 +120,12 @@ def merge_test(
         (test_id,),
     ).fetchall()
     n_rows = len(rows)
+    n = forms.n_positions
+    form_names = forms.index
     ids = [r[0] for r in rows]
     channel = [r[2] for r in rows]
     times = [sortable_time(r[8]) or r[7] for r in rows]
-    forms = [r[9] for r in rows]
-    n = len(rows[0][12]) if rows else 0
+    row_forms = [r[9] for r in rows]
     all_marks = np.frombuffer(b"".join(r[12] for r in rows), dtype=np.uint8).reshape(n_rows, n)
     all_states = np.frombuffer(b"".join(r[13] for r in rows), dtype=np.uint8).reshape(n_rows, n)
 
@@ -147,8 +149,8 @@ def merge_test(
     for t, teacher in enumerate(teacher_ids):
         live, remote = _pick(by_teacher[teacher], ids, times, channel)
         if live:
-            live_form = forms[live[-1]]
-            live = [r for r in live if forms[r] == live_form]
+            live_form = row_forms[live[-1]]
+            live = [r for r in live if row_forms[r] == live_form]
         use_live = bool(live)
         if live and remote is not None:
             if prefer == "remote":
@@ -168,7 +170,7 @@ def merge_test(
                 s[present] = all_states[r][present]
             patched[t] = (m, s)
             first[t] = chosen[0]
-        form_out[t] = form_names[forms[chosen[0]]]
+        form_out[t] = form_names[row_forms[chosen[0]]]
         chan_out.append("live" if use_live else "remote")
         sources.append(tuple(prov(r) for r in chosen))
         row_flags: list[str] = []
@@ -183,7 +185,7 @@ def merge_test(
                 prefer,
                 tuple(prov(r) for r in live),
                 prov(remote),
-                forms[live[-1]] == forms[remote]
+                row_forms[live[-1]] == row_forms[remote]
                 and bool(np.array_equal(live_marks, all_marks[remote])),
             )
             conflicts.append(conflict)

@@ -141,8 +141,6 @@ def topic_scores(forms: TestForms, matrix: ScoreMatrix) -> TopicScores:
     with np.errstate(invalid="ignore", divide="ignore"):
         pct = np.where(mx > 0, 100.0 * pts / np.where(mx > 0, mx, 1), np.nan)
         mean = (
-            100.0 * pts.sum(axis=0) / mx.sum(axis=0)
-            if len(pts)
-            else np.full(len(topics), np.nan)
+            100.0 * pts.sum(axis=0) / mx.sum(axis=0) if len(pts) else np.full(len(topics), np.nan)
         )
     return TopicScores(topics, pts, mx, pct, mean)

@@ -56,8 +56,16 @@ def default_db_path(explicit: str | Path | None = None) -> Path:
     return Path(env) if env else Path(DEFAULT_DB_NAME)
 
 
+def _run_script(con: sqlite3.Connection, script: str) -> None:
+    # Not executescript(): it commits first, and a migration must be one transaction.
+    for statement in script.split(";"):
+        if statement.strip():
+            con.execute(statement)
+
+
 def _migration_1(con: sqlite3.Connection) -> None:
-    con.executescript(
+    _run_script(
+        con,
         """
         CREATE TABLE schools (
             name TEXT PRIMARY KEY
@@ -123,7 +131,7 @@ def _migration_1(con: sqlite3.Connection) -> None:
             at TEXT NOT NULL,
             why TEXT NOT NULL
         );
-        """
+        """,
     )
 
 
@@ -318,8 +326,12 @@ class Store:
         """Insert attempts whose fingerprint is new; returns (new, unchanged)."""
         stamp = now_utc()
         new = 0
+        masks: dict[str, int] = {}
         for rec in records:
-            marks = bytes(letters_mask(a) for a in rec.answers)
+            for a in rec.answers:
+                if a not in masks:
+                    masks[a] = letters_mask(a)
+            marks = bytes(masks[a] for a in rec.answers)
             codes = bytes(STATE_CODES[s] for s in rec.states)
             cur = con.execute(
                 "INSERT OR IGNORE INTO attempts(test_id, teacher_id, channel, format, "
@@ -451,7 +463,7 @@ def _migrate(con: sqlite3.Connection, path: Path) -> None:
 
 @contextmanager
 def open_store(path: str | Path | None = None) -> Iterator[Store]:
-    """Open (creating and migrating if needed) the store at ``path`` (see :func:`default_db_path`)."""
+    """Open the store at ``path`` (see :func:`default_db_path`), creating and migrating it."""
     db = default_db_path(path)
     if db.parent and not db.parent.exists():
         raise StoreError("folder of the store does not exist", where=str(db))

@@ -83,7 +83,11 @@ def sortable_time(text: str | None) -> str | None:
                 hour = 0
             try:
                 stamp = datetime(
-                    int(m.group(3)), month, int(m.group(1)), hour, int(m.group(5)),
+                    int(m.group(3)),
+                    month,
+                    int(m.group(1)),
+                    hour,
+                    int(m.group(5)),
                     int(m.group(6) or 0),
                 )
             except ValueError:

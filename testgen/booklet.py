@@ -43,6 +43,7 @@ TEXT = {
         "source": "исходная версия",
         "task": "задание",
         "no_explanation": "Комментарий не задан.",
+        "comment": "Комментарий",
         "instructions": "Инструкция",
         "answers_on_sheet": "Ответы отмечайте на бланке ответов своего варианта.",
     },
@@ -57,6 +58,7 @@ TEXT = {
         "source": "source version",
         "task": "task",
         "no_explanation": "No explanation given.",
+        "comment": "Comment",
         "instructions": "Instructions",
         "answers_on_sheet": "Mark your answers on the answer sheet of your variant.",
     },
@@ -245,9 +247,10 @@ def render_commentary(path: Path, manifest: Manifest, number: int) -> None:
                 f"{text['task']} {item.source_position} ({task.id})",
                 styles["note"],
             ),
-            Paragraph(to_paragraph(task.stem), styles["explain"]),
+            Paragraph(f"<i>{to_paragraph(task.stem)}</i>", styles["explain"]),
             Paragraph(
-                to_paragraph(task.explanation) if task.explanation else text["no_explanation"],
+                f"<b>{text['comment']}:</b> "
+                + (to_paragraph(task.explanation) if task.explanation else text["no_explanation"]),
                 styles["explain"],
             ),
         ]

@@ -29,7 +29,7 @@ def format_summary(summary: BuildSummary) -> str:
         "  key agreement (printed positions with the same key letter):",
     ]
     width = max(3, len(str(summary.questions)) + 1)
-    lines.append("    " + " " * 4 + "".join(f"v{v + 1:<{width - 1}}" for v in range(count)))
+    lines.append("    " + " " * 4 + "".join(f"{f'v{v + 1}':>{width}}" for v in range(count)))
     for i in range(count):
         cells = "".join(
             f"{'-' if i == j else summary.key_agreement[i, j]:>{width}}" for j in range(count)

@@ -15,7 +15,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 from reportlab.lib.colors import Color, black, white
-from reportlab.pdfgen.canvas import FILL_NON_ZERO, Canvas
+from reportlab.pdfgen.canvas import Canvas
 
 from common.fonts import register_fonts
 from testgen.layout import GEOMETRY
@@ -189,29 +189,29 @@ def _draw_qr(c: Canvas, layout: SheetLayout, box: Box, modules: np.ndarray) -> N
     """Draw the modules into ``box`` as one filled path of horizontal and vertical runs.
 
     Every two adjacent dark modules share one rectangle, so anti-aliased rasterisers leave
-    no white seams between them (seams broke decoding at 200 dpi); a few dozen rectangles
-    instead of reportlab's per-module widget also make a sheet much faster to draw.
+    no white seams between them (seams broke decoding at 200 dpi). The path is written as
+    PDF operators directly: reportlab's per-number formatting was 80% of the drawing time.
     """
     size = modules.shape[0]
     cell = box.width / size
-    path = c.beginPath()
+    top = layout.page_height - box.y  # reportlab y of the box's top edge
+    ops = []
     for horizontal in (True, False):
         grid = modules if horizontal else modules.T
         padded = np.zeros((size, size + 2), dtype=np.int8)
         padded[:, 1:-1] = grid
         edges = np.diff(padded, axis=1)
-        for line in range(size):
-            starts = np.flatnonzero(edges[line] == 1)
-            ends = np.flatnonzero(edges[line] == -1)
-            for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
-                if horizontal:
-                    x, y, w, h = start * cell, line * cell, (end - start) * cell, cell
-                else:
-                    x, y, w, h = line * cell, start * cell, cell, (end - start) * cell
-                path.rect(box.x + x, _top(layout, box.y + y + h), w, h)
-    c.setFillColor(black)
-    # Non-zero winding: the overlapping rectangles fill as their union.
-    c.drawPath(path, stroke=0, fill=1, fillMode=FILL_NON_ZERO)
+        lines, starts = np.nonzero(edges == 1)
+        _, ends = np.nonzero(edges == -1)  # row-major order pairs every start with its end
+        for line, start, end in zip(lines.tolist(), starts.tolist(), ends.tolist(), strict=True):
+            if horizontal:
+                x, y, w, h = start * cell, line * cell, (end - start) * cell, cell
+            else:
+                x, y, w, h = line * cell, start * cell, cell, (end - start) * cell
+            ops.append(f"{box.x + x:.3f} {top - y - h:.3f} {w:.3f} {h:.3f} re")
+    # q/Q keep the fill colour local; "f" fills with the non-zero rule, so the overlapping
+    # rectangles fill as their union.
+    c.addLiteral("q 0 g\n" + "\n".join(ops) + "\nf Q")
 
 
 def _fit(text: str, font: str, size: float, width: float) -> str:

@@ -160,7 +160,7 @@ class TestSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    schema_version: Literal[1] = SPEC_SCHEMA_VERSION
+    schema_version: Literal[1] = 1
     id: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][\w.-]*$")
     department: Department
     year: int = Field(ge=2000, le=2100)

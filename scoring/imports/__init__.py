@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from common.errors import ImportFailed
-from scoring.imports._table import norm_header, read_table
+from scoring.imports._table import norm_header, read_header
 from scoring.imports.base import FORMATS, ImportContext, ParsedFile
 from scoring.imports.forms_export import parse_google, parse_ms
 from scoring.imports.moodle import (
@@ -34,7 +34,7 @@ def detect_format(path: Path) -> str:
     it looks like none of them."""
     if path.suffix.lower() in (".jsonl", ".json"):
         return "omr"
-    header = [norm_header(h) for h in read_table(path)[0]]
+    header = [norm_header(h) for h in read_header(path)]
     if any(RESPONSE_HEADER.match(h) for h in header):
         return "moodle-responses"
     if any(GRADE_HEADER.match(h) for h in header):

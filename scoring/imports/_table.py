@@ -20,7 +20,7 @@ _FORMULA_GUARD = re.compile(r"^'(?=[=+\-@])")
 
 def unguard(cell: str) -> str:
     """``"'-"`` -> ``"-"``, ``"'=2+2"`` -> ``"=2+2"``; other cells unchanged."""
-    return _FORMULA_GUARD.sub("", cell)
+    return _FORMULA_GUARD.sub("", cell) if cell[:1] == "'" else cell
 
 
 def decode_text(data: bytes, where: str) -> str:
@@ -78,6 +78,22 @@ def read_table(path: Path) -> list[list[str]]:
         raise ImportFailed("the file is empty", where=str(path))
     width = max(len(r) for r in rows)
     return [[c.strip() for c in r] + [""] * (width - len(r)) for r in rows]
+
+
+def read_header(path: Path) -> list[str]:
+    """The first row only (format detection must not read a 100,000-row file twice)."""
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        rows = read_xlsx(path)
+    else:
+        with path.open("rb") as handle:
+            head = handle.read(65_536)
+        text = decode_text(head, str(path)) if head else ""
+        # a multi-byte character may be cut at the end of the block: drop the last line
+        lines = text.splitlines()
+        rows = read_csv_text("\n".join(lines[:-1] if len(lines) > 1 else lines))
+    if not rows:
+        raise ImportFailed("the file is empty", where=str(path))
+    return [c.strip() for c in rows[0]]
 
 
 def norm_header(text: str) -> str:

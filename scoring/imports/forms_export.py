@@ -106,7 +106,11 @@ def parse_google(path: Path, ctx: ImportContext) -> ParsedFile:
             "not a Google Forms export (needs Timestamp and Email Address columns)",
             where=str(path),
         )
-    skip = {c for c in (time_col, email_col, id_col, find_column(header, *GOOGLE_SCORE)) if c is not None}
+    skip = {
+        c
+        for c in (time_col, email_col, id_col, find_column(header, *GOOGLE_SCORE))
+        if c is not None
+    }
     skip |= {i for i, h in enumerate(header) if h in NAME_QUESTIONS}
     text_rows, problems = _rows(
         path, ctx, rows, _question_columns(header, skip), id_col, email_col, time_col

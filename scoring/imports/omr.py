@@ -15,13 +15,12 @@ from pydantic import ValidationError
 from common.validation import describe
 from omr.results import SheetResult
 from scoring.imports._table import decode_text
-from scoring.imports.base import ImportContext, ParsedFile, file_sha256
+from scoring.imports.base import ImportContext, ParsedFile
 from scoring.store import AttemptRecord
 
 
 def parse_omr(path: Path, ctx: ImportContext) -> ParsedFile:
     data = path.read_bytes()
-    sha = file_sha256(data)
     records: list[AttemptRecord] = []
     problems: list[str] = []
     n = ctx.forms.n_positions
@@ -43,9 +42,7 @@ def parse_omr(path: Path, ctx: ImportContext) -> ParsedFile:
             continue
         if sheet.duplicate_of is not None:
             dup = sheet.duplicate_of
-            problems.append(
-                f"{where}: {page} duplicates {dup.file} page {dup.page}, skipped"
-            )
+            problems.append(f"{where}: {page} duplicates {dup.file} page {dup.page}, skipped")
             continue
         form = f"V{sheet.variant}"
         if form not in ctx.forms.index:
@@ -78,6 +75,3 @@ def parse_omr(path: Path, ctx: ImportContext) -> ParsedFile:
             )
         )
     return ParsedFile("omr", records, problems, None)
-
-
-__all__ = ["parse_omr", "file_sha256"]

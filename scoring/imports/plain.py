@@ -84,6 +84,8 @@ def parse_plain(path: Path, ctx: ImportContext) -> ParsedFile:
             where=str(path),
         )
     sha = file_sha256(path.read_bytes())
+    # Cells repeat ("A", "B", ...): parse each distinct (cell, option count) once.
+    seen: dict[tuple[str, int], tuple[str, str] | None] = {}
     records: list[AttemptRecord] = []
     problems: list[str] = []
     for number, row in enumerate(rows[1:], start=2):
@@ -106,7 +108,10 @@ def parse_plain(path: Path, ctx: ImportContext) -> ParsedFile:
         states: list[str] = []
         bad = ""
         for (col, q), item in zip(columns, items, strict=True):
-            parsed = parse_letters(row[col], len(item.task.options))
+            cell_key = (row[col], len(item.task.options))
+            if cell_key not in seen:
+                seen[cell_key] = parse_letters(*cell_key)
+            parsed = seen[cell_key]
             if parsed is None:
                 bad = f"{where}: question {q}: {row[col]!r} is not an option letter, row skipped"
                 break

@@ -131,7 +131,8 @@ class TeacherReport(_Model):
     school: str
     department: str
     email: str = ""
-    variant: int
+    variant: int | None = None  # printed variant; None for an online test built from A or B
+    form: str = ""  # "V3", or "A"/"B" for an online test built straight from a source version
     channel: Channel
     score: float
     max_score: float
@@ -166,6 +167,7 @@ class ItemRow(_Model):
     """Item analysis of one source task, across variants."""
 
     source_position: int
+    label: str = ""  # source version and position, e.g. "A7"
     task_id: str
     topic: str
     key: str  # source letters
@@ -179,8 +181,10 @@ class ItemRow(_Model):
 
 class ItemAlert(_Model):
     source_position: int
+    label: str = ""
     task_id: str
-    kind: str  # e.g. "negative-discrimination", "variant-differs", "too-easy"
+    kind: str  # "wrong-key", "variant-wrong-key", "variant-differs" (scoring.analysis)
+    form: str | None = None
     message: str
 
 
@@ -238,6 +242,7 @@ class ReportData(BaseModel):
     summary: list[SummaryRow]  # every department and year in the store
 
     def schools(self) -> list[str]:
+        """The schools of the reported teachers, sorted."""
         return sorted({t.school for t in self.teachers})
 
 
@@ -263,6 +268,13 @@ def standing_of(rank: int, rank_of: int) -> Standing:
     if rank > rank_of - max(1, round(STANDING_SHARE * rank_of)):
         return "lagging"
     return "middle"
+
+
+def form_title(teacher: TeacherReport) -> str:
+    """ "3" for printed variant 3; "версия A" for an online test built from source A."""
+    if teacher.variant is not None:
+        return str(teacher.variant)
+    return f"версия {teacher.form}" if teacher.form else "—"
 
 
 def pseudonym(teacher_id: str, salt: str = "") -> str:

@@ -24,14 +24,42 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 Cell = str | int | float | None
 
 TEACHER_COLUMNS = (
-    "teacher_id", "name", "school", "department", "test_id", "variant", "channel", "score",
-    "max_score", "percent", "rank", "rank_of", "standing", "flags", "overrides",
-)  # fmt: skip
+    "teacher_id",
+    "name",
+    "school",
+    "department",
+    "test_id",
+    "variant",
+    "form",
+    "channel",
+    "score",
+    "max_score",
+    "percent",
+    "rank",
+    "rank_of",
+    "standing",
+    "flags",
+    "overrides",
+)
 TASK_COLUMNS = (
-    "teacher_id", "name", "school", "test_id", "variant", "position", "source_position",
-    "version", "task_id", "topic", "answer", "correct", "is_correct", "points", "max_points",
-    "flagged", "overridden",
-)  # fmt: skip
+    "teacher_id",
+    "name",
+    "school",
+    "test_id",
+    "form",
+    "position",
+    "source_position",
+    "version",
+    "task_id",
+    "topic",
+    "answer",
+    "correct",
+    "is_correct",
+    "points",
+    "max_points",
+    "flagged",
+    "overridden",
+)
 
 
 def neutralise(value: Cell) -> Cell:
@@ -49,11 +77,25 @@ def teacher_rows(
     for t in data.teachers if teachers is None else teachers:
         rows.append(
             [
-                t.id, t.name, t.school, t.department, data.test.id, t.variant, t.channel,
-                t.score, t.max_score, t.percent, t.rank, t.rank_of, t.standing, t.flags,
-                t.overrides, *[h.percent for h in t.history],
+                t.id,
+                t.name,
+                t.school,
+                t.department,
+                data.test.id,
+                t.variant,
+                t.form,
+                t.channel,
+                t.score,
+                t.max_score,
+                t.percent,
+                t.rank,
+                t.rank_of,
+                t.standing,
+                t.flags,
+                t.overrides,
+                *[h.percent for h in t.history],
             ]
-        )  # fmt: skip
+        )
     return rows
 
 
@@ -70,11 +112,25 @@ def task_rows(
         for k in t.tasks:
             rows.append(
                 [
-                    t.id, t.name, t.school, data.test.id, t.variant, k.position,
-                    k.source_position, k.version, k.task_id, k.topic, k.answer, k.correct,
-                    int(k.is_correct), k.points, k.max_points, int(k.flagged), int(k.overridden),
+                    t.id,
+                    t.name,
+                    t.school,
+                    data.test.id,
+                    t.form,
+                    k.position,
+                    k.source_position,
+                    k.version,
+                    k.task_id,
+                    k.topic,
+                    k.answer,
+                    k.correct,
+                    int(k.is_correct),
+                    k.points,
+                    k.max_points,
+                    int(k.flagged),
+                    int(k.overridden),
                 ]
-            )  # fmt: skip
+            )
     return rows
 
 

@@ -14,7 +14,14 @@ from pathlib import Path
 
 from scoring.report import charts
 from scoring.report.data import DEPARTMENT_TITLES, ReportData, SummaryRow, pseudonym
-from scoring.report.pdf import ALERT_TITLES, STAGE_COLUMN_TITLES, STANDING_TITLES, pct
+from scoring.report.pdf import (
+    ALERT_TITLES,
+    STAGE_COLUMN_TITLES,
+    STANDING_TITLES,
+    alert_key,
+    item_key,
+    pct,
+)
 
 CSS = """
 body{font-family:'DejaVu Sans',Verdana,Arial,sans-serif;color:#1f2933;margin:0;background:#f5f7fa}
@@ -94,25 +101,39 @@ def _summary_section(rows: Sequence[SummaryRow], year: int) -> str:
         height=200,
     )
     table = _table(
-        ["Кафедра", "Входной, %", "N", "Итоговый, %", "N", "Прирост когорты", "Парный прирост",
-         "N пар", "Очно / дист.", "Сомн. / испр."],
+        [
+            "Кафедра",
+            "Входной, %",
+            "N",
+            "Итоговый, %",
+            "N",
+            "Прирост когорты",
+            "Парный прирост",
+            "N пар",
+            "Очно / дист.",
+            "Сомн. / испр.",
+        ],
         [
             (
                 "",
                 [
                     f'<a href="{department_page_name(r.department)}">'
                     f"{escape(r.department_title)}</a>",
-                    pct(r.acceptance_percent), str(r.acceptance_n), pct(r.final_percent),
+                    pct(r.acceptance_percent),
+                    str(r.acceptance_n),
+                    pct(r.final_percent),
                     str(r.final_n) if r.final_percent is not None else "—",
-                    _growth(r.cohort), _growth(r.matched),
+                    _growth(r.cohort),
+                    _growth(r.matched),
                     str(r.matched.n) if r.matched.difference is not None else "—",
-                    f"{r.live} / {r.remote}", f"{r.flags} / {r.overrides}",
+                    f"{r.live} / {r.remote}",
+                    f"{r.flags} / {r.overrides}",
                 ],
             )
             for r in rows
         ],
         text_cols=(0,),
-    )  # fmt: skip
+    )
     return (
         f"<section><h2>{year}/{year + 1} учебный год</h2>"
         f'<div class="chart">{charts.to_svg(chart, f"s{year}")}</div>{table}</section>'
@@ -173,7 +194,7 @@ def tested_department_page(
         ),
         "</div></section>",
     ]
-    alerted = {a.source_position for a in data.alerts}
+    alerted = {alert_key(a) for a in data.alerts}
     item_rows = []
     for item in data.items:
         shares = " ".join(
@@ -182,22 +203,29 @@ def tested_department_page(
         )
         item_rows.append(
             (
-                "alert" if item.source_position in alerted else "",
+                "alert" if item_key(item) in alerted else "",
                 [
-                    str(item.source_position), escape(item.task_id), escape(item.topic),
-                    escape(item.key), pct(item.difficulty, 2),
+                    escape(item.label or str(item.source_position)),
+                    escape(item.task_id),
+                    escape(item.topic),
+                    escape(item.key),
+                    str(item.n),
+                    pct(item.difficulty, 2),
                     "—" if item.discrimination is None else pct(item.discrimination, 2),
-                    "—" if item.upper_lower is None else pct(item.upper_lower, 2), shares,
+                    "—" if item.upper_lower is None else pct(item.upper_lower, 2),
+                    shares,
                 ],
             )
-        )  # fmt: skip
+        )
     body.append("<section><h2>Анализ заданий</h2>")
     body.append(
         '<p class="note">P — доля верных; r — корреляция задания с суммой остальных; '
         "В−Н — разность долей верных в верхних и нижних 27 %; верный ответ подчёркнут.</p>"
     )
     body.append(
-        _table(["№", "Задание", "Тема", "Ключ", "P", "r", "В−Н", "Выбор"], item_rows, (1, 2, 7))
+        _table(
+            ["№", "Задание", "Тема", "Ключ", "N", "P", "r", "В−Н", "Выбор"], item_rows, (1, 2, 8)
+        )
     )
     if data.alerts:
         body.append("<h2>Предупреждения</h2>")
@@ -208,7 +236,7 @@ def tested_department_page(
                     (
                         "",
                         [
-                            f"{a.source_position} ({escape(a.task_id)})",
+                            f"{escape(a.label or str(a.source_position))} ({escape(a.task_id)})",
                             escape(ALERT_TITLES.get(a.kind, a.kind)),
                             escape(a.message),
                         ],
@@ -227,10 +255,15 @@ def tested_department_page(
         ranking.append(
             (
                 t.standing if t.standing != "middle" else "",
-                [str(t.rank), *who, *where, *[pct(h.percent) for h in t.history],
-                 STANDING_TITLES[t.standing]],
+                [
+                    str(t.rank),
+                    *who,
+                    *where,
+                    *[pct(h.percent) for h in t.history],
+                    STANDING_TITLES[t.standing],
+                ],
             )
-        )  # fmt: skip
+        )
     heads = ["Место", "Код" if pseudonymise else "Педагог"]
     heads += [] if pseudonymise else ["Организация"]
     text_cols = (1,) if pseudonymise else (1, 2)

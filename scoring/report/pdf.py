@@ -7,18 +7,21 @@ explanations, school names) is always a ``Paragraph`` so it wraps instead of ove
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     CondPageBreak,
@@ -33,9 +36,12 @@ from reportlab.platypus import (
 from common.fonts import register_fonts
 from scoring.report import charts
 from scoring.report.data import (
+    ItemAlert,
+    ItemRow,
     ReportData,
     SummaryRow,
     TeacherReport,
+    form_title,
 )
 
 PAGE_W, PAGE_H = A4
@@ -61,11 +67,9 @@ STAGE_COLUMN_TITLES = {
     "final": "Итог.",
 }
 ALERT_TITLES = {
-    "negative-discrimination": "возможно, неверный ключ",
+    "wrong-key": "возможно, неверный ключ",
+    "variant-wrong-key": "неверный ключ в одном варианте?",
     "variant-differs": "вариант ведёт себя иначе",
-    "too-easy": "слишком лёгкое",
-    "too-hard": "слишком трудное",
-    "low-discrimination": "слабо различает",
 }
 
 
@@ -169,6 +173,20 @@ def styles() -> Styles:
     )
 
 
+def alert_key(alert: ItemAlert) -> str:
+    """Alerts and item rows meet on the column label ("A7"); A and B share a position."""
+    return alert.label or str(alert.source_position)
+
+
+def item_key(item: ItemRow) -> str:
+    return item.label or str(item.source_position)
+
+
+def fits(text: str, width: float, size: float = 7.5) -> bool:
+    """Whether one line of ``text`` in the regular face fits in ``width`` points."""
+    return stringWidth(text, register_fonts().regular, size) <= width
+
+
 def P(text: str, style: ParagraphStyle) -> Paragraph:
     """A paragraph of plain text (escaped: names may hold ``<`` or ``&``)."""
     return Paragraph(escape(text), style)
@@ -196,6 +214,19 @@ def _page_decor(left: str, right: str) -> Callable[[Canvas, Any], None]:
     return draw
 
 
+@contextmanager
+def _binary_streams() -> Iterator[None]:
+    """Write page streams zlib-compressed but without the ASCII85 layer reportlab adds by
+    default: about a fifth smaller and faster to write, and every PDF reader handles both.
+    reportlab reads this from its process-wide config, so it is restored afterwards."""
+    saved = rl_config.useA85
+    rl_config.useA85 = 0
+    try:
+        yield
+    finally:
+        rl_config.useA85 = saved
+
+
 def _build(path: Path, story: list[Any], *, title: str, left: str, right: str) -> None:
     doc = SimpleDocTemplate(
         str(path),
@@ -209,7 +240,8 @@ def _build(path: Path, story: list[Any], *, title: str, left: str, right: str) -
         creator="scoring report",
     )
     decor = _page_decor(left, right)
-    doc.build(story, onFirstPage=decor, onLaterPages=decor)
+    with _binary_streams():
+        doc.build(story, onFirstPage=decor, onLaterPages=decor)
 
 
 def _grid_table(
@@ -297,7 +329,7 @@ def teacher_story(data: ReportData, teacher: TeacherReport) -> list[Any]:
                 ("Образовательная организация", teacher.school),
                 ("Кафедра", test.department_title),
                 ("Тест", f"{test.title} ({test.id})"),
-                ("Вариант", f"{teacher.variant} · {CHANNEL_TITLES[teacher.channel]}"),
+                ("Вариант", f"{form_title(teacher)} · {CHANNEL_TITLES[teacher.channel]}"),
                 ("Идентификатор педагога", teacher.id),
             ],
             (45 * mm, FRAME_W - 45 * mm),
@@ -347,8 +379,9 @@ def teacher_story(data: ReportData, teacher: TeacherReport) -> list[Any]:
     story.append(Spacer(1, 6))
     story.append(
         P(
-            "«Проверено вручную» — ответ на бланке вызвал сомнение при распознавании; "
-            "«исправлено» — ответ установлен проверяющим, изменение записано в журнал.",
+            "«Под сомнением» — отметка на бланке распознана неуверенно и засчитана как "
+            "ошибка, пока её не проверят; «исправлено» — ответ установлен проверяющим, "
+            "изменение записано в журнал.",
             s.muted,
         )
     )
@@ -359,24 +392,25 @@ def _task_table(teacher: TeacherReport) -> Table:
     # Short cells are plain strings styled by the table (a Paragraph per cell costs a parse,
     # and a teacher report has hundreds of cells); only text that may wrap is a Paragraph.
     s = styles()
-    widths = [8 * mm, 31 * mm, 14 * mm, 15 * mm, 21 * mm]
+    widths = [8 * mm, 36 * mm, 13 * mm, 14 * mm, 21 * mm]
     widths.append(FRAME_W - sum(widths))
     rows: list[list[Any]] = [
         _heads("№", "Тема", "Ваш ответ", "Верный ответ", "Результат", "Комментарий преподавателя")
     ]
     extra: list[tuple[Any, ...]] = [("ALIGN", (0, 1), (0, -1), "CENTER")]
     extra.append(("ALIGN", (2, 1), (4, -1), "CENTER"))
+    topic_room = widths[1] - 6  # inside the cell padding
     for k, task in enumerate(teacher.tasks, start=1):
         verdict = "✓ верно" if task.is_correct else "✗ ошибка"
         if task.overridden:
             verdict += "\nисправлено"
         elif task.flagged:
-            verdict += "\nпроверено\nвручную"
+            verdict += "\nпод сомнением"
         comment = "" if task.is_correct else task.explanation or "Комментарий не предоставлен."
         rows.append(
             [
                 str(task.position),
-                P(task.topic, s.cell),
+                task.topic if fits(task.topic, topic_room) else P(task.topic, s.cell),
                 task.answer or "—",
                 task.correct,
                 verdict,
@@ -459,7 +493,7 @@ def department_story(data: ReportData) -> list[Any]:
         for alert in data.alerts:
             rows.append(
                 [
-                    P(f"{alert.source_position} ({alert.task_id})", s.cell),
+                    P(f"{alert.label or alert.source_position} ({alert.task_id})", s.cell),
                     P(ALERT_TITLES.get(alert.kind, alert.kind), s.cell),
                     P(alert.message, s.cell),
                 ]
@@ -471,11 +505,12 @@ def department_story(data: ReportData) -> list[Any]:
 
 def _item_table(data: ReportData) -> Table:
     s = styles()
-    widths = [9 * mm, 20 * mm, 38 * mm, 11 * mm, 13 * mm, 13 * mm, 13 * mm]
+    widths = [9 * mm, 22 * mm, 34 * mm, 10 * mm, 9 * mm, 11 * mm, 11 * mm, 11 * mm]
     widths.append(FRAME_W - sum(widths))
-    rows: list[list[Any]] = [_heads("№", "Задание", "Тема", "Ключ", "P", "r", "В−Н", "Выбор")]
-    alerted = {a.source_position for a in data.alerts}
-    extra: list[tuple[Any, ...]] = [("ALIGN", (3, 1), (6, -1), "CENTER")]
+    heads = _heads("№", "Задание", "Тема", "Ключ", "N", "P", "r", "В−Н", "Выбор")
+    rows: list[list[Any]] = [heads]
+    alerted = {alert_key(a) for a in data.alerts}
+    extra: list[tuple[Any, ...]] = [("ALIGN", (3, 1), (7, -1), "CENTER")]
     for k, item in enumerate(data.items, start=1):
         shares = " ".join(
             (f"<u>{letter}</u>" if letter in item.key else letter) + f" {share * 100:.0f}"
@@ -485,17 +520,18 @@ def _item_table(data: ReportData) -> Table:
             shares += f" · пусто {item.blank_share * 100:.0f}"
         rows.append(
             [
-                P(str(item.source_position), s.cell_centre),
+                P(item.label or str(item.source_position), s.cell_centre),
                 P(item.task_id, s.cell),
                 P(item.topic, s.cell),
                 item.key,
+                str(item.n),
                 pct(item.difficulty, 2),
                 "—" if item.discrimination is None else pct(item.discrimination, 2),
                 "—" if item.upper_lower is None else pct(item.upper_lower, 2),
                 Paragraph(shares, s.cell),
             ]
         )
-        if item.source_position in alerted:
+        if item_key(item) in alerted:
             extra.append(("BACKGROUND", (0, k), (-1, k), TROUBLE_BG))
     return _grid_table(rows, widths, extra=extra)
 
@@ -572,7 +608,7 @@ def school_story(data: ReportData, school: str, teachers: Sequence[TeacherReport
             [
                 t.id,
                 P(t.name, s.cell),
-                str(t.variant),
+                form_title(t),
                 f"{num(t.score)}/{num(t.max_score)}",
                 pct(t.percent),
                 f"{t.rank}/{t.rank_of}",
@@ -666,7 +702,7 @@ def _summary_table(rows_y: Sequence[SummaryRow]) -> Table:
         "Очно / дист.",
         "Сомн. / испр.",
     )
-    widths = [36 * mm, 14 * mm, 10 * mm, 14 * mm, 10 * mm, 22 * mm, 22 * mm, 12 * mm]
+    widths = [33 * mm, 15 * mm, 10 * mm, 15 * mm, 10 * mm, 22 * mm, 22 * mm, 12 * mm]
     rest = (FRAME_W - sum(widths)) / 2
     widths += [rest, rest]
     rows: list[list[Any]] = [heads]

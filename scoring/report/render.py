@@ -4,7 +4,8 @@ The per-teacher PDFs are the bulk (one per teacher), so they are cut into chunks
 department, school, summary, website and export jobs run beside them. Each worker receives the
 :class:`ReportData` once, through the pool initializer, instead of once per job.
 
-Output layout under ``out_dir``::
+:func:`report_test` is the one call behind ``scoring report``: collect from the store, then
+render. Output layout under ``out_dir`` (``reports/<test-id>/`` from the CLI)::
 
     teachers/<teacher-id>.pdf        one per teacher
     department-<department>.pdf
@@ -26,6 +27,7 @@ from pydantic import BaseModel, ConfigDict
 
 from common.errors import OutputError
 from scoring.report import exports, html, pdf
+from scoring.report.collect import collect
 from scoring.report.data import ReportData
 
 Progress = Callable[[int, int], None]  # (jobs done, jobs in all)
@@ -45,7 +47,8 @@ class ReportSummary(BaseModel):
     schools: int
     files: int
     workers: int
-    seconds: float
+    seconds: float  # rendering
+    collect_seconds: float = 0.0  # reading and scoring the store (report_test only)
 
 
 def school_file_stem(school: str) -> str:
@@ -214,3 +217,30 @@ def render_reports(
         workers=max(1, workers),
         seconds=round(time.perf_counter() - started, 3),
     )
+
+
+def report_test(
+    store_path: str | Path | None,
+    test_id: str,
+    out_root: Path,
+    *,
+    pseudonymise: bool = False,
+    salt: str = "",
+    workers: int = 2,
+    prefer: str | None = None,
+    progress: Progress | None = None,
+) -> ReportSummary:
+    """Collect ``test_id`` from the store and render all its reports into
+    ``out_root/<test-id>/``, so the reports of the year's five tests sit side by side."""
+    started = time.perf_counter()
+    data = collect(store_path, test_id, prefer=prefer)
+    collected = time.perf_counter() - started
+    summary = render_reports(
+        data,
+        Path(out_root) / school_file_stem(data.test.id),
+        pseudonymise=pseudonymise,
+        salt=salt,
+        workers=workers,
+        progress=progress,
+    )
+    return summary.model_copy(update={"collect_seconds": round(collected, 3)})

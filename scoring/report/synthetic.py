@@ -7,8 +7,11 @@ Everything is drawn from one seeded generator, so the same arguments give the sa
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
+from common.roster import Teacher
 from scoring.report.data import (
     DEPARTMENT_TITLES,
     STAGE_SHORT_TITLES,
@@ -30,6 +33,9 @@ from scoring.report.data import (
     histogram,
     standing_of,
 )
+from scoring.store import AttemptRecord, Store, open_store
+from testgen.manifest import Manifest, SourceVersion, TestInfo, Variant, VariantItem
+from testgen.spec import Department, Stage, Task
 
 _SURNAMES = [
     ("Архипов", "Архипова"),
@@ -198,6 +204,7 @@ def sample_report_data(
                 department=department,
                 email="",
                 variant=variant,
+                form=f"V{variant}",
                 channel="remote" if rng.random() < 0.2 else "live",
                 score=float(score[i]),
                 max_score=float(points.sum()),
@@ -231,6 +238,7 @@ def sample_report_data(
         items.append(
             ItemRow(
                 source_position=j + 1,
+                label=f"A{j + 1}",
                 task_id=f"{department[:4]}-{j + 1:02d}",
                 topic=topics[j],
                 key=letters[keys[j]],
@@ -246,8 +254,8 @@ def sample_report_data(
                 ItemAlert(
                     source_position=j + 1,
                     task_id=f"{department[:4]}-{j + 1:02d}",
-                    kind="negative-discrimination",
-                    message=f"discrimination {disc:.2f} < 0: check the key",
+                    kind="wrong-key",
+                    message=f"negative discrimination {disc:.2f}; check the key",
                 )
             )
     alerts.append(
@@ -331,3 +339,186 @@ def sample_report_data(
         alerts=alerts,
         summary=summary,
     )
+
+
+# --- a real store, filled through the scoring library's store API ---------------------------
+
+
+def sample_manifest(
+    department: str, year: int, stage: str, tasks: int = 30, variants: int = 8, seed: int = 0
+) -> Manifest:
+    """A valid manifest of ``tasks`` four-option tasks in versions A and B and ``variants``
+    printed variants (order and options shuffled, keys in printed letters)."""
+    rng = np.random.default_rng(seed)
+    sources = {}
+    for version in ("A", "B"):
+        task_list = []
+        for j in range(tasks):
+            correct = "ABCD"[int(rng.integers(4))]
+            task_list.append(
+                Task(
+                    id=f"{department[:4]}-{stage[:3]}-{version}{j + 1:02d}",
+                    topic=_TOPICS[j * len(_TOPICS) // tasks],
+                    stem=f"Задание {j + 1} ({version}): выберите верный ответ.",
+                    options=[f"Ответ {o + 1} к заданию {j + 1}" for o in range(4)],
+                    correct=correct,
+                    explanation=_EXPLANATIONS[j % (len(_EXPLANATIONS) - 1)],
+                )
+            )
+        sources[version] = SourceVersion(groups=[], tasks=task_list)
+    variant_list = []
+    for number in range(1, variants + 1):
+        version = "A" if number % 2 else "B"
+        order = rng.permutation(tasks)
+        items = []
+        for position, j in enumerate(order, start=1):
+            perm = [int(p) for p in rng.permutation(4)]
+            task = sources[version].tasks[int(j)]
+            key = "".join(sorted("ABCD"[perm.index(i)] for i in task.correct_indices))
+            items.append(
+                VariantItem(
+                    position=position,
+                    version=version,
+                    source_position=int(j) + 1,
+                    task_id=task.id,
+                    permutation=perm,
+                    key=key,
+                    points=1.0,
+                )
+            )
+        variant_list.append(Variant(number=number, items=items))
+    return Manifest(
+        generator="synthetic",
+        test=TestInfo(
+            id=f"{department[:4]}-{year}-{stage}",
+            department=Department(department),
+            year=year,
+            stage=Stage(stage),
+            title=f"{DEPARTMENT_TITLES[department]}: {STAGE_TITLES[stage].lower()} {year}",
+            language="ru",
+        ),
+        seed=seed,
+        spec_sha256="0" * 64,
+        sources=sources,
+        variants=variant_list,
+        key_agreement=[],
+        layouts={},
+    )
+
+
+def fill_store(
+    path: Path,
+    *,
+    teachers: dict[str, int] | None = None,
+    tasks: int = 30,
+    stages: int = 5,
+    year: int = 2026,
+    seed: int = 11,
+) -> list[Teacher]:
+    """Fill a new store at ``path``: a roster (``teachers``: department -> count), and for each
+    department ``stages`` tests of the year with live results (printed variants, a few in
+    doubt, one override) and remote results (online quiz from source A). Some teachers miss
+    a stage, never the last one. Returns the roster."""
+    rng = np.random.default_rng(seed)
+    counts = teachers or {"mathematics": 40}
+    roster: list[Teacher] = []
+    used: set[str] = set()
+    for department, count in counts.items():
+        for _ in range(count):
+            tid = f"{int(rng.integers(100000, 999999))}"
+            while tid in used:
+                tid = f"{int(rng.integers(100000, 999999))}"
+            used.add(tid)
+            roster.append(
+                Teacher(
+                    id=tid,
+                    name=_name(rng),
+                    department=Department(department),
+                    school=_SCHOOLS[int(rng.integers(len(_SCHOOLS)))],
+                )
+            )
+    with open_store(path) as store:
+        with store.write() as con:
+            store.upsert_teachers(con, roster)
+        for department in counts:
+            staff = [t for t in roster if t.department == department]
+            ability = rng.normal(0.3, 1.0, size=len(staff))
+            for s, stage in enumerate(STAGES[:stages]):
+                manifest = sample_manifest(department, year, stage, tasks, seed=seed + s)
+                store.register_test(manifest)
+                # Some teachers miss a stage, but all sit the last one filled (the one a
+                # report is usually made for), so every teacher gets a personal report.
+                absent = 0.05 if s < stages - 1 else 0.0
+                _fill_test(store, manifest, staff, ability + 0.15 * s, rng, absent)
+    return roster
+
+
+def _fill_test(
+    store: Store,
+    manifest: Manifest,
+    staff: list[Teacher],
+    ability: np.ndarray,
+    rng: np.random.Generator,
+    absent: float,
+) -> None:
+    test_id = manifest.test.id
+    records = []
+    difficulty = rng.normal(0, 1, size=len(manifest.sources["A"].tasks))
+    for t, teacher in enumerate(staff):
+        if rng.random() < absent:
+            continue
+        remote = rng.random() < 0.15
+        if remote:
+            form, items = (
+                "A",
+                [
+                    (k + 1, task.correct, int(k))
+                    for k, task in enumerate(manifest.sources["A"].tasks)
+                ],
+            )
+        else:
+            variant = manifest.variants[int(rng.integers(len(manifest.variants)))]
+            form = f"V{variant.number}"
+            items = [(it.position, it.key, it.source_position - 1) for it in variant.items]
+        answers, states, flags = [], [], []
+        for _position, key, j in items:
+            p = 1 / (1 + np.exp(-(ability[t] - difficulty[j])))
+            if rng.random() < p:
+                answer = key
+            else:
+                answer = rng.choice([c for c in "ABCD" if c != key]) if rng.random() > 0.04 else ""
+            state = "marked" if answer else "blank"
+            if not remote and rng.random() < 0.004:
+                answer, state = "?", "ambiguous"
+                flags.append(f"question {_position}: ambiguous mark")
+            answers.append(str(answer))
+            states.append(state)
+        records.append(
+            AttemptRecord(
+                teacher_id=teacher.id,
+                channel="remote" if remote else "live",
+                format="csv" if remote else "omr",
+                source_file="remote.csv" if remote else f"scan-{test_id}.pdf",
+                source_sha256="0" * 64,
+                locator=f"row {t + 2}" if remote else f"page {t + 1}",
+                fingerprint=f"{test_id}:{teacher.id}:{form}",
+                form=form,
+                answers=tuple(answers),
+                states=tuple(states),
+                flags=tuple(flags),
+            )
+        )
+    with store.write() as con:
+        store.insert_attempts(con, test_id, records)
+        live = [r for r in records if r.channel == "live"]
+        if live:
+            store.add_override(
+                con,
+                test_id,
+                live[0].teacher_id,
+                1,
+                live[0].answers[0],
+                "A",
+                "проверяющий",
+                "ответ подтверждён по бланку",
+            )

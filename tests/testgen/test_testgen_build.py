@@ -12,7 +12,7 @@ import pypdfium2 as pdfium
 import pytest
 import yaml
 from click.testing import CliRunner
-from pypdf import PdfReader
+from pypdf import PdfReader, PdfWriter
 
 from testgen.build import BuildSummary, build_test
 from testgen.cli import main
@@ -173,10 +173,11 @@ def _decode_qr(image: np.ndarray, layout: SheetLayout) -> str:
 
 def test_qr_decodes_to_the_manifest_payload(package: tuple[Path, Path], manifest: Manifest) -> None:
     layout = manifest.layout_of_kind("anonymous")
-    image = _page_image(package[1] / "sheet-v03.pdf")
-    text = _decode_qr(image, layout)
-    assert text == qr_payload(manifest.test.id, 3, 1, layout.hash)
-    assert parse_qr(text) is not None
+    for v in range(1, VARIANTS + 1):
+        image = _page_image(package[1] / f"sheet-v{v:02d}.pdf")
+        text = _decode_qr(image, layout)
+        assert text == qr_payload(manifest.test.id, v, 1, layout.hash)
+        assert parse_qr(text) is not None
 
 
 def test_qr_has_a_quiet_zone_of_four_modules(
@@ -217,8 +218,12 @@ def test_personal_sheets_carry_the_teacher_in_the_qr_and_the_text(
     reader = PdfReader(out / "sheets-personal.pdf")
     assert len(reader.pages) == 4
     assert "Щукина Юлия" in reader.pages[2].extract_text()
-    image = _page_image(out / "sheets-personal.pdf", index=2)
-    assert _decode_qr(image, layout) == qr_payload(manifest.test.id, 3, 1, layout.hash, "100004")
+    for page, row in enumerate(rows):
+        image = _page_image(out / "sheets-personal.pdf", index=page)
+        expected = qr_payload(
+            manifest.test.id, int(row["variant"]), 1, layout.hash, row["teacher_id"]
+        )
+        assert _decode_qr(image, layout) == expected
     for b in layout.pages[0].bubbles:
         assert b.kind == "answer"
         assert _ring_darkness(image, b.x, b.y, b.r) >= 0.9
@@ -279,3 +284,27 @@ def test_summary_neighbour_agreement_is_read_cyclically() -> None:
     matrix = np.array([[5, 1, 2], [1, 5, 3], [2, 3, 5]])
     summary = BuildSummary("t", Path("."), 3, 1, 5, matrix)
     assert summary.neighbour_agreement() == [1, 3, 2]
+
+
+def test_a_form_filled_with_pypdf_reads_back(
+    package: tuple[Path, Path], manifest: Manifest, tmp_path: Path
+) -> None:
+    reader = PdfReader(package[1] / "form-v02.pdf")
+    items = manifest.variant(2).items
+    single = next(i for i in items if len(i.key) == 1)
+    multi = next(i for i in items if len(i.key) > 1)
+    values = {
+        RESPONDENT_FIELD: "311266",
+        question_field(single.position): f"/{single.key}",
+        f"{question_field(multi.position)}_{multi.key[0]}": "/Yes",
+    }
+    writer = PdfWriter(clone_from=reader)
+    for page in writer.pages:
+        writer.update_page_form_field_values(page, values, auto_regenerate=False)
+    filled = tmp_path / "filled.pdf"
+    writer.write(filled)
+    fields = PdfReader(filled).get_fields()
+    assert fields is not None
+    assert {name: fields[name].get("/V") for name in values} == values
+    other = next(i for i in items if len(i.key) == 1 and i.position != single.position)
+    assert fields[question_field(other.position)].get("/V") is None  # blank stays blank

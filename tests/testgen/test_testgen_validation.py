@@ -7,8 +7,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import cv2
+import numpy as np
 import pytest
 from click.testing import CliRunner
+from pypdf import PdfReader
 
 from common.errors import OutputError, ValidationFailed
 from testgen.build import build_test
@@ -145,3 +148,29 @@ def test_cli_validate_accepts_a_good_spec(make_spec: Any, write_spec: Callable[.
     assert result.output == (
         f"{spec}: valid (t-2026, mathematics, acceptance, 5 tasks in versions A and B)\n"
     )
+
+
+def test_a_task_image_is_printed_in_the_booklet(
+    make_spec: Any, write_spec: Callable[..., Path], tmp_path: Path
+) -> None:
+    (tmp_path / "рисунки").mkdir()
+    picture = np.full((40, 80, 3), 255, np.uint8)
+    cv2.rectangle(picture, (10, 10), (70, 30), (0, 0, 0), 2)
+    cv2.imwrite(str(tmp_path / "рисунки" / "fig.png"), picture)
+    data = make_spec(3)
+    for version in ("A", "B"):
+        data["sources"][version]["tasks"][1]["image"] = "рисунки/fig.png"
+    build_test(write_spec(data), tmp_path / "out", variants=2)
+    pages = PdfReader(tmp_path / "out" / "booklet-v01.pdf").pages
+    assert sum(len(page.images) for page in pages) == 1
+
+
+def test_cli_variant_count_error_is_one_line(
+    make_spec: Any, write_spec: Callable[..., Path], tmp_path: Path
+) -> None:
+    spec = write_spec(make_spec(4))
+    result = CliRunner().invoke(
+        main, ["build", str(spec), "--variants", "27", "--out", str(tmp_path / "o")]
+    )
+    assert result.exit_code == 3
+    assert result.output == f"Error: {spec}: --variants: 27 is outside 2..26\n"

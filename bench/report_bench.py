@@ -1,0 +1,74 @@
+"""Benchmark ``scoring report``: all reports of one test for 405 teachers, five tests stored.
+
+A store in a temporary folder is filled through the store API with 405 teachers of one
+department (the worst case for one command: every teacher gets a report) and the five tests
+of the year (60 tasks, eight variants, live and remote results, overrides). Then the same call
+as ``scoring report`` runs: collect through the scoring library, render in a process pool.
+Target: under 30 s on 2 cores.
+
+    python -m bench.report_bench [--teachers 405] [--tasks 60] [--workers 2] [--serial]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from scoring.report.collect import collect
+from scoring.report.render import render_reports
+from scoring.report.synthetic import fill_store
+
+TARGET_S = 30.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--teachers", type=int, default=405)
+    parser.add_argument("--tasks", type=int, default=60)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--serial", action="store_true", help="also time one worker, for a ratio")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        store = root / "monitoring.db"
+        started = time.perf_counter()
+        fill_store(store, teachers={"mathematics": args.teachers}, tasks=args.tasks, stages=5)
+        fill_s = time.perf_counter() - started
+
+        started = time.perf_counter()
+        data = collect(store, "math-2026-final")
+        collect_s = time.perf_counter() - started
+        summary = render_reports(data, root / "reports", workers=args.workers)
+        total_s = collect_s + summary.seconds
+        size = sum(p.stat().st_size for p in (root / "reports").rglob("*") if p.is_file())
+
+        print(f"cores: {os.cpu_count()}, workers: {summary.workers}")
+        print(
+            f"store: {args.teachers} teachers, 5 tests x {args.tasks} tasks, "
+            f"filled in {fill_s:.2f} s (setup, not timed below)"
+        )
+        print(f"collect (merge, score, item analysis, history, summary): {collect_s:.2f} s")
+        print(
+            f"render: {summary.seconds:.2f} s for {summary.files} files "
+            f"({summary.teacher_pdfs} teacher PDFs, {summary.schools} schools), "
+            f"{size / 1e6:.1f} MB"
+        )
+        print(f"per teacher (wall): {1000 * summary.seconds / max(summary.teacher_pdfs, 1):.1f} ms")
+        print(
+            f"total: {total_s:.2f} s against a target of {TARGET_S:.0f} s "
+            f"({total_s / TARGET_S:.2f} of target)"
+        )
+        if args.serial:
+            serial = render_reports(data, root / "serial", workers=1)
+            print(
+                f"render with 1 worker: {serial.seconds:.2f} s; "
+                f"speed-up with {summary.workers}: {serial.seconds / summary.seconds:.2f}x"
+            )
+
+
+if __name__ == "__main__":
+    main()

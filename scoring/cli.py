@@ -1,0 +1,195 @@
+"""``scoring``: the results store, imports, overrides and status. Thin: parse, call one
+library function, print. (``scoring report`` lives in ``scoring.report`` and is added here.)"""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+
+import click
+
+from common.cli import handle_errors, verbose_option
+from scoring.analysis import TestStatus, status_report
+from scoring.imports.base import FORMATS
+from scoring.ingest import (
+    ImportReport,
+    RosterImport,
+    add_override,
+    import_files,
+    import_roster,
+    resolve_test_id,
+)
+from scoring.merge import PREFER_CHOICES
+from scoring.store import DB_ENV, open_store
+
+db_option = click.option(
+    "--db",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help=f"Results store [default: ${DB_ENV}, else monitoring.db in the working folder].",
+)
+
+
+@click.group()
+@verbose_option
+def main(verbose: bool) -> None:
+    """Scoring: results store, imports of scans and online exports, reports."""
+
+
+@main.group()
+def roster() -> None:
+    """The roster of teachers in the store."""
+
+
+def format_roster(result: RosterImport) -> str:
+    lines = [
+        f"Roster: {result.new} new, {result.updated} updated, {result.unchanged} unchanged, "
+        f"{len(result.problems)} bad row(s)"
+    ]
+    lines += [f"  {p}" for p in result.problems]
+    return "\n".join(lines)
+
+
+@roster.command("import")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@db_option
+@handle_errors
+def roster_import(file: Path, db: Path | None) -> None:
+    """Upsert the teachers of FILE (CSV: id,name,department,school,email)."""
+    with open_store(db) as store:
+        click.echo(format_roster(import_roster(store, file)))
+
+
+def format_import(report: ImportReport) -> str:
+    lines = []
+    for f in report.files:
+        form = f", form {f.form}" if f.form else ""
+        lines.append(
+            f"{f.file} ({f.format}{form}): {f.new} new, {f.unchanged} unchanged, "
+            f"{len(f.problems)} problem(s)"
+        )
+        lines += [f"  {p}" for p in f.problems]
+    if report.conflicts:
+        lines.append(f"Conflicts (live and remote, --prefer {report.prefer}):")
+        lines += [f"  {c.describe()}" for c in report.conflicts]
+    return "\n".join(lines)
+
+
+@main.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--test",
+    "test",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Test package folder (build/<test-id>) or its manifest.json.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["auto", *FORMATS]),
+    default="auto",
+    show_default=True,
+    help="Export format.",
+)
+@click.option(
+    "--prefer",
+    type=click.Choice(PREFER_CHOICES),
+    default=None,
+    help="Which result counts when a teacher has live and remote ones [default: live].",
+)
+@click.option(
+    "--form",
+    default=None,
+    help="Form the online test was built from: A, B or V<n> [default: detected from the "
+    "answer texts; A for letter-only exports].",
+)
+@db_option
+@handle_errors
+def import_cmd(
+    files: tuple[Path, ...],
+    test: Path,
+    fmt: str,
+    prefer: str | None,
+    form: str | None,
+    db: Path | None,
+) -> None:
+    """Import result FILES (omr results.jsonl, Moodle, Google Forms, MS Forms, CSV/XLSX)."""
+
+    def progress(event: str, file: str, done: int) -> None:
+        if event == "file":
+            click.echo(f"  importing {file}", err=True)
+
+    with open_store(db) as store:
+        report = import_files(
+            store, list(files), test, fmt=fmt, prefer=prefer, form=form, progress=progress
+        )
+    click.echo(format_import(report))
+
+
+@main.command()
+@click.option("--test", "test", required=True, help="Test id or test package folder.")
+@click.option("--teacher", required=True, help="Teacher ID.")
+@click.option("--question", required=True, type=int, help="Printed question number.")
+@click.option("--answer", required=True, help="Printed letter(s), or - for none.")
+@click.option("--reason", required=True, help="Why (kept in the audit trail).")
+@click.option("--by", "who", default=None, help="Who decides [default: the login name].")
+@db_option
+@handle_errors
+def override(
+    test: str,
+    teacher: str,
+    question: int,
+    answer: str,
+    reason: str,
+    who: str | None,
+    db: Path | None,
+) -> None:
+    """Set a teacher's answer to one question by hand (audited; survives re-imports)."""
+    with open_store(db) as store:
+        ov = add_override(store, test, teacher, question, answer, reason, who or getpass.getuser())
+    after = ov.after or "none"
+    before = ov.before or "none"
+    click.echo(
+        f"Override {ov.id}: test {ov.test_id}, teacher {ov.teacher_id}, question {ov.question}: "
+        f"{before} -> {after} by {ov.who} ({ov.why})"
+    )
+
+
+def format_status(st: TestStatus) -> str:
+    lines = [
+        f"Test {st.test_id} ({st.department}): {st.results} result(s) "
+        f"({st.live} live, {st.remote} remote) of {st.roster} teacher(s) in the roster; "
+        f"{st.overrides} override(s)",
+        f"Missing ({len(st.missing)}):",
+    ]
+    lines += [f"  {t.id} {t.name} ({t.school})" for t in st.missing]
+    lines.append(f"Flagged ({len(st.flagged)}):")
+    lines += [f"  {tid}: {'; '.join(flags)}" for tid, flags in st.flagged]
+    lines.append(f"Conflicts ({len(st.conflicts)}):")
+    lines += [f"  {c.describe()}" for c in st.conflicts]
+    if st.outside_department:
+        lines.append(
+            "Results of teachers of another department: " + ", ".join(st.outside_department)
+        )
+    return "\n".join(lines)
+
+
+@main.command()
+@click.option("--test", "test", required=True, help="Test id or test package folder.")
+@db_option
+@handle_errors
+def status(test: str, db: Path | None) -> None:
+    """Roster vs results of a test: who is missing, flagged or conflicting."""
+    with open_store(db) as store:
+        click.echo(format_status(status_report(store, resolve_test_id(store, test))))
+
+
+# ``scoring report`` is defined with the report package it drives.
+from scoring.report.cli import report_command  # noqa: E402
+
+main.add_command(report_command)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+"""``scoring report``: the click command, added to the ``scoring`` group by scoring/cli.py."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+from tqdm import tqdm
+
+from common.cli import handle_errors
+from scoring.report.render import report_test
+
+
+@click.command("report")
+@click.option(
+    "--test",
+    "test_id",
+    required=True,
+    help="Test ID in the store (e.g. math-2026-final) or its test package folder.",
+)
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Results store (default: $MONITORING_DB, else ./monitoring.db).",
+)
+@click.option(
+    "--out",
+    "out_root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("reports"),
+    show_default=True,
+    help="Folder for the reports; they go into <out>/<test-id>/.",
+)
+@click.option(
+    "--pseudonymise",
+    is_flag=True,
+    help="Website pages show teachers by a stable code instead of name, with no IDs.",
+)
+@click.option(
+    "--salt",
+    envvar="MONITORING_PSEUDONYM_SALT",
+    default="",
+    help="Secret mixed into the codes of --pseudonymise (env MONITORING_PSEUDONYM_SALT).",
+)
+@click.option(
+    "--prefer",
+    type=click.Choice(["live", "remote", "latest"]),
+    default=None,
+    help="Rule for teachers with both a live and a remote result (default: the stored rule).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes to render with (default: the number of CPUs).",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@handle_errors
+def report_command(
+    test_id: str,
+    db: Path | None,
+    out_root: Path,
+    pseudonymise: bool,
+    salt: str,
+    prefer: str | None,
+    workers: int | None,
+    quiet: bool,
+) -> None:
+    """Write every report of a test: per-teacher PDFs, department, school extracts,
+    monitoring summary, website pages and CSV/XLSX exports."""
+    bars: list[tqdm] = []  # created on the first report, so an early error prints alone
+
+    def progress(done: int, total: int) -> None:
+        if quiet:
+            return
+        if not bars:
+            bars.append(tqdm(total=total, unit="job", desc="reports", leave=False))
+        bars[0].n = done
+        bars[0].refresh()
+
+    try:
+        summary = report_test(
+            db,
+            test_id,
+            out_root,
+            pseudonymise=pseudonymise,
+            salt=salt,
+            workers=workers or os.cpu_count() or 1,
+            prefer=prefer,
+            progress=progress,
+        )
+    finally:
+        for bar in bars:
+            bar.close()
+    click.echo(
+        f"{summary.test_id}: {summary.teacher_pdfs} teacher reports, {summary.schools} school "
+        f"extracts, department, summary, website and exports ({summary.files} files) in "
+        f"{summary.out_dir} (read {summary.collect_seconds:.1f} s, rendered "
+        f"{summary.seconds:.1f} s with {summary.workers} workers)"
+    )

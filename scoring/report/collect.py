@@ -1,0 +1,354 @@
+"""Collect a :class:`ReportData` for one test from the store, through the scoring library.
+
+Scores, ranks, topic sub-scores, item statistics, reliability, growth and alerts all come from
+``scoring.analysis`` / ``scoring.stats``; this module only arranges them for the reports. Each
+test of the store is loaded (merged and scored) at most once, because the history of the
+department and the monitoring summary both need every test of a year.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from common.errors import InputNotFound
+from scoring.analysis import (
+    TeacherResult,
+    TestResults,
+    item_analysis,
+    load_results,
+    teacher_results,
+    topic_scores,
+)
+from scoring.ingest import resolve_test_id
+from scoring.report.data import (
+    DEPARTMENT_TITLES,
+    STAGE_SHORT_TITLES,
+    STAGE_TITLES,
+    STAGES,
+    Growth,
+    HistoryPoint,
+    ItemAlert,
+    ItemRow,
+    ReportData,
+    StageMeta,
+    SummaryRow,
+    TaskRow,
+    TeacherReport,
+    TestMeta,
+    TestStatistics,
+    TopicMean,
+    TopicScore,
+    histogram,
+    standing_of,
+)
+from scoring.stats import MeanDifference, cohort_difference, paired_difference
+from scoring.store import STATE_CODES, Store, default_db_path, open_store
+from testgen.spec import LETTERS
+
+# States a person must look at: the reader could not decide, or an online answer matched no
+# option. A "multiple" answer on a one-answer task is shown flagged too (two bubbles filled).
+_DOUBT = {"ambiguous", "unmatched"}
+_IN_DOUBT_CODES = (STATE_CODES["ambiguous"], STATE_CODES["unmatched"])
+
+
+def _num(value: float) -> float | None:
+    """NaN (the library's "not enough data") -> None (the report model's "not available")."""
+    return None if value is None or math.isnan(value) else float(value)
+
+
+def _round(value: float | None, digits: int = 1) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+class _Tests:
+    """Each test of the store loaded once (merged and scored by the library)."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self.index = store.tests()  # (id, department, year, stage)
+        self._cache: dict[str, TestResults] = {}
+
+    def results(self, test_id: str) -> TestResults:
+        if test_id not in self._cache:
+            self._cache[test_id] = load_results(self.store, test_id)
+        return self._cache[test_id]
+
+    def year_tests(self, department: str, year: int) -> dict[str, str]:
+        """Stage -> test id (the first id when a stage has several, as the library does)."""
+        found: dict[str, str] = {}
+        for tid, dept, yr, stage in self.index:
+            if dept == department and yr == year and stage not in found:
+                found[stage] = tid
+        return found
+
+    def percents_of(self, test_id: str) -> dict[str, float]:
+        """{teacher id: percent correct} of one test."""
+        res = self.results(test_id)
+        return dict(zip(res.teacher_ids, res.matrix.percent.tolist(), strict=True))
+
+    def stage_percents(self, department: str, year: int) -> dict[str, dict[str, float]]:
+        """Stage -> {teacher id: percent correct} for a department's year."""
+        return {s: self.percents_of(t) for s, t in self.year_tests(department, year).items()}
+
+
+def _growth(diff: MeanDifference, n: int) -> Growth:
+    return Growth(
+        difference=_round(_num(diff.difference)),
+        n=n,
+        ci_low=_round(_num(diff.ci_low)),
+        ci_high=_round(_num(diff.ci_high)),
+    )
+
+
+def _summary_row(tests: _Tests, department: str, year: int) -> SummaryRow:
+    percents = tests.stage_percents(department, year)
+    start = percents.get("acceptance", {})
+    end = percents.get("final", {})
+    both = sorted(set(start) & set(end))
+    cohort = cohort_difference(np.array(list(start.values())), np.array(list(end.values())))
+    matched = paired_difference(
+        np.array([start[t] for t in both]), np.array([end[t] for t in both])
+    )
+    live = remote = flags = overrides = 0
+    for tid in tests.year_tests(department, year).values():
+        merged = tests.results(tid).merged
+        live += merged.channel.count("live")
+        remote += merged.channel.count("remote")
+        in_doubt = np.isin(merged.states, _IN_DOUBT_CODES).any(axis=1)
+        flags += int(sum(bool(f) or bool(d) for f, d in zip(merged.flags, in_doubt, strict=True)))
+        overrides += sum(len(v) for v in merged.overrides.values())
+    have = bool(start) and bool(end)
+    return SummaryRow(
+        department=department,
+        department_title=DEPARTMENT_TITLES.get(department, department),
+        year=year,
+        acceptance_percent=_round(float(np.mean(list(start.values())))) if start else None,
+        acceptance_n=len(start),
+        final_percent=_round(float(np.mean(list(end.values())))) if end else None,
+        final_n=len(end),
+        cohort=_growth(cohort, len(end)) if have else Growth(),
+        matched=_growth(matched, len(both)) if both else Growth(),
+        stage_means=[
+            _round(float(np.mean(list(percents[s].values())))) if percents.get(s) else None
+            for s in STAGES
+        ],
+        live=live,
+        remote=remote,
+        flags=flags,
+        overrides=overrides,
+    )
+
+
+def _task_rows(results: TestResults, tr: TeacherResult) -> list[TaskRow]:
+    form = results.forms.form(tr.form)
+    rows = []
+    for q, item in zip(tr.questions, form.items, strict=True):
+        multiple_on_single = q.state == "multiple" and len(q.key_source) == 1
+        rows.append(
+            TaskRow(
+                position=q.position,
+                source_position=q.source_position,
+                version=q.version,  # type: ignore[arg-type]
+                task_id=q.task_id,
+                topic=q.topic,
+                stem=item.task.stem,
+                answer=q.answer,
+                correct=q.key,
+                is_correct=q.correct,
+                points=q.points,
+                max_points=q.max_points,
+                flagged=(q.state in _DOUBT or multiple_on_single) and not q.overridden,
+                overridden=q.overridden,
+                explanation=item.task.explanation,
+            )
+        )
+    return rows
+
+
+def _items(results: TestResults) -> tuple[list[ItemRow], list[ItemAlert], TestStatistics]:
+    ia = item_analysis(results)
+    n_pos = results.forms.n_positions
+    stats = ia.tasks
+    rows = []
+    for k, label in enumerate(ia.labels):
+        n = int(stats.n[k])
+        if n == 0:
+            continue  # a source task nobody was given (e.g. version B in a single-form quiz)
+        options = int(ia.n_options[k])
+        rows.append(
+            ItemRow(
+                source_position=k % n_pos + 1,
+                label=label,
+                task_id=ia.task_ids[k],
+                topic=ia.topics[k],
+                key=ia.keys[k],
+                n=n,
+                difficulty=float(stats.facility[k]),
+                discrimination=_round(_num(stats.discrimination[k]), 3),
+                upper_lower=_round(_num(stats.upper_lower[k]), 3),
+                option_shares={
+                    LETTERS[o]: float(stats.option_counts[k, o] / n) for o in range(options)
+                },
+                blank_share=float(stats.blank[k] / n),
+            )
+        )
+    alerts = [
+        ItemAlert(
+            source_position=a.column % n_pos + 1,
+            label=a.label,
+            task_id=a.task_id,
+            kind=a.kind,
+            form=a.form,
+            message=a.message,
+        )
+        for a in ia.alerts
+    ]
+    percent = results.matrix.percent
+    rel = ia.reliability
+    statistics = TestStatistics(
+        n=int(percent.size),
+        mean_percent=round(float(percent.mean()), 1) if percent.size else 0.0,
+        sd_percent=round(float(percent.std(ddof=1)), 1) if percent.size > 1 else 0.0,
+        alpha=_round(_num(rel.alpha), 3),
+        sem=_round(_num(rel.sem), 2),
+    )
+    return rows, alerts, statistics
+
+
+def collect(
+    store_path: str | Path | None,
+    test_id: str,
+    *,
+    prefer: str | None = None,
+    now: Callable[[], datetime] | None = None,
+) -> ReportData:
+    """Everything the reports of ``test_id`` need, from the store at ``store_path``.
+
+    ``test_id`` may also be a test package folder. ``prefer`` overrides the live/remote rule
+    stored with the test (``None``: the stored one).
+    """
+    path = default_db_path(store_path)
+    if not path.is_file():
+        raise InputNotFound(
+            "results store not found",
+            where=str(path),
+            hint="give the store with --db, or import results with `scoring import` first",
+        )
+    with open_store(path) as store:
+        tests = _Tests(store)
+        results = load_results(store, resolve_test_id(store, test_id), prefer)
+        tests._cache[results.test.id] = results  # the rule asked for wins for this test
+        return _assemble(tests, results, (now or (lambda: datetime.now(UTC)))())
+
+
+def _assemble(tests: _Tests, results: TestResults, generated: datetime) -> ReportData:
+    info = results.test
+    department, year, stage = str(info.department), info.year, str(info.stage)
+    year_tests = tests.year_tests(department, year)
+    year_tests[stage] = info.id
+    percents = {s: tests.percents_of(tid) for s, tid in year_tests.items()}
+    means = {s: float(np.mean(list(p.values()))) if p else None for s, p in percents.items()}
+    stages = [
+        StageMeta(
+            stage=s,
+            title=STAGE_SHORT_TITLES.get(s, s),
+            test_id=year_tests.get(s),
+            department_mean=_round(means.get(s)),
+            n=len(percents.get(s, {})),
+        )
+        for s in STAGES
+    ]
+    topics = topic_scores(results)
+    means_list = topics.mean_percent.tolist()
+    topic_mean = {t: _num(m) for t, m in zip(topics.topics, means_list, strict=True)}
+    per_teacher = teacher_results(results)
+    rows: list[TeacherReport] = []
+    for t, tr in enumerate(per_teacher):
+        person = tr.teacher
+        topic_rows = [
+            TopicScore(
+                topic=name,
+                score=float(topics.points[t, j]),
+                max_score=float(topics.max_points[t, j]),
+                percent=round(float(topics.percent[t, j]), 1),
+                department_percent=_round(topic_mean[name]),
+            )
+            for j, name in enumerate(topics.topics)
+            if topics.max_points[t, j] > 0
+        ]
+        history = [
+            HistoryPoint(
+                stage=s,
+                percent=_round(percents.get(s, {}).get(tr.teacher_id)),
+                department_mean=_round(means.get(s)),
+            )
+            for s in STAGES
+        ]
+        tasks = _task_rows(results, tr)
+        rows.append(
+            TeacherReport(
+                id=tr.teacher_id,
+                name=person.name if person else f"педагог {tr.teacher_id} (нет в списке)",
+                school=person.school if person else "—",
+                department=str(person.department) if person else department,
+                email=person.email if person else "",
+                variant=tr.variant,
+                form=tr.form,
+                channel="remote" if tr.channel == "remote" else "live",
+                score=tr.score,
+                max_score=tr.max_score,
+                percent=round(tr.percent, 1),
+                rank=tr.rank,
+                rank_of=tr.rank_of,
+                standing=standing_of(tr.rank, tr.rank_of),
+                # Sheet flags usually restate the questions in doubt: count the larger.
+                flags=max(sum(task.flagged for task in tasks), len(tr.flags)),
+                overrides=len(tr.overrides),
+                tasks=tasks,
+                history=history,
+                topics=topic_rows,
+            )
+        )
+    rows.sort(key=lambda r: (r.rank, r.name, r.id))
+    items, alerts, statistics = _items(results)
+    per_topic_tasks: dict[str, int] = {}
+    for task in results.manifest.sources["A"].tasks:
+        per_topic_tasks[task.topic] = per_topic_tasks.get(task.topic, 0) + 1
+    order = list(DEPARTMENT_TITLES)
+    summary_keys = sorted(
+        {(d, y) for _, d, y, _ in tests.index},
+        key=lambda k: (-k[1], order.index(k[0]) if k[0] in order else len(order), k[0]),
+    )
+    return ReportData(
+        generated=generated.isoformat(timespec="seconds"),
+        test=TestMeta(
+            id=info.id,
+            title=info.title,
+            department=department,
+            department_title=DEPARTMENT_TITLES.get(department, department),
+            year=year,
+            stage=stage,
+            stage_title=STAGE_TITLES.get(stage, stage),
+            language=info.language,
+            task_count=results.forms.n_positions,
+            max_score=float(results.forms.column_points[: results.forms.n_positions].sum()),
+            variants=len(results.manifest.variants),
+        ),
+        stages=stages,
+        teachers=rows,
+        topics=[
+            TopicMean(topic=name, tasks=per_topic_tasks.get(name, 0), percent=round(m, 1))
+            for name, m in topic_mean.items()
+            if m is not None
+        ],
+        distribution=histogram([r.percent for r in rows]),
+        statistics=statistics,
+        items=items,
+        alerts=alerts,
+        summary=[_summary_row(tests, d, y) for d, y in summary_keys],
+    )

@@ -1,0 +1,59 @@
+"""Simulated sheets read by the real reader: never a silent error, in any profile.
+
+The fast run (3 sheets per profile) is part of ``make test``; the CI-sized run (15 per
+profile, 60 sheets) is marked slow. bench/omr_accuracy.py runs 500 per profile.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from omr.accuracy import AccuracyReport, compare, read_simulated
+from omr.degrade import PROFILES
+from omr.simulate import load_truth, simulate
+from omr.testing import minimal_manifest, write_package
+
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_sheets"
+
+
+def _run(tmp_path: Path, per_profile: int, seed: int) -> AccuracyReport:
+    manifest = minimal_manifest("acc-t", questions=30, options=5, variants=4, id_digits=6)
+    package = write_package(manifest, tmp_path / "package")
+    out = tmp_path / "sim"
+    for profile in PROFILES:
+        simulate(manifest, package, per_profile, profile, seed, out)
+    truth = load_truth(out)
+    return compare(read_simulated(out, truth, manifest), truth)
+
+
+def _assert_never_silent(report: AccuracyReport) -> None:
+    assert report.total.missing == 0
+    assert report.errors == [], report.errors
+    assert report.total.silent_errors == 0 and report.total.silent_id_errors == 0
+    harsh = report.profiles["harsh"]
+    assert harsh.refused + harsh.flagged_sheets + harsh.exact_sheets == harsh.sheets
+    clean = report.profiles["clean"]
+    assert clean.refused == 0
+
+
+def test_no_silent_errors_on_a_few_sheets_per_profile(tmp_path: Path) -> None:
+    _assert_never_silent(_run(tmp_path, 3, seed=31))
+
+
+@pytest.mark.slow
+def test_no_silent_errors_on_sixty_sheets(tmp_path: Path) -> None:
+    report = _run(tmp_path, 15, seed=2026)
+    _assert_never_silent(report)
+    assert report.profiles["scan"].refused <= 1
+
+
+def test_committed_sample_sheets_read_without_silent_errors() -> None:
+    from testgen.manifest import load_manifest
+
+    manifest = load_manifest(SAMPLES / "test" / "manifest.json")
+    truth = load_truth(SAMPLES / "truth.jsonl")
+    assert len(truth) >= 12 and {t.profile for t in truth} == set(PROFILES)
+    report = compare(read_simulated(SAMPLES, truth, manifest), truth)
+    _assert_never_silent(report)

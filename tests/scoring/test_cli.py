@@ -1,0 +1,130 @@
+"""The ``scoring`` commands end to end, with their output and error lines word for word."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from scoring_helpers import FIXTURES, sheet_line
+
+from scoring.cli import main
+
+
+@pytest.fixture
+def run(db: Path):
+    runner = CliRunner()
+
+    def invoke(*args: str) -> tuple[int, str, str]:
+        result = runner.invoke(main, [*args, "--db", str(db)])
+        return result.exit_code, result.stdout, result.stderr
+
+    return invoke
+
+
+def test_roster_import_reports_counts_and_bad_rows(run, tmp_path: Path, roster_file: Path) -> None:
+    code, out, _ = run("roster", "import", str(roster_file))
+    assert (code, out) == (0, "Roster: 7 new, 0 updated, 0 unchanged, 0 bad row(s)\n")
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "id,name,department,school,email\n"
+        "100001,Иванова Анна Петровна,mathematics,МБОУ СОШ № 7,ivanova@school1.ru\n"
+        "abc,Кто-то,mathematics,Школа,\n",
+        encoding="utf-8",
+    )
+    code, out, _ = run("roster", "import", str(bad))
+    assert code == 0
+    assert out.splitlines()[0] == "Roster: 0 new, 1 updated, 0 unchanged, 1 bad row(s)"
+    assert out.splitlines()[1].startswith(f"  {bad}: row 3: id:")
+
+
+def test_import_twice_says_zero_new(run, roster_file: Path, test_dir: Path) -> None:
+    run("roster", "import", str(roster_file))
+    path = FIXTURES / "moodle-responses-ru.csv"
+    code, out, _ = run("import", str(path), "--test", str(test_dir))
+    assert code == 0
+    assert out == f"{path} (moodle-responses, form B): 3 new, 0 unchanged, 0 problem(s)\n"
+    code, out, _ = run("import", str(path), "--test", str(test_dir))
+    assert out == f"{path} (moodle-responses, form B): 0 new, 3 unchanged, 0 problem(s)\n"
+
+
+def test_import_lists_conflicts(run, roster_file: Path, test_dir: Path, tmp_path: Path) -> None:
+    run("roster", "import", str(roster_file))
+    live = tmp_path / "results.jsonl"
+    live.write_text(sheet_line("math-2026-acc", 1, "100001", ["A", "D", "AC", "C"]) + "\n")
+    remote = tmp_path / "r.csv"
+    remote.write_text("ID,Variant,1,2,3,4\n100001,1,A,D,AC,C\n")
+    code, out, _ = run("import", str(live), str(remote), "--test", str(test_dir))
+    assert code == 0
+    assert out.splitlines()[-2:] == [
+        "Conflicts (live and remote, --prefer live):",
+        "  teacher 100001: live and remote results (same answers); live used, remote kept "
+        "(--prefer live)",
+    ]
+
+
+def test_override_and_status(run, roster_file: Path, test_dir: Path, tmp_path: Path) -> None:
+    run("roster", "import", str(roster_file))
+    live = tmp_path / "results.jsonl"
+    live.write_text(
+        sheet_line("math-2026-acc", 2, "100002", ["C", "?", "AB", "B"], flags=("q2 ambiguous",))
+        + "\n"
+    )
+    run("import", str(live), "--test", str(test_dir))
+    code, out, _ = run("status", "--test", "math-2026-acc")
+    assert code == 0
+    assert out.splitlines()[0] == (
+        "Test math-2026-acc (mathematics): 1 result(s) (1 live, 0 remote) of 6 teacher(s) in "
+        "the roster; 0 override(s)"
+    )
+    assert "  100002: q2 ambiguous; unresolved question(s) 2" in out.splitlines()
+    code, out, _ = run(
+        "override", "--test", "math-2026-acc", "--teacher", "100002", "--question", "2",
+        "--answer", "A", "--reason", "checked on paper", "--by", "tutor",
+    )  # fmt: skip
+    assert (code, out) == (
+        0,
+        "Override 1: test math-2026-acc, teacher 100002, question 2: ? -> A by tutor "
+        "(checked on paper)\n",
+    )
+    code, out, _ = run("status", "--test", str(test_dir))
+    assert "Flagged (0):" in out.splitlines()
+
+
+def test_errors_are_one_line(run, tmp_path: Path, test_dir: Path) -> None:
+    code, _, err = run("status", "--test", "nope")
+    assert code == 7
+    assert err == (
+        f"Error: {tmp_path / 'monitoring.db'}: test nope is not in the store (import results "
+        "with `scoring import FILE --test build/<test-id>` first)\n"
+    )
+    code, _, err = run("import", str(tmp_path / "missing.csv"), "--test", str(test_dir))
+    assert (code, err) == (2, f"Error: {tmp_path / 'missing.csv'}: file not found\n")
+    code, _, err = run("import", str(FIXTURES / "plain.csv"), "--test", str(tmp_path / "x"))
+    assert (code, err) == (
+        2,
+        f"Error: {tmp_path / 'x'}: test package manifest not found (run `testgen build` first)\n",
+    )
+    not_db = tmp_path / "notadb.db"
+    not_db.write_text("hello, this is not sqlite" * 100)
+    result = CliRunner().invoke(main, ["status", "--test", "t", "--db", str(not_db)])
+    assert (result.exit_code, result.stderr) == (
+        7,
+        f"Error: {not_db}: cannot open the store (file is not a database) (is it an SQLite "
+        "file written by `scoring`?)\n",
+    )
+
+
+def test_form_option_checked(run, roster_file: Path, test_dir: Path) -> None:
+    code, _, err = run(
+        "import", str(FIXTURES / "plain.csv"), "--test", str(test_dir), "--form", "V9"
+    )
+    assert (code, err) == (1, "Error: unknown form 'V9' (use one of A, B, V1, V2)\n")
+
+
+def test_db_from_environment(tmp_path: Path, roster_file: Path, monkeypatch) -> None:
+    env_db = tmp_path / "env.db"
+    monkeypatch.setenv("MONITORING_DB", str(env_db))
+    result = CliRunner().invoke(main, ["roster", "import", str(roster_file)])
+    assert result.exit_code == 0
+    assert env_db.is_file()

@@ -1,0 +1,238 @@
+"""Imports of hand-written exports (tests/scoring/fixtures) against the small test."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+from scoring_helpers import FIXTURES, sheet_line
+
+from common.errors import ImportFailed
+from scoring.analysis import load_results, teacher_results
+from scoring.imports import detect_format
+from scoring.imports._table import read_table, unguard
+from scoring.ingest import import_files, import_roster
+from scoring.store import Store, open_store
+
+
+@pytest.fixture
+def store(db: Path, roster_file: Path):
+    with open_store(db) as s:
+        import_roster(s, roster_file)
+        yield s
+
+
+def _rows(store: Store, test_id: str = "math-2026-acc") -> dict[str, tuple[str, tuple, float]]:
+    """teacher -> (form, answers, score) of the merged results."""
+    return {
+        r.teacher_id: (r.form, r.answers, r.score)
+        for r in teacher_results(load_results(store, test_id))
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt"),
+    [
+        ("moodle-responses-en.csv", "moodle-responses"),
+        ("moodle-responses-ru.csv", "moodle-responses"),
+        ("moodle-grades-en.csv", "moodle-grades"),
+        ("google-forms.csv", "google-forms"),
+        ("ms-forms.csv", "ms-forms"),
+        ("plain.csv", "csv"),
+    ],
+)
+def test_format_is_detected(name: str, fmt: str) -> None:
+    assert detect_format(FIXTURES / name) == fmt
+
+
+def test_moodle_responses_english(store: Store, test_dir: Path) -> None:
+    report = import_files(store, [FIXTURES / "moodle-responses-en.csv"], test_dir)
+    f = report.files[0]
+    assert (f.format, f.form, f.new, f.unchanged) == ("moodle-responses", "A", 4, 0)
+    path = FIXTURES / "moodle-responses-en.csv"
+    assert f.problems == [
+        f"{path}: row 5: unknown teacher 999999 / jane@nowhere.org, skipped "
+        "(check the ID or e-mail)",
+        f"{path}: row 6: attempt not finished (In progress), skipped",
+        f"{path}: row 7: question 2: answer 'x = 3' matches no option; kept as unmatched",
+    ]
+    rows = _rows(store)
+    assert rows["100001"] == ("A", ("C", "B", "AC", "B"), 4.0)
+    # matched by e-mail; spacing normalised; "'-" is Moodle's guarded "-" = no answer
+    assert rows["100002"] == ("A", ("C", "A", "B", ""), 1.0)
+    # case-insensitive; several choices in another order
+    assert rows["100005"] == ("A", ("D", "B", "AC", "D"), 2.0)
+    assert rows["100004"] == ("A", ("C", "?", "", "C"), 1.0)
+
+
+def test_moodle_responses_russian_bom_semicolons(store: Store, test_dir: Path) -> None:
+    report = import_files(store, [FIXTURES / "moodle-responses-ru.csv"], test_dir)
+    assert (report.files[0].form, report.files[0].new, report.files[0].problems) == ("B", 3, [])
+    rows = _rows(store)
+    # "'-3" unguarded to "-3"; "Шар; Конус" two choices; quotes ignored in «Прямой»
+    assert rows["100003"] == ("B", ("A", "B", "BD", "C"), 4.0)
+    assert rows["100006"] == ("B", ("B", "B", "A", "A"), 1.0)  # no e-mail: matched by ID
+    assert rows["200001"] == ("B", ("D", "C", "C", ""), 0.0)
+
+
+def test_moodle_grades_right_or_wrong_and_overall_average(store: Store, test_dir: Path) -> None:
+    report = import_files(store, [FIXTURES / "moodle-grades-en.csv"], test_dir)
+    assert (report.files[0].new, report.files[0].problems) == (2, [])  # average row skipped
+    results = {r.teacher_id: r for r in teacher_results(load_results(store, "math-2026-acc"))}
+    ivanova = results["100001"]
+    assert [q.state for q in ivanova.questions] == ["marked", "marked", "incorrect", "marked"]
+    assert ivanova.score == 3.0  # 0.50 on a two-answer task is not full marks
+    assert [q.state for q in results["100002"].questions] == [
+        "incorrect",
+        "marked",
+        "blank",
+        "incorrect",
+    ]
+    assert results["100002"].score == 1.0
+
+
+def test_google_forms_variant_detected_from_texts(store: Store, test_dir: Path) -> None:
+    report = import_files(store, [FIXTURES / "google-forms.csv"], test_dir)
+    assert (report.files[0].form, report.files[0].new) == ("V2", 2)
+    rows = _rows(store)
+    assert rows["100004"] == ("V2", ("C", "A", "AB", "C"), 3.0)  # "Шар, Конус" -> AB
+    assert rows["100005"] == ("V2", ("A", "", "D", "B"), 1.0)  # e-mail case ignored
+
+
+def test_ms_forms(store: Store, test_dir: Path) -> None:
+    report = import_files(store, [FIXTURES / "ms-forms.csv"], test_dir)
+    assert report.files[0].new == 1
+    assert len(report.files[0].problems) == 1
+    assert _rows(store)["100003"] == ("A", ("C", "B", "AC", "A"), 3.0)
+
+
+def test_plain_csv_letters_variants_and_lookalikes(store: Store, test_dir: Path) -> None:
+    report = import_files(store, [FIXTURES / "plain.csv"], test_dir)
+    path = FIXTURES / "plain.csv"
+    assert report.files[0].problems == [
+        f"{path}: row 4: question 4: 'Z' is not an option letter, row skipped"
+    ]
+    rows = _rows(store)
+    assert rows["100001"] == ("V1", ("A", "D", "AC", "C"), 4.0)
+    assert rows["100002"] == ("V2", ("C", "A", "AB", ""), 3.0)  # Cyrillic С, lower-case a
+    assert rows["100004"] == ("A", ("C", "B", "AC", "B"), 4.0)
+
+
+def test_xlsx_with_russian_headers(store: Store, test_dir: Path, tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Табельный номер", "Вариант", "Задание 1", "Задание 2", "Задание 3", "Задание 4"])
+    sheet.append([100003, 2, "C", "A", "A,B", "B"])
+    sheet.append(["sidorova@school2.ru", "B", "A", "B", "BD", "D"])
+    sheet.append([999, 1, "A", "A", "A", "A"])
+    path = tmp_path / "results.xlsx"
+    book.save(path)
+    report = import_files(store, [path], test_dir)
+    assert report.files[0].format == "csv"
+    assert report.files[0].new == 2
+    assert report.files[0].problems == [
+        f"{path}: row 4: unknown teacher 999, skipped (check the ID or e-mail)"
+    ]
+    # Both rows belong to the same teacher; the later import row wins... both imported now,
+    # so the merged result is the last attempt in import order.
+    assert _rows(store)["100003"] == ("B", ("A", "B", "BD", "D"), 3.0)
+
+
+def test_omr_results(store: Store, test_dir: Path, tmp_path: Path) -> None:
+    lines = [
+        sheet_line("math-2026-acc", 1, "100001", ["A", "D", "AC", "C"], file="s1.png"),
+        sheet_line(
+            "math-2026-acc",
+            2,
+            "100002",
+            ["C", "?", "AB", "A"],
+            file="s2.png",
+            flags=("question 2: ambiguous",),
+        ),
+        sheet_line("math-2026-acc", 2, None, ["C", "A", "AB", "A"], file="s3.png"),
+        sheet_line("other-test", 1, "100003", ["A", "A", "A", "A"], file="s4.png"),
+        sheet_line("math-2026-acc", 1, "100003", [], file="s5.png", status="refused"),
+        "{not json",
+    ]
+    path = tmp_path / "results.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = import_files(store, [path], test_dir)
+    f = report.files[0]
+    assert (f.format, f.new) == ("omr", 2)
+    assert [p.split(": ", 2)[1] for p in f.problems] == ["line 3", "line 4", "line 5", "line 6"]
+    results = {r.teacher_id: r for r in teacher_results(load_results(store, "math-2026-acc"))}
+    assert results["100001"].channel == "live"
+    assert results["100001"].score == 4.0
+    assert results["100002"].answers == ("C", "?", "AB", "A")
+    assert results["100002"].questions[1].state == "ambiguous"
+    assert results["100002"].score == 2.0
+    assert results["100002"].flags == ("question 2: ambiguous",)
+
+
+def test_reimport_adds_nothing(store: Store, test_dir: Path) -> None:
+    files = sorted(FIXTURES.glob("*.csv"))
+    first = import_files(store, files, test_dir)
+    before = _rows(store)
+    again = import_files(store, files, test_dir)
+    assert [f.new for f in again.files] == [0] * len(files)
+    assert [f.unchanged for f in again.files] == [f.new for f in first.files]
+    assert _rows(store) == before
+
+
+def test_reexport_with_more_rows_adds_only_the_new(
+    store: Store, test_dir: Path, tmp_path: Path
+) -> None:
+    src = FIXTURES / "moodle-responses-ru.csv"
+    head = tmp_path / "early.csv"
+    lines = src.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    head.write_text("".join(lines[:3]), encoding="utf-8")
+    assert import_files(store, [head], test_dir).files[0].new == 2
+    full = tmp_path / "full.csv"
+    shutil.copy(src, full)
+    f = import_files(store, [full], test_dir).files[0]
+    assert (f.new, f.unchanged) == (1, 2)
+
+
+def test_unguard_only_formula_starts() -> None:
+    assert [unguard(c) for c in ["'-", "'=A1", "'+7", "'@x", "'text", "-"]] == [
+        "-",
+        "=A1",
+        "+7",
+        "@x",
+        "'text",
+        "-",
+    ]
+
+
+def test_cp1251_csv_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "ansi.csv"
+    path.write_bytes("ID;Вариант;1\n100001;1;А\n".encode("cp1251"))
+    assert read_table(path) == [["ID", "Вариант", "1"], ["100001", "1", "А"]]
+
+
+def test_unknown_format_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "x.csv"
+    path.write_text("a,b\n1,2\n", encoding="utf-8")
+    with pytest.raises(ImportFailed) as info:
+        detect_format(path)
+    assert str(info.value) == (
+        f"{path}: cannot tell the export format from the header row (name it with --format "
+        "(omr, moodle-responses, moodle-grades, google-forms, ms-forms, csv))"
+    )
+
+
+def test_texts_of_another_test_are_refused(store: Store, test_dir: Path, tmp_path: Path) -> None:
+    path = tmp_path / "other.csv"
+    path.write_text(
+        "Surname,First name,ID number,State,Response 1,Response 2,Response 3,Response 4\n"
+        "Иванова,Анна,100001,Finished,Paris,London,Rome,Berlin\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ImportFailed) as info:
+        import_files(store, [path], test_dir)
+    assert str(info.value) == (
+        f"{path}: no answer text matches the options of test math-2026-acc (versions A, B or "
+        "any variant) (check that the export belongs to this test)"
+    )
