@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -22,6 +23,13 @@ from scoring.report.render import render_reports
 from scoring.report.synthetic import fill_store
 
 TARGET_S = 30.0
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU of this process and of its finished children (the pool workers)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def main() -> None:
@@ -39,14 +47,21 @@ def main() -> None:
         fill_store(store, teachers={"mathematics": args.teachers}, tasks=args.tasks, stages=5)
         fill_s = time.perf_counter() - started
 
+        load_before = os.getloadavg()[0]
+        cpu_before = _cpu_seconds()
         started = time.perf_counter()
         data = collect(store, "math-2026-final")
         collect_s = time.perf_counter() - started
         summary = render_reports(data, root / "reports", workers=args.workers)
         total_s = collect_s + summary.seconds
+        cpu_s = _cpu_seconds() - cpu_before
         size = sum(p.stat().st_size for p in (root / "reports").rglob("*") if p.is_file())
 
-        print(f"cores: {os.cpu_count()}, workers: {summary.workers}")
+        print(
+            f"cores: {os.cpu_count()}, workers: {summary.workers}, load average before/after: "
+            f"{load_before:.1f} / {os.getloadavg()[0]:.1f} (other work on the machine slows "
+            "the wall times below; the CPU time does not depend on it)"
+        )
         print(
             f"store: {args.teachers} teachers, 5 tests x {args.tasks} tasks, "
             f"filled in {fill_s:.2f} s (setup, not timed below)"
@@ -61,6 +76,10 @@ def main() -> None:
         print(
             f"total: {total_s:.2f} s against a target of {TARGET_S:.0f} s "
             f"({total_s / TARGET_S:.2f} of target)"
+        )
+        print(
+            f"CPU time (this process and the workers): {cpu_s:.2f} s; on {summary.workers} "
+            f"idle cores at best {cpu_s / summary.workers:.2f} s"
         )
         if args.serial:
             serial = render_reports(data, root / "serial", workers=1)

@@ -13,6 +13,7 @@ scoring and statistics (merge + score + topics + item analysis) on 2 cores.
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -158,7 +159,7 @@ def main() -> None:
             t0 = time.perf_counter()
             again = import_files(store, [results], test_dir)
             t_reimport = time.perf_counter() - t0
-            t0 = time.perf_counter()
+            c0, t0 = time.process_time(), time.perf_counter()
             res = load_results(store, spec.id)
             t_score = time.perf_counter() - t0
             t0 = time.perf_counter()
@@ -167,6 +168,7 @@ def main() -> None:
             t0 = time.perf_counter()
             ia = item_analysis(res)
             t_items = time.perf_counter() - t0
+            cpu = time.process_time() - c0
     n = args.results
     stats_total = t_score + t_topics + t_items
     print(f"scoring bench: {n} results x {args.tasks} tasks, {args.variants} variants")
@@ -185,8 +187,10 @@ def main() -> None:
     print(f"  item analysis + alerts      {t_items:7.2f} s  ({len(ia.alerts)} alerts)")
     print(
         f"  scoring and statistics      {stats_total:7.2f} s  (aim < 2 s: "
-        f"{'met' if stats_total < 2 else 'NOT met'}; {stats_total / 2:.2f} x the aim)"
+        f"{'met' if stats_total < 2 else 'NOT met'}; {stats_total / 2:.2f} x the aim; "
+        f"{cpu:.2f} s CPU in this process)"
     )
+    print(f"  load average (1 min) at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(
         f"  mean score {res.matrix.score.mean():.2f} of {res.matrix.max_score.mean():.0f}; "
         f"alpha {ia.reliability.alpha:.3f}; SEM {ia.reliability.sem:.2f}"

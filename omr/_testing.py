@@ -127,7 +127,7 @@ def fill_bubbles(
     """Fill bubbles in place: ``answers`` maps question -> letters, ``respondent`` the ID
     digits; ``darkness`` 1 is black, ``radius`` is the fraction of the bubble's radius."""
     scale = dpi / 72
-    level = int(round(255 * (1 - darkness)))
+    level = round(255 * (1 - darkness))
     for b in layout.pages[page - 1].bubbles:
         hit = (b.kind == "answer" and b.option in answers.get(b.question or 0, "")) or (
             b.kind == "id"

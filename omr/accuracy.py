@@ -25,7 +25,8 @@ from pathlib import Path, PurePath
 from pydantic import BaseModel, ConfigDict, Field
 
 from common.errors import ImageError
-from omr.imageio import decode_image, read_bytes
+from omr.imageio import decode_image, read_bytes, sniff
+from omr.pdf import render_pdf_page
 from omr.read import read_page
 from omr.results import QuestionRead, SheetResult, SourceRef
 from omr.simulate import SheetTruth
@@ -214,7 +215,10 @@ def read_one(path: Path, page: int, manifest: Manifest) -> SheetResult:
     data = read_bytes(path)
     source = SourceRef(file=str(path), page=page, sha256=hashlib.sha256(data).hexdigest())
     try:
-        image = decode_image(data, page, where)
+        if sniff(data[:16]) == "pdf":
+            image = render_pdf_page(data, page, where)
+        else:
+            image = decode_image(data, page, where)
     except ImageError as error:
         return SheetResult(source=source, status="refused", reason=error.message)
     return read_page(image, manifest, source, want_annotation=False).result

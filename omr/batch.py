@@ -58,6 +58,14 @@ def _no_progress(done: int, total: int) -> None:
     return None
 
 
+def single_threaded() -> None:
+    """Pool worker start-up: one OpenCV thread per process; the pool is the parallelism, and
+    OpenCV's own threads in every worker would only oversubscribe the cores."""
+    import cv2
+
+    cv2.setNumThreads(1)
+
+
 def run_local(jobs: Iterable[Job], ref: ManifestRef, workers: int) -> Iterator[Outcome]:
     """Outcomes as they complete: in this process for one worker, else a process pool.
 
@@ -69,7 +77,11 @@ def run_local(jobs: Iterable[Job], ref: ManifestRef, workers: int) -> Iterator[O
             yield read_job(job, ref)
         return
     context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    # the server imports the reader once; each worker forks from it ready to read
+    context.set_forkserver_preload(["omr.worker"])
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=single_threaded
+    ) as pool:
         pending: set[Future[Outcome]] = set()
         for job in jobs:
             pending.add(pool.submit(read_job, job, ref))

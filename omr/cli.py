@@ -100,14 +100,19 @@ def scan_command(
     type=click.Path(path_type=Path),
     help="Test package folder (build/<test-id>) or its manifest.json.",
 )
-@click.option("--count", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option(
+    "--count", type=click.IntRange(min=1), default=20, show_default=True, help="Sheets to fill."
+)
 @click.option(
     "--profile",
     type=click.Choice(["clean", "scan", "photo", "harsh"]),
     default="scan",
     show_default=True,
+    help="How the sheets are degraded (docs/formats.md, Simulated sheets).",
 )
-@click.option("--seed", type=int, default=1, show_default=True)
+@click.option(
+    "--seed", type=int, default=1, show_default=True, help="The same seed gives the same files."
+)
 @click.option(
     "--out",
     type=click.Path(path_type=Path, file_okay=False),
@@ -115,7 +120,13 @@ def scan_command(
     show_default=True,
     help="Folder for the images and truth.jsonl.",
 )
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Processes drawing sheets.",
+)
 @handle_errors
 def simulate_command(
     test: Path, count: int, profile: str, seed: int, out: Path, workers: int

@@ -92,7 +92,13 @@ def _noise(image: np.ndarray, rng: np.random.Generator, sigma: float) -> np.ndar
 
 
 def _to_u8(image: np.ndarray) -> np.ndarray:
-    return np.clip(np.rint(image), 0, 255).astype(np.uint8)
+    """Round and saturate to uint8 (in place on float input: these arrays are large)."""
+    if image.dtype == np.uint8:
+        return image
+    image = np.asarray(image, np.float32)
+    image += 0.5
+    np.clip(image, 0, 255, out=image)
+    return image.astype(np.uint8)
 
 
 def _rotate(
@@ -155,17 +161,19 @@ def scan(page: np.ndarray, rng: np.random.Generator, *, mild: bool = False) -> D
 
 
 def _background(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
-    """A table top: a random colour with a smooth texture, (H, W, 3) float32."""
+    """A table top: a random colour with a smooth texture, (H, W, 3) float32.
+
+    Drawn at 1/8 size and resized up: it is smooth, and full size costs 0.15 s a sheet."""
     h, w = shape
     colour = rng.uniform([40, 60, 80], [150, 160, 200]).astype(np.float32)
+    small = (max(w // 8, 2), max(h // 8, 2))
     texture = cv2.resize(
         rng.normal(0, 1, (max(h // 40, 2), max(w // 40, 2))).astype(np.float32),
-        (w, h),
+        small,
         interpolation=cv2.INTER_CUBIC,
     )
-    base = np.empty((h, w, 3), np.float32)
-    base[:] = colour
-    return base + 18.0 * texture[..., None]
+    base = colour[None, None, :] + 18.0 * texture[..., None]
+    return cv2.resize(base, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
 def photo(page: np.ndarray, rng: np.random.Generator) -> Degraded:
@@ -265,9 +273,12 @@ def harsh(page: np.ndarray, sheet: SheetPage, rng: np.random.Generator) -> Degra
         # A torn or folded corner: a triangle over a whole marker is gone (scanner lid white).
         corner = int(rng.integers(0, 4))
         x0, y0, x1, y1 = boxes[corner]
-        reach = float(rng.uniform(1.3, 2.0)) * (x1 - x0 + max(x0, w - x1) + 10)
         cx = 0 if corner in (0, 3) else w
         cy = 0 if corner in (0, 1) else h
+        # The cut line (x + y = reach from the page corner) passes beyond the marker's far
+        # corner, so the whole marker is gone and little else.
+        far = (x1 if cx == 0 else w - x0) + (y1 if cy == 0 else h - y0)
+        reach = float(rng.uniform(1.05, 1.4)) * far
         tri = np.array(
             [
                 [cx, cy],
@@ -290,7 +301,10 @@ def harsh(page: np.ndarray, sheet: SheetPage, rng: np.random.Generator) -> Degra
         params["markers_covered"] = ",".join(map(str, covered))
     if "heavy_blur" in kinds:
         sigma = float(rng.uniform(9, 16))
-        img = cv2.GaussianBlur(img, (0, 0), sigma)
+        # Blur at 1/4 size and scale back: the same look, 16x less work than a 100 px kernel.
+        small = cv2.resize(img, (w // 4, h // 4), interpolation=cv2.INTER_AREA)
+        small = cv2.GaussianBlur(small, (0, 0), sigma / 4)
+        img = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
         params["heavy_blur_sigma"] = round(sigma, 2)
     if "very_dark" in kinds:
         white = float(rng.uniform(35, 70))

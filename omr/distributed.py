@@ -11,8 +11,10 @@ file system), and have this package installed.
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterable, Iterator
 from itertools import islice
+from urllib.parse import urlsplit
 
 from common.errors import ToolError
 from omr.inputs import Job
@@ -28,11 +30,20 @@ class SchedulerUnreachable(ToolError):
     exit_code = 9
 
 
+def _probe(address: str) -> None:
+    """Fail at once on a refused TCP address (the client itself retries until its timeout)."""
+    parsed = urlsplit(address)
+    if parsed.scheme == "tcp" and parsed.hostname and parsed.port:
+        with socket.create_connection((parsed.hostname, parsed.port), timeout=5):
+            pass
+
+
 def run_dask(jobs: Iterable[Job], ref: ManifestRef, scheduler: str) -> Iterator[Outcome]:
     """Outcomes as they complete on the cluster; a few jobs per worker thread in flight."""
     from distributed import Client, as_completed
 
     try:
+        _probe(scheduler)
         client = Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as error:
         raise SchedulerUnreachable(
@@ -44,7 +55,7 @@ def run_dask(jobs: Iterable[Job], ref: ManifestRef, scheduler: str) -> Iterator[
         threads = max(1, sum(client.nthreads().values()))
         queue = iter(jobs)
         by_key: dict[str, Job] = {}
-        running = as_completed()
+        running = as_completed(loop=client.loop)
 
         def submit(batch: Iterable[Job]) -> None:
             for job in batch:

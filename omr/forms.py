@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 import pypdf
 from pypdf.errors import PdfReadError
@@ -25,10 +26,10 @@ _RADIO = re.compile(r"^q(\d+)$")
 _OFF = {"", "/Off", "Off"}
 
 
-def form_fields(data: bytes, where: str) -> dict[str, str] | None:
+def form_fields(data: bytes | Path, where: str) -> dict[str, str] | None:
     """Field name -> value of a PDF's form, or ``None`` when it is not one of our forms."""
     try:
-        reader = pypdf.PdfReader(io.BytesIO(data))
+        reader = pypdf.PdfReader(data if isinstance(data, Path) else io.BytesIO(data))
         fields = reader.get_fields() or {}
     except (PdfReadError, ValueError, KeyError, TypeError) as error:
         raise ImageError(f"PDF cannot be read: {error}", where=where) from None

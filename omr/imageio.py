@@ -8,7 +8,10 @@ pages go through :mod:`omr.pdf`.
 
 from __future__ import annotations
 
+import mmap
 import struct
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +22,7 @@ from common.errors import ImageError
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff"}
 PDF_SUFFIXES = {".pdf"}
-MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_FILE_BYTES = 2 * 1024**3  # a 400-page scanned PDF or TIFF; files are mapped, not read
 MAX_PIXELS = 60_000_000  # an A3 page at 600 dpi is 35 Mpx; beyond this is not a scan
 MAX_SIDE = 20_000
 # JPEG decodes at half or quarter size for free (DCT scaling); 150 dpi is ample for reading.
@@ -51,14 +54,14 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
-def _png_size(data: bytes) -> tuple[int, int]:
+def _png_size(data: bytes | mmap.mmap) -> tuple[int, int]:
     if len(data) < 24 or data[12:16] != b"IHDR":
         raise ValueError("PNG header is truncated")
     width, height = struct.unpack(">II", data[16:24])
     return width, height
 
 
-def _jpeg_size(data: bytes) -> tuple[int, int]:
+def _jpeg_size(data: bytes | mmap.mmap) -> tuple[int, int]:
     """Walk the JPEG segments up to the first start-of-frame marker."""
     pos = 2
     while pos + 4 <= len(data):
@@ -81,7 +84,7 @@ def _jpeg_size(data: bytes) -> tuple[int, int]:
     raise ValueError("JPEG has no frame header (truncated?)")
 
 
-def _tiff_sizes(data: bytes) -> list[tuple[int, int]]:
+def _tiff_sizes(data: bytes | mmap.mmap) -> list[tuple[int, int]]:
     """Width and height of every page (IFD) of a TIFF file."""
     endian = "<" if data[:2] == b"II" else ">"
     (offset,) = struct.unpack(endian + "I", data[4:8])
@@ -118,7 +121,7 @@ def _tiff_sizes(data: bytes) -> list[tuple[int, int]]:
     return sizes
 
 
-def image_sizes(data: bytes, kind: str) -> list[tuple[int, int]]:
+def image_sizes(data: bytes | mmap.mmap, kind: str) -> list[tuple[int, int]]:
     """Width and height of every page, read from the header alone."""
     if kind == "png":
         return [_png_size(data)]
@@ -142,8 +145,8 @@ def check_size(width: int, height: int, limits: Limits, where: str) -> None:
         )
 
 
-def read_bytes(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
-    """The file's bytes, refusing empty and oversized files."""
+def check_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> None:
+    """Refuse a missing, empty or oversized file before anything opens it."""
     try:
         size = path.stat().st_size
     except OSError as error:
@@ -157,7 +160,26 @@ def read_bytes(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
             where=str(path),
             hint="split it or scan at 150-300 dpi",
         )
+
+
+def read_bytes(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
+    """The file's bytes, refusing empty and oversized files."""
+    check_file(path, limits)
     return path.read_bytes()
+
+
+@contextmanager
+def map_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> Iterator[mmap.mmap]:
+    """The file mapped read-only: a page of a 1 GB multi-page TIFF touches only its part."""
+    check_file(path, limits)
+    try:
+        with (
+            path.open("rb") as handle,
+            mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data,
+        ):
+            yield data
+    except OSError as error:
+        raise ImageError(f"cannot read file: {error.strerror}", where=str(path)) from None
 
 
 def _reduction(width: int, height: int) -> int:
@@ -170,7 +192,9 @@ def _reduction(width: int, height: int) -> int:
     return 1
 
 
-def decode_image(data: bytes, page: int, where: str, limits: Limits = DEFAULT_LIMITS) -> np.ndarray:
+def decode_image(
+    data: bytes | mmap.mmap, page: int, where: str, limits: Limits = DEFAULT_LIMITS
+) -> np.ndarray:
     """Decode page ``page`` (1-based) of a PNG/JPEG/TIFF file held in ``data``.
 
     Returns
@@ -189,7 +213,7 @@ def decode_image(data: bytes, page: int, where: str, limits: Limits = DEFAULT_LI
         raise ImageError(f"page {page} does not exist ({len(sizes)} pages)", where=where)
     width, height = sizes[page - 1]
     check_size(width, height, limits, where)
-    if kind == "jpeg" and data.rstrip(b"\x00")[-2:] != b"\xff\xd9":
+    if kind == "jpeg" and bytes(data[-64:]).rstrip(b"\x00")[-2:] != b"\xff\xd9":
         # libjpeg pads a truncated file with grey and reports success; refuse it instead.
         raise ImageError("JPEG data is truncated (no end marker)", where=where, hint="rescan it")
     buffer = np.frombuffer(data, dtype=np.uint8)
@@ -213,7 +237,7 @@ def decode_image(data: bytes, page: int, where: str, limits: Limits = DEFAULT_LI
     return image
 
 
-def page_count(data: bytes, where: str) -> int:
+def page_count(data: bytes | mmap.mmap, where: str) -> int:
     """Number of pages in a PNG/JPEG/TIFF file, from its header."""
     kind = sniff(data[:16])
     if kind is None or kind == "pdf":

@@ -8,7 +8,6 @@ line and the rest of the batch goes on.
 from __future__ import annotations
 
 import hashlib
-import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,8 +22,8 @@ from omr.imageio import (
     IMAGE_SUFFIXES,
     PDF_SUFFIXES,
     Limits,
+    map_file,
     page_count,
-    read_bytes,
     sniff,
 )
 from testgen.form import IDENTITY_FIELD
@@ -89,9 +88,9 @@ def page_sha(file_sha: str, page: int, pages: int) -> str:
     return hashlib.sha256(f"{file_sha}:{page}".encode()).hexdigest()
 
 
-def _pdf_plan(data: bytes, where: str) -> tuple[JobKind, int]:
+def _pdf_plan(path: Path, where: str) -> tuple[JobKind, int]:
     try:
-        reader = pypdf.PdfReader(io.BytesIO(data))
+        reader = pypdf.PdfReader(path)
         fields = reader.get_fields() or {}
         pages = len(reader.pages)
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as error:
@@ -106,18 +105,18 @@ def _pdf_plan(data: bytes, where: str) -> tuple[JobKind, int]:
 def plan_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> list[Job]:
     """The page jobs of one file; raises :class:`ToolError` when it cannot be read at all."""
     where = str(path)
-    data = read_bytes(path, limits)
-    kind_name = sniff(data[:1024])
-    if kind_name is None:
-        known = IMAGE_SUFFIXES | PDF_SUFFIXES
-        what = "damaged" if path.suffix.lower() in known else "not"
-        raise ImageError(f"{what} a PNG, JPEG, TIFF or PDF file", where=where)
-    kind: JobKind
-    if kind_name == "pdf":
-        kind, pages = _pdf_plan(data, where)
-    else:
-        kind, pages = "image", page_count(data, where)
-    file_sha = hashlib.sha256(data).hexdigest()
+    with map_file(path, limits) as data:
+        kind_name = sniff(data[:1024])
+        if kind_name is None:
+            known = IMAGE_SUFFIXES | PDF_SUFFIXES
+            what = "damaged" if path.suffix.lower() in known else "not"
+            raise ImageError(f"{what} a PNG, JPEG, TIFF or PDF file", where=where)
+        kind: JobKind
+        if kind_name == "pdf":
+            kind, pages = _pdf_plan(path, where)
+        else:
+            kind, pages = "image", page_count(data, where)
+        file_sha = hashlib.sha256(data).hexdigest()
     absolute = str(path.resolve())
     return [
         Job(where, absolute, page, page_sha(file_sha, page, pages), kind)
@@ -131,4 +130,5 @@ def plan(files: Iterable[Path], limits: Limits = DEFAULT_LIMITS) -> Iterator[Job
         try:
             yield from plan_file(path, limits)
         except ToolError as error:
-            yield PlanError(str(path), error.message)
+            hint = f" ({error.hint})" if error.hint else ""
+            yield PlanError(str(path), error.message + hint)

@@ -164,9 +164,9 @@ def _trimmed_fit(
             homography, residual, scale, keep = best
     floor = max(MIN_POINTS, (len(page_pts) + 1) // 2)
     while residual > TRIM_TARGET_PT and len(keep) > floor:
-        projected = cv2.perspectiveTransform(
-            page_pts[keep].reshape(-1, 1, 2), homography
-        ).reshape(-1, 2)
+        projected = cv2.perspectiveTransform(page_pts[keep].reshape(-1, 1, 2), homography).reshape(
+            -1, 2
+        )
         worst = int(np.argmax(np.sum((projected - image_pts[keep]) ** 2, axis=1)))
         keep = np.delete(keep, worst)
         homography, residual, scale = _fit(page_pts[keep], image_pts[keep])

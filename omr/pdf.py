@@ -8,6 +8,7 @@ worker *processes* only.
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import numpy as np
 import pypdfium2 as pdfium
@@ -19,16 +20,17 @@ RASTER_DPI = 150  # enough for 6 pt bubbles (12 px radius) and the QR code's mod
 _PDFIUM_LOCK = threading.Lock()
 
 
-def _open(data: bytes, where: str) -> pdfium.PdfDocument:
+def _open(source: bytes | Path, where: str) -> pdfium.PdfDocument:
     try:
-        return pdfium.PdfDocument(data)
+        # a path is read lazily by PDFium: a page of a 400-page scan loads only what it uses
+        return pdfium.PdfDocument(str(source) if isinstance(source, Path) else source)
     except pdfium.PdfiumError as error:
         raise ImageError(
             f"PDF cannot be opened: {error}", where=where, hint="re-export it"
         ) from None
 
 
-def pdf_page_count(data: bytes, where: str) -> int:
+def pdf_page_count(data: bytes | Path, where: str) -> int:
     """Number of pages of a PDF held in memory."""
     with _PDFIUM_LOCK:
         document = _open(data, where)
@@ -39,7 +41,11 @@ def pdf_page_count(data: bytes, where: str) -> int:
 
 
 def render_pdf_page(
-    data: bytes, page: int, where: str, dpi: int = RASTER_DPI, limits: Limits = DEFAULT_LIMITS
+    data: bytes | Path,
+    page: int,
+    where: str,
+    dpi: int = RASTER_DPI,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> np.ndarray:
     """Rasterise page ``page`` (1-based) in greyscale.
 

@@ -16,16 +16,21 @@ import numpy as np
 from omr.locate import Registration
 from testgen.manifest import Bubble
 
-SEARCH_PT = 2.5
+SEARCH_PT = 2.0
 COARSE_STEP_PT = 0.5
 FINE_STEP_PT = 0.125
 MIN_CONTRAST = 0.25  # outline darker than the surround by this share of the paper level
 ANCHORS_PER_PAGE = 12
+ANCHOR_BUBBLES = 4  # bubbles matched per anchor question or ID digit
 
-_OUTLINE = np.stack(
-    [np.cos(a := np.arange(16) * np.pi / 8), np.sin(a)], axis=1
-)  # unit circle, 16 points
-_SURROUND = np.stack([np.cos(b := (np.arange(8) + 0.5) * np.pi / 4), np.sin(b)], axis=1) * 1.45
+
+def _circle(points: int, radius: float, phase: float = 0.0) -> np.ndarray:
+    angles = (np.arange(points) + phase) * 2 * np.pi / points
+    return np.stack([np.cos(angles), np.sin(angles)], axis=1) * radius
+
+
+_OUTLINE = _circle(12, 1.0)  # on the printed outline
+_SURROUND = _circle(8, 1.45, 0.5)  # the paper around it
 
 
 def _anchor_groups(centres: np.ndarray, groups: np.ndarray) -> list[np.ndarray]:
@@ -48,19 +53,24 @@ def _anchor_groups(centres: np.ndarray, groups: np.ndarray) -> list[np.ndarray]:
 
 
 def _scores(
-    image: np.ndarray, outline: np.ndarray, surround: np.ndarray, shifts: np.ndarray
+    image: np.ndarray, rings: np.ndarray, outline_count: int, shifts: np.ndarray
 ) -> np.ndarray:
-    """Contrast (surround minus outline) for each image-space shift, shape (S,)."""
-    points = np.concatenate([outline, surround])[None] + shifts[:, None, :]
-    values = cv2.remap(
-        image,
-        points[..., 0].astype(np.float32),
-        points[..., 1].astype(np.float32),
-        cv2.INTER_LINEAR,
-        borderMode=cv2.BORDER_REPLICATE,
-    ).astype(np.float32)
-    n = outline.shape[0]
-    return values[:, n:].mean(axis=1) - values[:, :n].mean(axis=1)
+    """Contrast (surround minus outline) of every anchor at every image-space shift.
+
+    ``rings`` (A, N, 2): each anchor's outline points then surround points, in image pixels;
+    ``shifts`` (A, S, 2). Returns (A, S). One remap call for the whole page.
+    """
+    points = rings[:, None, :, :].astype(np.float32) + shifts[:, :, None, :].astype(np.float32)
+    a, s_, n, _ = points.shape
+    flat = points.reshape(a * s_, n, 2)
+    values = (
+        cv2.remap(
+            image, flat[..., 0], flat[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+        )
+        .astype(np.float32)
+        .reshape(a, s_, n)
+    )
+    return values[..., outline_count:].mean(axis=2) - values[..., :outline_count].mean(axis=2)
 
 
 def _grid(half: float, step: float) -> np.ndarray:
@@ -83,23 +93,35 @@ def refine(
     centres = np.array([[b.x, b.y] for b in bubbles], dtype=np.float64)
     radii = np.array([b.r for b in bubbles], dtype=np.float64)
     jacobian = _local_jacobian(registration, centres.mean(axis=0))
-    page_pts, image_pts = [], []
-    paper = float(np.percentile(image[:: max(1, image.shape[0] // 64), :: 8], 90))
-    for members in _anchor_groups(centres, groups):
-        c, r = centres[members], radii[members]
-        outline = registration.to_image(c[:, None, :] + _OUTLINE[None] * r[:, None, None])
-        surround = registration.to_image(c[:, None, :] + _SURROUND[None] * r[:, None, None])
-        outline, surround = outline.reshape(-1, 2), surround.reshape(-1, 2)
-        best = np.zeros(2)
-        for half, step in ((SEARCH_PT, COARSE_STEP_PT), (COARSE_STEP_PT, FINE_STEP_PT)):
-            shifts_pt = best + _grid(half, step)
-            scores = _scores(image, outline, surround, shifts_pt @ jacobian.T)
-            best = shifts_pt[int(np.argmax(scores))]
-        contrast = float(scores.max())
-        if contrast < MIN_CONTRAST * paper or np.abs(best).max() >= SEARCH_PT:
-            continue
-        page_pts.append(c)
-        image_pts.append(registration.to_image(c) + best @ jacobian.T)
+    # the same number of bubbles per anchor, so that all anchors go through one remap
+    anchors = [
+        m[np.linspace(0, len(m) - 1, ANCHOR_BUBBLES).round().astype(int)]
+        for m in _anchor_groups(centres, groups)
+    ]
+    c = centres[np.array(anchors)]  # (A, K, 2)
+    r = radii[np.array(anchors)][..., None, None]  # (A, K, 1, 1)
+    outline = c[:, :, None, :] + _OUTLINE[None, None] * r
+    surround = c[:, :, None, :] + _SURROUND[None, None] * r
+    count = len(anchors)
+    rings = np.concatenate(
+        [
+            registration.to_image(outline).reshape(count, -1, 2),
+            registration.to_image(surround).reshape(count, -1, 2),
+        ],
+        axis=1,
+    )
+    outline_count = outline.shape[1] * outline.shape[2]
+    best = np.zeros((count, 2))
+    for half, step in ((SEARCH_PT, COARSE_STEP_PT), (COARSE_STEP_PT, FINE_STEP_PT)):
+        shifts_pt = best[:, None, :] + _grid(half, step)[None]  # (A, S, 2)
+        scores = _scores(image, rings, outline_count, shifts_pt @ jacobian.T)
+        pick = np.argmax(scores, axis=1)
+        best = shifts_pt[np.arange(count), pick]
+    contrast = scores[np.arange(count), pick]
+    paper = float(np.percentile(image[:: max(1, image.shape[0] // 64), ::8], 90))
+    good = (contrast >= MIN_CONTRAST * paper) & (np.abs(best).max(axis=1) < SEARCH_PT)
+    page_pts = [c[k] for k in np.flatnonzero(good)]
+    image_pts = [registration.to_image(c[k]) + best[k] @ jacobian.T for k in np.flatnonzero(good)]
     if len(page_pts) < 4:
         return registration
     all_page = np.concatenate([marker_page, *page_pts])
@@ -121,6 +143,6 @@ def refine(
 
 def _local_jacobian(registration: Registration, point: np.ndarray) -> np.ndarray:
     """d(image px) / d(page pt) at ``point``, shape (2, 2): page shifts -> image shifts."""
-    probe = np.array([point, point + [1.0, 0.0], point + [0.0, 1.0]])
+    probe = point[None, :] + np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
     mapped = registration.to_image(probe)
     return np.stack([mapped[1] - mapped[0], mapped[2] - mapped[0]], axis=1)

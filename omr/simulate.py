@@ -630,6 +630,8 @@ def simulate(
                 truths += _write_sheets(sheets, profile, seed, [index], out_dir, multi_page)
                 if progress is not None:
                     progress(index + 1, count)
+    if profile == "scan":
+        truths = _bundle(out_dir, truths)
     truth_path = out_dir / TRUTH_FILE
     _merge_truth(truth_path, truths)
     return SimulationSummary(
@@ -642,6 +644,63 @@ def simulate(
         truth=str(truth_path),
         files=[t.file for t in truths],
     )
+
+
+# Scanner software often saves several sheets in one file: in every 25 scan sheets, sheets 3+4
+# become one two-page PDF (JPEG pages, as scanners write them) and 11+12 one multi-page TIFF.
+_BUNDLES = {3: ("pdf", 2), 11: ("tiff", 2)}
+_BUNDLE_CYCLE = 25
+
+
+def _bundle(out_dir: Path, truths: list[SheetTruth]) -> list[SheetTruth]:
+    """Move the scan sheets picked by ``_BUNDLES`` into multi-page PDF and TIFF files."""
+    by_index: dict[int, list[SheetTruth]] = {}
+    for t in truths:
+        by_index.setdefault(t.index, []).append(t)
+    out: list[SheetTruth] = []
+    bundled: set[int] = set()
+    for index in sorted(by_index):
+        if index in bundled:
+            continue
+        kind, size = _BUNDLES.get(index % _BUNDLE_CYCLE, ("", 0))
+        members = list(range(index, index + size))
+        if not kind or not all(len(by_index.get(i, [])) == 1 for i in members):
+            out += by_index[index]
+            continue
+        records = [by_index[i][0] for i in members]
+        name = (
+            f"{IMAGES_DIR}/scan-{index:04d}-{members[-1]:04d}.{'pdf' if kind == 'pdf' else 'tif'}"
+        )
+        paths = [out_dir / r.file for r in records]
+        if kind == "pdf":
+            _write_scanner_pdf(out_dir / name, paths, [r.degradation for r in records])
+        else:
+            pages = [cv2.imread(str(p), cv2.IMREAD_GRAYSCALE) for p in paths]
+            cv2.imwritemulti(str(out_dir / name), pages, [cv2.IMWRITE_TIFF_COMPRESSION, 5])
+        for number, (record, path) in enumerate(zip(records, paths, strict=True), start=1):
+            path.unlink()
+            out.append(record.model_copy(update={"file": name, "page": number}))
+        bundled.update(members)
+    return out
+
+
+def _write_scanner_pdf(
+    path: Path, jpegs: list[Path], params: list[dict[str, float | int | str | bool]]
+) -> None:
+    """One PDF page per JPEG, sized from its dpi; reportlab embeds JPEG data as it is."""
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen.canvas import Canvas
+
+    c = Canvas(str(path), invariant=1)
+    for jpeg, param in zip(jpegs, params, strict=True):
+        image = ImageReader(str(jpeg))
+        width, height = image.getSize()
+        dpi = float(param.get("dpi", BASE_DPI))
+        size = (width * 72.0 / dpi, height * 72.0 / dpi)
+        c.setPageSize(size)
+        c.drawImage(image, 0, 0, *size)
+        c.showPage()
+    c.save()
 
 
 def simulate_package(

@@ -71,12 +71,23 @@ def load_results(out: Path) -> dict[Key, SheetResult]:
     return records
 
 
+def _ends_with_newline(path: Path) -> bool:
+    with path.open("rb") as handle:
+        handle.seek(-1, os.SEEK_END)
+        return handle.read(1) == b"\n"
+
+
 class Appender:
     """Appends one JSON line per finished sheet and writes annotated images."""
 
     def __init__(self, out: Path):
         self.out = out
-        self._handle: IO[str] = (out / RESULTS_JSONL).open("a", encoding="utf-8")
+        path = out / RESULTS_JSONL
+        # a killed run may have left half a line: start on a fresh one so no record is lost
+        torn = path.is_file() and path.stat().st_size > 0 and not _ends_with_newline(path)
+        self._handle: IO[str] = path.open("a", encoding="utf-8")
+        if torn:
+            self._handle.write("\n")
 
     def add(self, result: SheetResult, annotated: bytes | None) -> None:
         self._handle.write(result.model_dump_json() + "\n")

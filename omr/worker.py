@@ -13,7 +13,7 @@ from pathlib import Path
 
 from common.errors import ToolError
 from omr.forms import form_fields, read_form
-from omr.imageio import decode_image, read_bytes
+from omr.imageio import check_file, decode_image, map_file
 from omr.inputs import Job
 from omr.pdf import render_pdf_page
 from omr.read import read_page
@@ -49,17 +49,19 @@ def read_job(job: Job, ref: ManifestRef) -> Outcome:
     try:
         manifest = _manifest(ref.path, ref.sha256)
         source = SourceRef(file=job.file, page=job.page, sha256=job.sha256)
-        data = read_bytes(Path(job.path))
+        path = Path(job.path)
         if job.kind == "form":
-            fields = form_fields(data, where)
+            check_file(path)
+            fields = form_fields(path, where)
             if fields is None:
                 return Outcome(job, error=f"{where}: the PDF form is not an answer sheet")
             return Outcome(job, read_form(fields, manifest, source))
         if job.kind == "pdf":
-            image = render_pdf_page(data, job.page, where)
+            check_file(path)
+            image = render_pdf_page(path, job.page, where)
         else:
-            image = decode_image(data, job.page, where)
-        del data
+            with map_file(path) as data:
+                image = decode_image(data, job.page, where)
         page = read_page(image, manifest, source)
         return Outcome(job, page.result, page.annotated)
     except ToolError as error:

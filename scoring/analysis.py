@@ -39,7 +39,7 @@ from scoring.stats import (
     paired_difference,
     reliability,
 )
-from scoring.store import STATE_NAMES, Override, Store
+from scoring.store import STATE_NAMES, Override, Roster, Store
 from testgen.manifest import Manifest, TestInfo
 from testgen.spec import LETTERS, STAGE_ORDER, Stage
 
@@ -62,7 +62,7 @@ class TestResults:
     forms: TestForms
     merged: MergedSet
     matrix: ScoreMatrix
-    teachers: dict[str, Teacher]  # the roster, by ID
+    teachers: Roster  # the whole roster, by ID (a Mapping[str, Teacher])
 
     @property
     def teacher_ids(self) -> list[str]:
@@ -172,7 +172,7 @@ def teacher_results(results: TestResults) -> list[TeacherResult]:
                 rank_of=t_count,
                 flags=merged.flags[t],
                 overrides=tuple(merged.overrides.get(tid, [])),
-                sources=merged.sources[t],
+                sources=merged.sources_of(t),
                 conflict=conflicts.get(tid),
             )
         )
@@ -280,7 +280,7 @@ def alerts(ia: ItemAnalysis) -> list[Alert]:
         if tasks.n[k] >= MIN_N and not math.isnan(d) and d < 0:
             top = _top_upper_option(tasks, k, int(ia.n_options[k]))
             hint = (
-                f"; the strongest teachers mostly chose {top}"
+                f"; the strongest teachers mostly chose source option {top}"
                 if top and top not in ia.keys[k]
                 else ""
             )
@@ -292,7 +292,7 @@ def alerts(ia: ItemAnalysis) -> list[Alert]:
                     ia.labels[k],
                     None,
                     f"task {ia.labels[k]} ({ia.task_ids[k]}): negative discrimination "
-                    f"{d:.2f} (key {ia.keys[k]}{hint}); check the key",
+                    f"{d:.2f} (source key {ia.keys[k]}{hint}); check the key",
                 )
             )
     # Discrimination of every column in every form, to compare one form with the others.
@@ -301,6 +301,7 @@ def alerts(ia: ItemAnalysis) -> list[Alert]:
         for q, k in enumerate(ia.form_columns[name]):
             if stats.n[q] >= MIN_N:
                 per_column.setdefault(int(k), []).append((name, float(stats.discrimination[q])))
+    candidates: dict[int, list[tuple[tuple[float, float], str, str]]] = {}
     for name, stats in ia.by_form.items():
         cols = ia.form_columns[name]
         for q, k in enumerate(cols):
@@ -335,18 +336,18 @@ def alerts(ia: ItemAnalysis) -> list[Alert]:
             pooled = x_all / n_all
             se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
             if se > 0 and abs(p1 - p2) >= VARIANT_DIFF and abs(p1 - p2) / se >= VARIANT_Z:
-                out.append(
-                    Alert(
-                        "variant-differs",
-                        int(k),
-                        ia.task_ids[k],
-                        ia.labels[k],
-                        name,
-                        f"form {name} question {q + 1} = task {label}: {100 * p1:.0f}% correct "
-                        f"against {100 * p2:.0f}% in the other forms; check its printing "
-                        "and key",
-                    )
+                # rank: largest gap first, then the harder form (a misprint makes it harder)
+                key = (-abs(p1 - p2), p1)
+                message = (
+                    f"form {name} question {q + 1} = task {label}: {100 * p1:.0f}% correct "
+                    f"against {100 * p2:.0f}% in the other forms; check its printing and key"
                 )
+                candidates.setdefault(int(k), []).append((key, name, message))
+    # One alert per task: when only two forms print it, both differ from "the other" and
+    # only the odd one out should be named.
+    for k, found in sorted(candidates.items()):
+        _, name, message = min(found)
+        out.append(Alert("variant-differs", k, ia.task_ids[k], ia.labels[k], name, message))
     return out
 
 
@@ -485,7 +486,11 @@ class TestStatus:
 def status_report(store: Store, test_id: str) -> TestStatus:
     results = load_results(store, test_id)
     dept = str(results.test.department)
-    roster = [t for t in results.teachers.values() if str(t.department) == dept]
+    roster = [
+        results.teachers[tid]
+        for tid in results.teachers
+        if results.teachers.department_of(tid) == dept
+    ]
     have = set(results.teacher_ids)
     merged = results.merged
     problem_states = {STATE_NAMES.index("ambiguous"), STATE_NAMES.index("unmatched")}
@@ -513,7 +518,7 @@ def status_report(store: Store, test_id: str) -> TestStatus:
         outside_department=[
             tid
             for tid in merged.teacher_ids
-            if tid in results.teachers and str(results.teachers[tid].department) != dept
+            if tid in results.teachers and results.teachers.department_of(tid) != dept
         ],
         overrides=sum(len(v) for v in merged.overrides.values()),
     )

@@ -19,9 +19,9 @@ from functools import cached_property
 import numpy as np
 
 from testgen.manifest import Manifest
-from testgen.spec import LETTERS, Task
+from testgen.spec import LETTERS, Task, Version
 
-VERSIONS = ("A", "B")
+VERSIONS: tuple[Version, ...] = ("A", "B")
 
 
 @dataclass(frozen=True)

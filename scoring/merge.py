@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 
@@ -30,9 +30,8 @@ PREFER_CHOICES: tuple[str, ...] = ("live", "remote", "latest")
 _ABSENT = STATE_CODES["absent"]
 
 
-@dataclass(frozen=True)
-class Provenance:
-    """Where one attempt came from."""
+class Provenance(NamedTuple):
+    """Where one attempt came from. (A named tuple: 100,000 of them are made per merge.)"""
 
     attempt_id: int
     channel: str
@@ -84,17 +83,38 @@ class MergedSet:
     marks: np.ndarray  # (T, N) uint8
     states: np.ndarray  # (T, N) uint8
     channel: list[str]  # (T,)
-    sources: list[tuple[Provenance, ...]]  # (T,)
+    source_rows: list[tuple[int, ...]]  # (T,) indices into ``attempt_rows``
     flags: list[tuple[str, ...]]  # (T,)
     conflicts: list[Conflict] = field(default_factory=list)
     overrides: dict[str, list[Override]] = field(default_factory=dict)
+    attempt_rows: list[tuple] = field(default_factory=list)  # the attempts' rows as read
+
+    def sources_of(self, t: int) -> tuple[Provenance, ...]:
+        """Provenance of every attempt that went into teacher row ``t`` (built on demand:
+        a test with 100,000 results should not pay for 100,000 of them)."""
+        return tuple(_provenance(self.attempt_rows[i]) for i in self.source_rows[t])
 
     def row_of(self, teacher_id: str) -> int:
         return self.teacher_ids.index(teacher_id)
 
 
+def _provenance(r: tuple) -> Provenance:
+    return Provenance(r[0], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10])
+
+
+class _Times:
+    """When each attempt was taken (completion time, else import time), parsed on demand."""
+
+    def __init__(self, rows: list[tuple]):
+        self.rows = rows
+
+    def __getitem__(self, i: int) -> str:
+        r = self.rows[i]
+        return (sortable_time(r[8]) or r[7]) if r[8] else r[7]
+
+
 def _pick(
-    rows: list[int], ids: list[int], times: list[str], channel: list[str]
+    rows: list[int], ids: list[int], times: _Times, channel: list[str]
 ) -> tuple[list[int], int | None]:
     """(live row indices to combine, remote row index) for one teacher."""
     live = [r for r in rows if channel[r] == "live"]
@@ -124,30 +144,40 @@ def merge_test(
     form_names = forms.index
     ids = [r[0] for r in rows]
     channel = [r[2] for r in rows]
-    times = [sortable_time(r[8]) or r[7] for r in rows]
+    times = _Times(rows)
     row_forms = [r[9] for r in rows]
     all_marks = np.frombuffer(b"".join(r[12] for r in rows), dtype=np.uint8).reshape(n_rows, n)
     all_states = np.frombuffer(b"".join(r[13] for r in rows), dtype=np.uint8).reshape(n_rows, n)
 
-    by_teacher: dict[str, list[int]] = {}
-    for i, r in enumerate(rows):
-        by_teacher.setdefault(r[1], []).append(i)
-
     def prov(i: int) -> Provenance:
-        r = rows[i]
-        return Provenance(r[0], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10])
+        return _provenance(rows[i])
 
-    teacher_ids = sorted(by_teacher)
-    t_count = len(teacher_ids)
-    first = np.zeros(t_count, dtype=np.int64)
+    def flags_of(i: int) -> tuple[str, ...]:
+        return () if rows[i][11] == "[]" else tuple(json.loads(rows[i][11]))
+
+    # Most teachers have exactly one attempt: group with numpy, take those as they are, and
+    # apply the rules in Python only to teachers with several attempts.
+    teacher_col = np.array([r[1] for r in rows], dtype=str)
+    uniq, first_idx, inverse, counts = np.unique(
+        teacher_col, return_index=True, return_inverse=True, return_counts=True
+    )
+    teacher_ids = uniq.tolist()
+    first = first_idx.astype(np.int64)
+    row_form_index = np.array([form_names[f] for f in row_forms], dtype=np.int16)
+    form_out = row_form_index[first] if n_rows else np.zeros(0, np.int16)
+    chan_out = [channel[i] for i in first.tolist()]
+    sources: list[tuple[int, ...]] = [(i,) for i in first.tolist()]
+    flags: list[tuple[str, ...]] = [flags_of(i) for i in first.tolist()]
     patched: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    chan_out: list[str] = []
-    sources: list[tuple[Provenance, ...]] = []
-    flags: list[tuple[str, ...]] = []
-    form_out = np.zeros(t_count, dtype=np.int16)
     conflicts: list[Conflict] = []
-    for t, teacher in enumerate(teacher_ids):
-        live, remote = _pick(by_teacher[teacher], ids, times, channel)
+    several = np.flatnonzero(counts > 1)
+    by_teacher: dict[int, list[int]] = {int(t): [] for t in several}
+    if several.size:
+        for i in np.flatnonzero(np.isin(inverse, several)).tolist():
+            by_teacher[int(inverse[i])].append(i)
+    for t, mine in by_teacher.items():
+        teacher = teacher_ids[t]
+        live, remote = _pick(mine, ids, times, channel)
         if live:
             live_form = row_forms[live[-1]]
             live = [r for r in live if row_forms[r] == live_form]
@@ -157,7 +187,11 @@ def merge_test(
                 use_live = False
             elif prefer == "latest":
                 use_live = max(times[r] for r in live) >= times[remote]
-        chosen = live if use_live else [remote]  # type: ignore[list-item]
+        if use_live:
+            chosen = live
+        else:
+            assert remote is not None  # no live result means there is a remote one
+            chosen = [remote]
         if len(chosen) == 1:
             first[t] = chosen[0]
         else:
@@ -171,8 +205,8 @@ def merge_test(
             patched[t] = (m, s)
             first[t] = chosen[0]
         form_out[t] = form_names[row_forms[chosen[0]]]
-        chan_out.append("live" if use_live else "remote")
-        sources.append(tuple(prov(r) for r in chosen))
+        chan_out[t] = "live" if use_live else "remote"
+        sources[t] = tuple(chosen)
         row_flags: list[str] = []
         for r in chosen:
             if rows[r][11] != "[]":
@@ -189,7 +223,7 @@ def merge_test(
                 and bool(np.array_equal(live_marks, all_marks[remote])),
             )
             conflicts.append(conflict)
-        flags.append(tuple(row_flags))
+        flags[t] = tuple(row_flags)
 
     marks = all_marks[first] if n_rows else np.zeros((0, n), np.uint8)
     states = all_states[first] if n_rows else np.zeros((0, n), np.uint8)
@@ -197,7 +231,17 @@ def merge_test(
         marks[t] = m
         states[t] = s
     merged = MergedSet(
-        test_id, prefer, teacher_ids, form_out, marks, states, chan_out, sources, flags, conflicts
+        test_id,
+        prefer,
+        teacher_ids,
+        form_out,
+        marks,
+        states,
+        chan_out,
+        sources,
+        flags,
+        conflicts,
+        attempt_rows=rows,
     )
     apply_overrides(merged, store.overrides(test_id))
     return merged
@@ -211,6 +255,8 @@ def state_for(letters: str) -> str:
 
 def apply_overrides(merged: MergedSet, overrides: list[Override]) -> None:
     """Apply overrides in order (in place); each is kept with its teacher for the audit."""
+    if not overrides:
+        return
     position = {tid: i for i, tid in enumerate(merged.teacher_ids)}
     for ov in overrides:
         t = position.get(ov.teacher_id)

@@ -12,6 +12,7 @@ blank and graded-wrong questions score 0.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -37,10 +38,8 @@ class ScoreMatrix:
     state : ndarray of shape (T, K), uint8
         State code of the answer (``scoring.store.STATE_CODES``); 0 where not presented.
     correct : ndarray of shape (T, K), bool
-    points : ndarray of shape (T, K), float64
-        Points earned per column.
-    max_points : ndarray of shape (T, K), float64
-        Points available per column (0 where not presented).
+    points, max_points : ndarray of shape (T, K), float64 (properties, made on first use)
+        Points earned and points available per column (0 where not presented).
     score, max_score, percent : ndarray of shape (T,), float64
         Total points, points available, and 100 * score / max_score ("quality").
     rank : ndarray of shape (T,), int64
@@ -53,13 +52,23 @@ class ScoreMatrix:
     presented: np.ndarray
     state: np.ndarray
     correct: np.ndarray
-    points: np.ndarray
-    max_points: np.ndarray
+    column_points: np.ndarray  # (K,) points of each source task
     score: np.ndarray
     max_score: np.ndarray
     percent: np.ndarray
     rank: np.ndarray
     position_points: np.ndarray
+
+    # (T, K) float matrices are made on first use: scores and statistics do not need them.
+    @cached_property
+    def points(self) -> np.ndarray:
+        """Points earned, shape (T, K), float64."""
+        return self.correct * self.column_points[None, :]
+
+    @cached_property
+    def max_points(self) -> np.ndarray:
+        """Points available (0 where not presented), shape (T, K), float64."""
+        return self.presented * self.column_points[None, :]
 
 
 def source_masks(forms: TestForms, form_index: np.ndarray, marks: np.ndarray) -> np.ndarray:
@@ -81,29 +90,28 @@ def score_matrix(forms: TestForms, merged: MergedSet) -> ScoreMatrix:
     fi = merged.form_index.astype(np.intp)
     src = source_masks(forms, fi, merged.marks)
     cols = forms.position_column[fi]  # (T, N)
-    rows = np.broadcast_to(np.arange(t_count)[:, None], cols.shape)
+    # one flat index per (teacher, printed question): scatter into the (T, K) matrices
+    flat = (np.arange(t_count, dtype=np.intp)[:, None] * k + cols).ravel()
     chosen = np.zeros((t_count, k), dtype=np.int16)
     presented = np.zeros((t_count, k), dtype=bool)
     state = np.zeros((t_count, k), dtype=np.uint8)
-    chosen[rows, cols] = src
-    presented[rows, cols] = True
-    state[rows, cols] = merged.states
-    correct = presented & _ANSWERED[state] & (chosen == forms.column_key_mask[None, :])
+    chosen.ravel()[flat] = src.ravel()
+    presented.ravel()[flat] = True
+    state.ravel()[flat] = merged.states.ravel()
+    correct = _ANSWERED[state]
+    correct &= chosen == forms.column_key_mask[None, :]  # state 0 (not presented) is False
     col_points = forms.column_points
-    points = correct * col_points[None, :]
-    max_points = presented * col_points[None, :]
-    score = points.sum(axis=1)
-    max_score = max_points.sum(axis=1)
+    score = correct @ col_points
+    max_score = presented @ col_points
     with np.errstate(invalid="ignore", divide="ignore"):
         percent = np.where(max_score > 0, 100.0 * score / max_score, 0.0)
-    position_points = points[:, :n] + points[:, n:]
+    position_points = correct[:, :n] * col_points[:n] + correct[:, n:] * col_points[n:]
     return ScoreMatrix(
         chosen,
         presented,
         state,
         correct,
-        points,
-        max_points,
+        col_points,
         score,
         max_score,
         percent,
@@ -136,8 +144,9 @@ def topic_scores(forms: TestForms, matrix: ScoreMatrix) -> TopicScores:
     one_hot = np.zeros((forms.n_columns, len(topics)))
     for c, task in enumerate(forms.column_tasks):
         one_hot[c, topics.index(task.topic)] = 1.0
-    pts = matrix.points @ one_hot
-    mx = matrix.max_points @ one_hot
+    weighted = one_hot * forms.column_points[:, None]
+    pts = matrix.correct @ weighted
+    mx = matrix.presented @ weighted
     with np.errstate(invalid="ignore", divide="ignore"):
         pct = np.where(mx > 0, 100.0 * pts / np.where(mx > 0, mx, 1), np.nan)
         mean = (

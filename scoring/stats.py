@@ -45,13 +45,18 @@ class ItemStats:
     multiple: np.ndarray  # presented, more than one option chosen
 
 
-def _option_counts(chosen: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """(K, 8) counts of rows in ``mask`` choosing each option bit."""
-    out = np.empty((chosen.shape[1], MAX_OPTIONS), dtype=np.int64)
-    masked = np.where(mask, chosen, 0)
-    for b in range(MAX_OPTIONS):
-        out[:, b] = np.count_nonzero(masked & (1 << b), axis=0)
-    return out
+_BITS = (np.arange(256)[:, None] >> np.arange(MAX_OPTIONS)[None, :]) & 1  # (256, 8)
+_POPCOUNT = _BITS.sum(axis=1)  # (256,)
+
+
+def _mask_histogram(chosen: np.ndarray) -> np.ndarray:
+    """(k, 256) counts of each chosen bitmask per column; ``chosen`` of shape (n, k).
+
+    One ``bincount`` over the block instead of a pass per option bit.
+    """
+    k = chosen.shape[1]
+    codes = (chosen.astype(np.int32) & 0xFF) + 256 * np.arange(k, dtype=np.int32)[None, :]
+    return np.bincount(codes.ravel(), minlength=256 * k).reshape(k, 256)
 
 
 def item_stats(
@@ -73,6 +78,10 @@ def item_stats(
     weights : ndarray of shape (K,), float64
         Points of each item, to take the item's own points out of the total.
 
+    Columns presented to exactly the same respondents (in a variant plan: every task shown
+    by the same set of forms) are computed together on a dense block, so the cost is one
+    pass over the presented cells whatever the number of forms.
+
     Examples
     --------
     >>> c = np.array([[1, 1], [1, 0], [0, 0], [1, 1]], dtype=bool)
@@ -80,59 +89,90 @@ def item_stats(
     >>> s.facility.tolist()
     [0.75, 0.5]
     """
-    m = presented.astype(np.float64)
-    x = correct.astype(np.float64)  # zero where not presented
-    n = m.sum(axis=0)
+    t, k = correct.shape
+    nan = np.full(k, np.nan)
+    out = ItemStats(
+        n=np.zeros(k, dtype=np.int64),
+        facility=nan.copy(),
+        sd=nan.copy(),
+        discrimination=nan.copy(),
+        upper_lower=nan.copy(),
+        group_size=np.zeros(k, dtype=np.int64),
+        option_counts=np.zeros((k, MAX_OPTIONS), dtype=np.int64),
+        upper_option_counts=np.zeros((k, MAX_OPTIONS), dtype=np.int64),
+        lower_option_counts=np.zeros((k, MAX_OPTIONS), dtype=np.int64),
+        blank=np.zeros(k, dtype=np.int64),
+        multiple=np.zeros(k, dtype=np.int64),
+    )
+    if t == 0 or k == 0:
+        return out
+    packed = np.packbits(presented, axis=0)
+    groups: dict[bytes, list[int]] = {}
+    for c in range(k):
+        groups.setdefault(packed[:, c].tobytes(), []).append(c)
+    for col_list in groups.values():
+        cols = np.array(col_list, dtype=np.intp)
+        rows = np.flatnonzero(presented[:, cols[0]])
+        if rows.size == 0:
+            continue
+        if rows.size == t and len(cols) == k:
+            block = (correct, chosen, total)  # everyone saw everything: no copies
+        else:
+            block = (
+                correct[np.ix_(rows, cols)],
+                chosen[np.ix_(rows, cols)],
+                total[rows],
+            )
+        _dense_stats(out, cols, *block, weights[cols])
+    return out
+
+
+def _dense_stats(
+    out: ItemStats,
+    cols: np.ndarray,
+    correct: np.ndarray,
+    chosen: np.ndarray,
+    total: np.ndarray,
+    weights: np.ndarray,
+) -> None:
+    """Fill ``out[cols]`` from a block where all n respondents saw all the block's items."""
+    n = total.size
+    x = correct.astype(np.float64)
     sx = x.sum(axis=0)
-    # rest = total - weight * x, only over presented rows; expanded so that no (T, K) float
-    # matrix beyond x and m is needed: sums of rest, rest^2 and x*rest by matrix-vector
-    # products.
-    mt = m.T @ total
-    mtt = m.T @ (total * total)
-    xt = x.T @ total
+    # rest = total - weight * x; its sums follow from sums of total, total^2 and x*total
+    xt = total @ x
+    mt = float(total.sum())
+    mtt = float(total @ total)
     sr = mt - weights * sx
     srr = mtt - 2 * weights * xt + weights**2 * sx
     sxr = xt - weights * sx
+    mean_x = sx / n
+    mean_r = sr / n
+    var_x = mean_x - mean_x**2  # x in {0, 1}: mean of x^2 is mean of x
+    var_r = srr / n - mean_r**2
+    cov = sxr / n - mean_x * mean_r
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean_x = sx / n
-        mean_r = sr / n
-        var_x = sx / n - mean_x**2  # x in {0, 1}: mean of x^2 is mean of x
-        var_r = srr / n - mean_r**2
-        cov = sxr / n - mean_x * mean_r
         disc = cov / np.sqrt(var_x * var_r)
-        disc = np.where((var_x > 1e-12) & (var_r > 1e-12) & (n >= 2), disc, np.nan)
-        sd = np.sqrt(var_x * n / (n - 1))
-
-    # Upper and lower 27 % by total, per column among those presented: rank inside the
-    # column by a cumulative count over the rows sorted by total (stable, so ties keep order).
+    ok = (var_x > 1e-12) & (var_r > 1e-12) & (n >= 2)
+    out.n[cols] = n
+    out.facility[cols] = mean_x
+    out.sd[cols] = np.sqrt(var_x * n / (n - 1)) if n > 1 else np.nan
+    out.discrimination[cols] = np.where(ok, disc, np.nan)
+    # Kelley's upper and lower 27 % by total; a stable sort keeps ties in row order.
     order = np.argsort(total, kind="stable")
-    ms = presented[order]
-    rank = np.cumsum(ms, axis=0, dtype=np.int32)
-    group = np.maximum(np.rint(GROUP_SHARE * n), 1).astype(np.int32)
-    lower = ms & (rank <= group[None, :])
-    upper = ms & (rank > (n.astype(np.int32) - group)[None, :])
-    xs = correct[order]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p_upper = np.count_nonzero(xs & upper, axis=0) / group
-        p_lower = np.count_nonzero(xs & lower, axis=0) / group
-        upper_lower = np.where(n >= 2, p_upper - p_lower, np.nan)
-    cs = chosen[order]
-    popcount = np.zeros(chosen.shape, dtype=np.uint8)
-    for b in range(MAX_OPTIONS):
-        popcount += ((chosen >> b) & 1).astype(np.uint8)
-    return ItemStats(
-        n=n.astype(np.int64),
-        facility=mean_x,
-        sd=sd,
-        discrimination=disc,
-        upper_lower=upper_lower,
-        group_size=group.astype(np.int64),
-        option_counts=_option_counts(chosen, presented),
-        upper_option_counts=_option_counts(cs, upper),
-        lower_option_counts=_option_counts(cs, lower),
-        blank=np.count_nonzero(presented & (chosen == 0), axis=0),
-        multiple=np.count_nonzero(presented & (popcount > 1), axis=0),
-    )
+    g = max(int(np.rint(GROUP_SHARE * n)), 1)
+    lower, upper = order[:g], order[n - g :]
+    if n >= 2:
+        out.upper_lower[cols] = (
+            np.count_nonzero(correct[upper], axis=0) - np.count_nonzero(correct[lower], axis=0)
+        ) / g
+    out.group_size[cols] = g
+    hist = _mask_histogram(chosen)
+    out.option_counts[cols] = hist @ _BITS
+    out.upper_option_counts[cols] = _mask_histogram(chosen[upper]) @ _BITS
+    out.lower_option_counts[cols] = _mask_histogram(chosen[lower]) @ _BITS
+    out.blank[cols] = hist[:, 0]
+    out.multiple[cols] = hist[:, _POPCOUNT > 1].sum(axis=1)
 
 
 @dataclass(frozen=True)

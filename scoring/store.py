@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,6 +25,7 @@ from pathlib import Path
 from common.errors import StoreError
 from common.roster import Teacher
 from testgen.manifest import Manifest
+from testgen.spec import Department
 
 DEFAULT_DB_NAME = "monitoring.db"
 DB_ENV = "MONITORING_DB"
@@ -120,6 +121,7 @@ def _migration_1(con: sqlite3.Connection) -> None:
             UNIQUE (test_id, fingerprint)
         );
         CREATE INDEX attempts_teacher ON attempts(test_id, teacher_id);
+        CREATE INDEX attempts_test ON attempts(test_id, id);
         CREATE TABLE overrides (
             id INTEGER PRIMARY KEY,
             test_id TEXT NOT NULL REFERENCES tests(id),
@@ -207,6 +209,42 @@ def letters_mask(letters: str) -> int:
     return mask
 
 
+class Roster(Mapping[str, Teacher]):
+    """Teachers by ID, made into :class:`Teacher` models only when looked up (a store may
+    hold 100,000 of them and a report needs a few hundred). Rows were validated when the
+    roster was imported, so they are not validated again."""
+
+    def __init__(self, rows: dict[str, tuple[str, str, str, str, str]]):
+        self._rows = rows
+        self._made: dict[str, Teacher] = {}
+
+    def __getitem__(self, teacher_id: str) -> Teacher:
+        made = self._made.get(teacher_id)
+        if made is None:
+            r = self._rows[teacher_id]
+            made = Teacher.model_construct(
+                id=r[0], name=r[1], department=Department(r[2]), school=r[3], email=r[4]
+            )
+            self._made[teacher_id] = made
+        return made
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __contains__(self, teacher_id: object) -> bool:
+        return teacher_id in self._rows
+
+    def department_of(self, teacher_id: str) -> str:
+        return self._rows[teacher_id][2]
+
+    def by_email(self) -> dict[str, str]:
+        """Case-folded e-mail -> teacher ID."""
+        return {r[4].casefold(): r[0] for r in self._rows.values() if r[4]}
+
+
 class Store:
     """An open store. Use :func:`open_store` (a context manager) to get one."""
 
@@ -258,14 +296,12 @@ class Store:
                 updated += 1
         return new, updated
 
-    def teachers(self) -> dict[str, Teacher]:
+    def teachers(self) -> Roster:
+        """The roster, by teacher ID."""
         rows = self.con.execute(
             "SELECT id, name, department, school, email FROM teachers ORDER BY id"
         ).fetchall()
-        return {
-            r[0]: Teacher(id=r[0], name=r[1], department=r[2], school=r[3], email=r[4])
-            for r in rows
-        }
+        return Roster({r[0]: r for r in rows})
 
     # -- tests -------------------------------------------------------------------------
     def register_test(self, manifest: Manifest) -> None:
@@ -325,19 +361,13 @@ class Store:
     ) -> tuple[int, int]:
         """Insert attempts whose fingerprint is new; returns (new, unchanged)."""
         stamp = now_utc()
-        new = 0
         masks: dict[str, int] = {}
+        values = []
         for rec in records:
             for a in rec.answers:
                 if a not in masks:
                     masks[a] = letters_mask(a)
-            marks = bytes(masks[a] for a in rec.answers)
-            codes = bytes(STATE_CODES[s] for s in rec.states)
-            cur = con.execute(
-                "INSERT OR IGNORE INTO attempts(test_id, teacher_id, channel, format, "
-                "source_file, source_sha256, locator, fingerprint, imported_at, taken_at, form, "
-                "sheet_page, answers, states, flags, marks, state_codes) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            values.append(
                 (
                     test_id,
                     rec.teacher_id,
@@ -351,14 +381,22 @@ class Store:
                     rec.taken_at,
                     rec.form,
                     rec.sheet_page,
-                    json.dumps(list(rec.answers)),
-                    json.dumps(list(rec.states)),
-                    json.dumps(list(rec.flags), ensure_ascii=False),
-                    marks,
-                    codes,
-                ),
+                    json.dumps(rec.answers),
+                    json.dumps(rec.states),
+                    json.dumps(rec.flags, ensure_ascii=False) if rec.flags else "[]",
+                    bytes(masks[a] for a in rec.answers),
+                    bytes(STATE_CODES[s] for s in rec.states),
+                )
             )
-            new += cur.rowcount
+        before = con.total_changes
+        con.executemany(
+            "INSERT OR IGNORE INTO attempts(test_id, teacher_id, channel, format, "
+            "source_file, source_sha256, locator, fingerprint, imported_at, taken_at, form, "
+            "sheet_page, answers, states, flags, marks, state_codes) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            values,
+        )
+        new = con.total_changes - before
         return new, len(records) - new
 
     def log_import(

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from common.errors import ImportFailed
 from common.roster import Teacher
 from scoring.forms import FormItem, TestForms, normalise_text, option_index, printed_letters
-from scoring.store import AttemptRecord
+from scoring.store import AttemptRecord, Roster
 
 FORMATS = ("omr", "moodle-responses", "moodle-grades", "google-forms", "ms-forms", "csv")
 
@@ -23,12 +24,15 @@ class ImportContext:
     """
 
     forms: TestForms
-    teachers: dict[str, Teacher]
+    teachers: Mapping[str, Teacher]
     form: str | None = None
     by_email: dict[str, str] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.by_email = {t.email.casefold(): t.id for t in self.teachers.values() if t.email}
+        if isinstance(self.teachers, Roster):
+            self.by_email = self.teachers.by_email()
+        else:
+            self.by_email = {t.email.casefold(): t.id for t in self.teachers.values() if t.email}
 
     @property
     def test_id(self) -> str:

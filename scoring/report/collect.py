@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from common.errors import InputNotFound
+from common.errors import InputNotFound, ToolError
 from scoring.analysis import (
     TeacherResult,
     TestResults,
@@ -119,7 +119,7 @@ def _summary_row(tests: _Tests, department: str, year: int) -> SummaryRow:
         merged = tests.results(tid).merged
         live += merged.channel.count("live")
         remote += merged.channel.count("remote")
-        in_doubt = np.isin(merged.states, _IN_DOUBT_CODES).any(axis=1)
+        in_doubt = np.asarray(np.isin(merged.states, _IN_DOUBT_CODES).any(axis=1)).tolist()
         flags += int(sum(bool(f) or bool(d) for f, d in zip(merged.flags, in_doubt, strict=True)))
         overrides += sum(len(v) for v in merged.overrides.values())
     have = bool(start) and bool(end)
@@ -242,6 +242,12 @@ def collect(
     with open_store(path) as store:
         tests = _Tests(store)
         results = load_results(store, resolve_test_id(store, test_id), prefer)
+        if not results.teacher_ids:
+            raise ToolError(
+                f"test {results.test.id} has no results yet",
+                where=str(path),
+                hint=f"import them with `scoring import FILE --test build/{results.test.id}`",
+            )
         tests._cache[results.test.id] = results  # the rule asked for wins for this test
         return _assemble(tests, results, (now or (lambda: datetime.now(UTC)))())
 

@@ -11,11 +11,11 @@ with no final test yet), never zero.
 from __future__ import annotations
 
 import hashlib
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-REPORT_SCHEMA_VERSION = 1
+REPORT_SCHEMA_VERSION: Final = 1
 
 Channel = Literal["live", "remote"]
 Standing = Literal["leader", "middle", "lagging"]

@@ -13,7 +13,7 @@ from html import escape
 from pathlib import Path
 
 from scoring.report import charts
-from scoring.report.data import DEPARTMENT_TITLES, ReportData, SummaryRow, pseudonym
+from scoring.report.data import DEPARTMENT_TITLES, Growth, ReportData, SummaryRow, pseudonym
 from scoring.report.pdf import (
     ALERT_TITLES,
     STAGE_COLUMN_TITLES,
@@ -72,7 +72,11 @@ def _nav(departments: Sequence[tuple[str, str]], here: str) -> str:
     )
 
 
-def _table(heads: Sequence[str], rows: Sequence[tuple[str, Sequence[str]]], text_cols=()) -> str:
+def _table(
+    heads: Sequence[str],
+    rows: Sequence[tuple[str, Sequence[str]]],
+    text_cols: Sequence[int] = (),
+) -> str:
     """``rows``: (css class, cells already escaped); ``text_cols`` are left-aligned."""
     head = "".join(f"<th>{escape(h)}</th>" for h in heads)
     body = []
@@ -85,7 +89,7 @@ def _table(heads: Sequence[str], rows: Sequence[tuple[str, Sequence[str]]], text
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def _growth(g) -> str:  # type: ignore[no-untyped-def]
+def _growth(g: Growth) -> str:
     if g.difference is None:
         return "—"
     text = f"{'+' if g.difference >= 0 else '−'}{pct(abs(g.difference))}"

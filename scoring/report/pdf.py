@@ -36,13 +36,16 @@ from reportlab.platypus import (
 from common.fonts import register_fonts
 from scoring.report import charts
 from scoring.report.data import (
+    Growth,
     ItemAlert,
     ItemRow,
     ReportData,
     SummaryRow,
+    TaskRow,
     TeacherReport,
     form_title,
 )
+from testgen.markup import to_paragraph, to_plain
 
 PAGE_W, PAGE_H = A4
 MARGIN = 16 * mm
@@ -55,6 +58,8 @@ WRONG_BG = colors.HexColor("#fdecea")
 TROUBLE_BG = colors.HexColor("#fdf0e1")
 LEADER_BG = colors.HexColor("#e6f4ea")
 RULE = colors.HexColor("#c5d0db")
+MUTED_HEX = "#616e7c"
+STEM_LIMIT = 280  # characters of a task's wording quoted beside a mistake
 CLUSTER = "Мониторинг профессиональных компетенций педагогов"
 CHANNEL_TITLES = {"live": "очно (бланк)", "remote": "дистанционно"}
 STANDING_TITLES = {"leader": "лидер", "middle": "", "lagging": "отстаёт"}
@@ -395,7 +400,14 @@ def _task_table(teacher: TeacherReport) -> Table:
     widths = [8 * mm, 36 * mm, 13 * mm, 14 * mm, 21 * mm]
     widths.append(FRAME_W - sum(widths))
     rows: list[list[Any]] = [
-        _heads("№", "Тема", "Ваш ответ", "Верный ответ", "Результат", "Комментарий преподавателя")
+        _heads(
+            "№",
+            "Тема",
+            "Ваш ответ",
+            "Верный ответ",
+            "Результат",
+            "Задание и комментарий преподавателя",
+        )
     ]
     extra: list[tuple[Any, ...]] = [("ALIGN", (0, 1), (0, -1), "CENTER")]
     extra.append(("ALIGN", (2, 1), (4, -1), "CENTER"))
@@ -406,7 +418,7 @@ def _task_table(teacher: TeacherReport) -> Table:
             verdict += "\nисправлено"
         elif task.flagged:
             verdict += "\nпод сомнением"
-        comment = "" if task.is_correct else task.explanation or "Комментарий не предоставлен."
+        comment = "" if task.is_correct else _mistake_note(task)
         rows.append(
             [
                 str(task.position),
@@ -414,13 +426,28 @@ def _task_table(teacher: TeacherReport) -> Table:
                 task.answer or "—",
                 task.correct,
                 verdict,
-                P(comment, s.cell) if comment else "",
+                Paragraph(comment, s.cell) if comment else "",
             ]
         )
         if not task.is_correct:
             extra.append(("BACKGROUND", (0, k), (-1, k), WRONG_BG))
             extra.append(("TEXTCOLOR", (4, k), (4, k), charts.LAGGING))
     return _grid_table(rows, widths, extra=extra, zebra=True)
+
+
+def _mistake_note(task: TaskRow) -> str:
+    """The task's wording (muted, so the teacher knows which task it was) and the tutor's
+    explanation, in paragraph markup. Very long wordings are cut: the booklet has them."""
+    stem = task.stem.strip()
+    if len(stem) > STEM_LIMIT:
+        stem_markup = escape(to_plain(stem)[:STEM_LIMIT].rstrip()) + "…"
+    else:
+        stem_markup = to_paragraph(stem)
+    explanation = task.explanation.strip()
+    note = to_paragraph(explanation) if explanation else "<i>Комментарий не предоставлен.</i>"
+    if not stem_markup:
+        return note
+    return f'<font color="{MUTED_HEX}">{stem_markup}</font><br/>{note}'
 
 
 def render_teacher_pdf(data: ReportData, teacher: TeacherReport, path: Path) -> None:
@@ -642,7 +669,7 @@ def render_school_pdf(
 # --- monitoring summary -------------------------------------------------------------------
 
 
-def _growth(g: Any) -> str:
+def _growth(g: Growth) -> str:
     if g.difference is None:
         return "—"
     sign = "+" if g.difference >= 0 else "−"

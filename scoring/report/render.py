@@ -17,6 +17,7 @@ render. Output layout under ``out_dir`` (``reports/<test-id>/`` from the CLI)::
 
 from __future__ import annotations
 
+import multiprocessing
 import re
 import time
 from collections.abc import Callable
@@ -192,8 +193,13 @@ def render_reports(
             finally:
                 _init_worker(None)  # type: ignore[arg-type]
         else:
+            # "spawn": workers start clean, whatever threads the caller runs (forking a
+            # threaded process can deadlock, and Python 3.12+ warns about it).
             with ProcessPoolExecutor(
-                max_workers=workers, initializer=_init_worker, initargs=(data,)
+                max_workers=workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_init_worker,
+                initargs=(data,),
             ) as pool:
                 futures: list[Future[list[str]]] = [pool.submit(f, *a) for f, a in jobs]
                 for future in as_completed(futures):

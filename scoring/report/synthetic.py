@@ -35,7 +35,7 @@ from scoring.report.data import (
 )
 from scoring.store import AttemptRecord, Store, open_store
 from testgen.manifest import Manifest, SourceVersion, TestInfo, Variant, VariantItem
-from testgen.spec import Department, Stage, Task
+from testgen.spec import Department, Option, Stage, Task, Version
 
 _SURNAMES = [
     ("Архипов", "Архипова"),
@@ -114,7 +114,7 @@ def sample_report_data(
     difficulty = rng.normal(0.0, 1.0, size=k)
     ability = rng.normal(0.3, 1.0, size=n)
     # Percent correct per stage: ability grows over the year; some teachers miss a stage.
-    stage_pct = np.clip(
+    stage_pct: np.ndarray = np.clip(
         100 / (1 + np.exp(-(ability[:, None] + 0.15 * np.arange(5)[None, :]))), 0, 100
     )
     stage_pct += rng.normal(0, 4, size=stage_pct.shape)
@@ -350,8 +350,9 @@ def sample_manifest(
     """A valid manifest of ``tasks`` four-option tasks in versions A and B and ``variants``
     printed variants (order and options shuffled, keys in printed letters)."""
     rng = np.random.default_rng(seed)
-    sources = {}
-    for version in ("A", "B"):
+    sources: dict[Version, SourceVersion] = {}
+    versions: tuple[Version, ...] = ("A", "B")
+    for version in versions:
         task_list = []
         for j in range(tasks):
             correct = "ABCD"[int(rng.integers(4))]
@@ -360,7 +361,7 @@ def sample_manifest(
                     id=f"{department[:4]}-{stage[:3]}-{version}{j + 1:02d}",
                     topic=_TOPICS[j * len(_TOPICS) // tasks],
                     stem=f"Задание {j + 1} ({version}): выберите верный ответ.",
-                    options=[f"Ответ {o + 1} к заданию {j + 1}" for o in range(4)],
+                    options=[Option(text=f"Ответ {o + 1} к заданию {j + 1}") for o in range(4)],
                     correct=correct,
                     explanation=_EXPLANATIONS[j % (len(_EXPLANATIONS) - 1)],
                 )
@@ -368,7 +369,7 @@ def sample_manifest(
         sources[version] = SourceVersion(groups=[], tasks=task_list)
     variant_list = []
     for number in range(1, variants + 1):
-        version = "A" if number % 2 else "B"
+        version = versions[(number + 1) % 2]  # odd variants from A, even from B
         order = rng.permutation(tasks)
         items = []
         for position, j in enumerate(order, start=1):

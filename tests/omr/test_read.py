@@ -5,12 +5,11 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
+from omr_fixtures import ANSWERS, DPI, RESPONDENT, SheetFactory
 
 from omr.read import read_page
 from omr.results import SourceRef
 from testgen.manifest import Manifest
-
-from omr_fixtures import ANSWERS, DPI, RESPONDENT, SheetFactory
 
 SOURCE = SourceRef(file="scan.png", page=1, sha256="0" * 64)
 
@@ -135,9 +134,7 @@ def test_page_cut_off_is_refused(make_sheet: SheetFactory, manifest: Manifest) -
     assert result.reason == "rescan: part of the page is cut off (bubbles outside the image)"
 
 
-def test_unreadable_id_digit_flags_the_sheet(
-    make_sheet: SheetFactory, manifest: Manifest
-) -> None:
+def test_unreadable_id_digit_flags_the_sheet(make_sheet: SheetFactory, manifest: Manifest) -> None:
     result = read(make_sheet(respondent="03141"), manifest)  # last digit left empty
     assert result.status == "flagged"
     assert result.respondent is None

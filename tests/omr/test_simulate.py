@@ -329,3 +329,38 @@ def test_cli_simulate_missing_package_is_one_line(tmp_path: Path) -> None:
     assert result.output.strip().splitlines() == [
         f"Error: {tmp_path / 'nope'}: test package manifest not found (run `testgen build` first)"
     ]
+
+
+def test_scan_sheets_are_sometimes_bundled_into_pdf_and_tiff(tmp_path: Path) -> None:
+    import pypdfium2 as pdfium
+
+    from omr.simulate import _bundle
+
+    (tmp_path / IMAGES_DIR).mkdir()
+    records = []
+    for index in (2, 3, 4, 11, 12):
+        image = np.full((60 + index, 40), 200 + index, np.uint8)
+        name = f"{IMAGES_DIR}/scan-{index:04d}.jpg"
+        cv2.imwrite(str(tmp_path / name), image)
+        base = _truth([_q(1, "marked", "A")])
+        records.append(
+            base.model_copy(update={"file": name, "index": index, "degradation": {"dpi": 150}})
+        )
+    out = {(t.index, t.file, t.page) for t in _bundle(tmp_path, records)}
+    assert out == {
+        (2, "sheets/scan-0002.jpg", 1),
+        (3, "sheets/scan-0003-0004.pdf", 1),
+        (4, "sheets/scan-0003-0004.pdf", 2),
+        (11, "sheets/scan-0011-0012.tif", 1),
+        (12, "sheets/scan-0011-0012.tif", 2),
+    }
+    pdf = pdfium.PdfDocument(str(tmp_path / "sheets/scan-0003-0004.pdf"))
+    assert len(pdf) == 2 and pdf[1].get_size() == pytest.approx((40 * 72 / 150, 64 * 72 / 150))
+    pdf.close()
+    ok, pages = cv2.imreadmulti(str(tmp_path / "sheets/scan-0011-0012.tif"))
+    assert ok and [p.shape[0] for p in pages] == [71, 72]
+    assert sorted(p.name for p in (tmp_path / IMAGES_DIR).iterdir()) == [
+        "scan-0002.jpg",
+        "scan-0003-0004.pdf",
+        "scan-0011-0012.tif",
+    ]

@@ -15,6 +15,7 @@ from scoring.imports import detect_format
 from scoring.imports._table import read_table, unguard
 from scoring.ingest import import_files, import_roster
 from scoring.store import Store, open_store
+from scoring.timeparse import sortable_time
 
 
 @pytest.fixture
@@ -236,3 +237,20 @@ def test_texts_of_another_test_are_refused(store: Store, test_dir: Path, tmp_pat
         f"{path}: no answer text matches the options of test math-2026-acc (versions A, B or "
         "any variant) (check that the export belongs to this test)"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("23 November 2026  10:21 AM", "2026-11-23T10:21:00"),
+        ("23 November 2026, 12:05 PM", "2026-11-23T12:05:00"),
+        ("23 ноября 2026  10:25", "2026-11-23T10:25:00"),
+        ("2026/11/23 10:15:02 PM GMT+3", "2026-11-23T22:15:02"),
+        ("11/23/26 10:20:44", "2026-11-23T10:20:44"),
+        ("23.11.2026 09:05", "2026-11-23T09:05:00"),
+        ("вчера", None),
+        ("", None),
+    ],
+)
+def test_completion_times_sort(text: str, expected: str | None) -> None:
+    assert sortable_time(text) == expected

@@ -13,7 +13,7 @@ from scoring.cli import main
 from scoring.report.collect import collect
 from scoring.report.data import STAGES, ReportData
 from scoring.report.render import render_reports
-from scoring.report.synthetic import fill_store
+from scoring.report.synthetic import fill_store, sample_manifest
 from scoring.store import open_store
 
 TEST_ID = "math-2026-final"
@@ -180,3 +180,16 @@ def test_report_command_missing_store(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "results store not found" in result.output
     assert not (tmp_path / "none.db").exists()
+
+
+def test_a_test_without_results_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "monitoring.db"
+    with open_store(path) as store:
+        store.register_test(sample_manifest("economics", 2026, "acceptance", tasks=4))
+    result = CliRunner().invoke(
+        main,
+        ["report", "--test", "econ-2026-acceptance", "--db", str(path), "--out", str(tmp_path)],
+    )
+    assert result.exit_code == 1
+    assert "has no results yet" in result.output
+    assert not (tmp_path / "econ-2026-acceptance").exists()

@@ -1,0 +1,162 @@
+"""``scan``: mixed inputs, errors isolated, resumable, idempotent, duplicates resolved."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import cv2
+import pytest
+from omr_fixtures import BATCH_ANSWERS, QUESTIONS, sheet_image, write_batch
+
+from omr.batch import ScanOptions, scan
+from omr.results import SheetResult
+from omr.store import RESULTS_CSV, RESULTS_JSONL
+
+
+@pytest.fixture(scope="module")
+def batch_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("batch") / "scans"
+    write_batch(folder)
+    return folder
+
+
+@pytest.fixture
+def scans(tmp_path: Path, batch_folder: Path) -> Path:
+    copy = tmp_path / "scans"
+    shutil.copytree(batch_folder, copy)
+    return copy
+
+
+def _cells(answers: dict[int, str]) -> list[str]:
+    return [answers.get(q, "") for q in range(1, QUESTIONS + 1)]
+
+
+def _records(out: Path) -> list[SheetResult]:
+    lines = (out / RESULTS_JSONL).read_text(encoding="utf-8").splitlines()
+    return [SheetResult.model_validate_json(line) for line in lines]
+
+
+def test_mixed_batch_reads_everything_and_reports_bad_files(
+    scans: Path, package: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "results"
+    seen: list[tuple[int, int]] = []
+    summary = scan(ScanOptions([scans], package, out, workers=1), lambda d, t: seen.append((d, t)))
+    assert summary.errors == [
+        f"{scans / 'notes.txt'}: not a PNG, JPEG, TIFF or PDF file",
+        f"{scans / 'broken.jpg'}: JPEG data is truncated (no end marker) (rescan it)",
+    ]
+    assert summary.pages == 6 and seen[-1] == (7, 7)  # 6 pages read + the broken JPEG
+    assert summary.totals is not None
+    assert (summary.totals.read, summary.totals.flagged, summary.totals.refused) == (6, 0, 0)
+    rows = (out / RESULTS_CSV).read_text(encoding="utf-8").splitlines()
+    header = "file,page,test,variant,respondent,status,reason," + ",".join(
+        f"q{q}" for q in range(1, QUESTIONS + 1)
+    )
+    assert rows[0] == header
+    body = {tuple(r.split(",")[:5]): r.split(",")[5:] for r in rows[1:]}
+
+    def row(name: str, page: int, variant: int, respondent: str) -> list[str]:
+        return body[(str(scans / name), str(page), "t-2026", str(variant), respondent)]
+
+    assert row("sub/one.png", 1, 1, "100001") == ["ok", "", *_cells(BATCH_ANSWERS[1])]
+    assert row("sub/two.jpg", 1, 2, "100002") == ["ok", "", *_cells(BATCH_ANSWERS[2])]
+    assert row("three.tif", 1, 1, "100003") == ["ok", "", *_cells(BATCH_ANSWERS[3])]
+    assert row("three.tif", 2, 2, "100004") == ["ok", "", *_cells(BATCH_ANSWERS[4])]
+    assert row("scan.pdf", 1, 1, "100005") == ["ok", "", *_cells(BATCH_ANSWERS[1])]
+    assert row("form.pdf", 1, 2, "555555") == ["ok", "", "B", "C", *[""] * (QUESTIONS - 2)]
+    records = _records(out)
+    assert [r.channel for r in records].count("electronic") == 1
+    assert len({r.source.sha256 for r in records}) == 6
+
+
+def test_rerun_skips_what_was_read_and_changes_nothing(
+    scans: Path, package: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "results"
+    scan(ScanOptions([scans], package, out, workers=1))
+    before = {name: (out / name).read_bytes() for name in (RESULTS_JSONL, RESULTS_CSV)}
+    again = scan(ScanOptions([scans], package, out, workers=1))
+    assert (again.pages, again.skipped, len(again.errors)) == (0, 6, 2)
+    assert {name: (out / name).read_bytes() for name in before} == before
+    forced = scan(ScanOptions([scans], package, out, workers=1, force=True))
+    assert (forced.pages, forced.skipped) == (6, 0)
+    assert {name: (out / name).read_bytes() for name in before} == before
+
+
+def test_killed_run_resumes_with_nothing_lost_or_doubled(
+    scans: Path, package: Path, tmp_path: Path
+) -> None:
+    full = tmp_path / "full"
+    scan(ScanOptions([scans], package, full, workers=1))
+    killed = tmp_path / "killed"
+    killed.mkdir()
+    lines = (full / RESULTS_JSONL).read_text(encoding="utf-8").splitlines(keepends=True)
+    # two sheets written, the third cut off mid-line by the kill
+    (killed / RESULTS_JSONL).write_text("".join(lines[:2]) + lines[2][:40], encoding="utf-8")
+    resumed = scan(ScanOptions([scans], package, killed, workers=1))
+    assert (resumed.pages, resumed.skipped) == (4, 2)
+    assert (killed / RESULTS_JSONL).read_bytes() == (full / RESULTS_JSONL).read_bytes()
+    assert (killed / RESULTS_CSV).read_bytes() == (full / RESULTS_CSV).read_bytes()
+
+
+def test_process_pool_gives_the_same_files_as_one_process(
+    scans: Path, package: Path, tmp_path: Path
+) -> None:
+    one, pool = tmp_path / "one", tmp_path / "pool"
+    scan(ScanOptions([scans], package, one, workers=1))
+    summary = scan(ScanOptions([scans], package, pool, workers=2))
+    assert len(summary.errors) == 2
+    for name in (RESULTS_JSONL, RESULTS_CSV):
+        assert (one / name).read_bytes() == (pool / name).read_bytes()
+
+
+def test_same_sheet_twice_is_one_result_and_different_marks_a_conflict(
+    package: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    first = sheet_image(BATCH_ANSWERS[1], "200001")
+    cv2.imwrite(str(folder / "a.png"), first)
+    ok, jpeg = cv2.imencode(".jpg", first, [cv2.IMWRITE_JPEG_QUALITY, 85])
+    assert ok
+    (folder / "b-rescan.jpg").write_bytes(jpeg.tobytes())  # same sheet, scanned again
+    cv2.imwrite(str(folder / "c.png"), sheet_image(BATCH_ANSWERS[3], "200002"))
+    cv2.imwrite(str(folder / "d-changed.png"), sheet_image(BATCH_ANSWERS[4], "200002"))
+    out = tmp_path / "results"
+    summary = scan(ScanOptions([folder], package, out, workers=1))
+    assert summary.totals is not None
+    assert (summary.totals.read, summary.totals.flagged, summary.totals.duplicates) == (1, 2, 1)
+    by_file = {Path(r.source.file).name: r for r in _records(out)}
+    assert by_file["b-rescan.jpg"].duplicate_of == by_file["a.png"].source
+    assert by_file["b-rescan.jpg"].flags == [f"duplicate of {folder / 'a.png'} p.1 (same marks)"]
+    for name, other in (("c.png", "d-changed.png"), ("d-changed.png", "c.png")):
+        record = by_file[name]
+        assert record.status == "flagged"
+        assert record.flags == [
+            f"conflict: same sheet scanned again with different marks ({folder / other} p.1)"
+        ]
+    csv_files = [r.split(",")[0] for r in (out / RESULTS_CSV).read_text().splitlines()[1:]]
+    assert sorted(Path(f).name for f in csv_files) == ["a.png", "c.png", "d-changed.png"]
+    # finalising again (a re-run) derives the same flags, never stacks them
+    scan(ScanOptions([folder], package, out, workers=1))
+    assert [r.flags for r in _records(out)] == [by_file[n].flags for n in sorted(by_file)]
+
+
+def test_refused_and_flagged_sheets_get_annotated_images(package: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    cv2.imwrite(str(folder / "other.png"), sheet_image({1: "A"}, "300001", test_id="x-2026"))
+    cv2.imwrite(str(folder / "noid.png"), sheet_image({1: "A"}, ""))
+    cv2.imwrite(str(folder / "fine.png"), sheet_image({1: "A"}, "300002"))
+    out = tmp_path / "results"
+    summary = scan(ScanOptions([folder], package, out, workers=1))
+    assert summary.totals is not None
+    assert (summary.totals.read, summary.totals.flagged, summary.totals.refused) == (1, 1, 1)
+    names = sorted(p.name.split("-p1-")[0] for p in (out / "annotated").iterdir())
+    assert names == ["noid", "other"]
+    refused = next(r for r in _records(out) if r.status == "refused")
+    assert refused.reason.startswith("sheet belongs to test 'x-2026'")
+    json.loads((out / RESULTS_JSONL).read_text().splitlines()[0])

@@ -1,0 +1,85 @@
+"""``omr scan`` through click: one-line errors with exit codes, the summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+from click.testing import CliRunner
+from omr_fixtures import sheet_image
+
+from omr.cli import main
+
+
+def test_scan_prints_the_summary(package: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    cv2.imwrite(str(folder / "a.png"), sheet_image({1: "A"}, "123456"))
+    (folder / "empty.png").write_bytes(b"")
+    out = tmp_path / "results"
+    result = CliRunner().invoke(
+        main, ["scan", str(folder), "--test", str(package), "--out", str(out), "--workers", "1"]
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Read 1 page(s) in ")
+    assert lines[1] == (f"  results in {out}: 1 read, 0 flagged, 0 refused, 0 duplicates, 1 errors")
+    assert lines[2] == f"  error: {folder / 'empty.png'}: file is empty (rescan it)"
+    again = CliRunner().invoke(
+        main, ["scan", str(folder), "--test", str(package), "--out", str(out), "--workers", "1"]
+    )
+    assert "skipped 1 already read (use --force to read again)" in again.stdout
+
+
+def test_missing_input_is_one_line_with_exit_code_2(package: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["scan", str(tmp_path / "nope"), "--test", str(package), "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: input not found: {tmp_path / 'nope'} (name scan files or folders)\n"
+    )
+
+
+def test_missing_test_package_is_one_line_with_exit_code_2(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["scan", str(tmp_path), "--test", str(tmp_path / "build" / "x")]
+    )
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: {tmp_path / 'build' / 'x'}: test package manifest not found "
+        "(run `testgen build` first)\n"
+    )
+
+
+def test_unwritable_output_is_one_line_with_exit_code_4(package: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = CliRunner().invoke(
+        main, ["scan", str(tmp_path), "--test", str(package), "--out", str(blocker / "out")]
+    )
+    assert result.exit_code == 4
+    assert result.stderr.startswith(f"Error: {blocker / 'out'}: cannot write the output folder")
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_unreachable_scheduler_is_one_line(package: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    cv2.imwrite(str(folder / "a.png"), sheet_image({1: "A"}, "123456"))
+    result = CliRunner().invoke(
+        main,
+        [
+            "scan",
+            str(folder),
+            "--test",
+            str(package),
+            "--out",
+            str(tmp_path / "r"),
+            "--scheduler",
+            "tcp://127.0.0.1:9",
+        ],
+    )
+    assert result.exit_code == 9
+    assert result.stderr.startswith("Error: tcp://127.0.0.1:9: cannot reach the Dask scheduler")
+    assert len(result.stderr.splitlines()) == 1

@@ -1,0 +1,88 @@
+"""Decoding with limits checked from headers before OpenCV sees the data."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from common.errors import ImageError
+from omr.imageio import Limits, decode_image, image_sizes, page_count, read_bytes, sniff
+
+
+def _png(width: int, height: int) -> bytes:
+    """A PNG whose header claims ``width`` x ``height`` with almost no data behind it."""
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    chunk = b"IHDR" + header
+    ihdr = struct.pack(">I", len(header)) + chunk + struct.pack(">I", zlib.crc32(chunk))
+    data = zlib.compress(b"\x00" * 64)
+    idat = (
+        struct.pack(">I", len(data))
+        + b"IDAT"
+        + data
+        + struct.pack(">I", zlib.crc32(b"IDAT" + data))
+    )
+    return b"\x89PNG\r\n\x1a\n" + ihdr + idat
+
+
+def test_formats_are_sniffed_from_content() -> None:
+    assert sniff(b"\x89PNG\r\n\x1a\n....") == "png"
+    assert sniff(b"\xff\xd8\xff\xe0") == "jpeg"
+    assert sniff(b"II*\x00") == "tiff" and sniff(b"MM\x00*") == "tiff"
+    assert sniff(b"%PDF-1.4") == "pdf"
+    assert sniff(b"hello") is None
+
+
+def test_sizes_come_from_headers() -> None:
+    image = np.full((30, 20), 200, np.uint8)
+    ok, jpeg = cv2.imencode(".jpg", image)
+    ok2, png = cv2.imencode(".png", image)
+    assert ok and ok2
+    assert image_sizes(jpeg.tobytes(), "jpeg") == [(20, 30)]
+    assert image_sizes(png.tobytes(), "png") == [(20, 30)]
+
+
+def test_decompression_bomb_is_refused_before_decoding() -> None:
+    bomb = _png(100_000, 100_000)
+    with pytest.raises(ImageError, match="100000x100000 pixels, beyond the limit"):
+        decode_image(bomb, 1, "bomb.png")
+
+
+def test_truncated_jpeg_is_refused() -> None:
+    ok, jpeg = cv2.imencode(".jpg", np.full((200, 100), 128, np.uint8))
+    assert ok
+    data = jpeg.tobytes()[: len(jpeg) // 2]
+    with pytest.raises(ImageError, match="truncated"):
+        decode_image(data, 1, "half.jpg")
+
+
+def test_empty_and_oversized_files(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.png"
+    empty.write_bytes(b"")
+    with pytest.raises(ImageError, match="file is empty"):
+        read_bytes(empty)
+    big = tmp_path / "big.png"
+    big.write_bytes(b"\x00" * 2048)
+    with pytest.raises(ImageError, match="beyond the 0 MiB limit"):
+        read_bytes(big, Limits(max_file_bytes=1024))
+
+
+def test_multipage_tiff_pages_decode_one_at_a_time(tmp_path: Path) -> None:
+    pages = [np.full((40, 30), v, np.uint8) for v in (10, 120, 240)]
+    path = tmp_path / "three.tif"
+    assert cv2.imwritemulti(str(path), pages)
+    data = path.read_bytes()
+    assert page_count(data, "three.tif") == 3
+    assert [int(decode_image(data, p, "t").mean()) for p in (1, 2, 3)] == [10, 120, 240]
+    with pytest.raises(ImageError, match="page 4 does not exist"):
+        decode_image(data, 4, "three.tif")
+
+
+def test_large_jpeg_decodes_reduced() -> None:
+    ok, jpeg = cv2.imencode(".jpg", np.full((3508, 2480), 200, np.uint8))
+    assert ok
+    assert decode_image(jpeg.tobytes(), 1, "a4.jpg").shape == (1754, 1240)

@@ -1,0 +1,35 @@
+"""The committed sample scans, read through the whole batch path, against their ground truth."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from omr.accuracy import compare
+from omr.batch import ScanOptions, scan
+from omr.results import SheetResult
+from omr.simulate import load_truth
+from omr.store import RESULTS_JSONL
+
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_sheets"
+
+
+def test_sample_sheets_read_with_no_silent_errors(tmp_path: Path) -> None:
+    truth = load_truth(SAMPLES / "truth.jsonl")
+    assert len(truth) == 12
+    out = tmp_path / "results"
+    summary = scan(ScanOptions([SAMPLES / "sheets"], SAMPLES / "test", out, workers=1))
+    assert summary.errors == [] and summary.pages == len(truth)
+    lines = (out / RESULTS_JSONL).read_text(encoding="utf-8").splitlines()
+    results = [SheetResult.model_validate_json(line) for line in lines]
+    report = compare(results, truth)
+    assert report.total.silent_errors == 0 and report.total.silent_id_errors == 0
+    assert report.errors == []
+    clean = report.profiles["clean"]
+    assert clean.exact_sheets == clean.sheets == 2 and clean.flagged == 0
+    for profile in ("scan", "photo"):
+        figures = report.profiles[profile]
+        assert figures.refused == 0 and figures.flagged_must_read == 0
+    by_name = {Path(r.source.file).name: r for r in results}
+    for t in truth:
+        if t.profile == "harsh":  # beyond tolerance: refused or flagged, never silently read
+            assert by_name[Path(t.file).name].status in ("refused", "flagged")
