@@ -54,7 +54,7 @@ def run_dask(jobs: Iterable[Job], ref: ManifestRef, scheduler: str) -> Iterator[
     with client:
         threads = max(1, sum(client.nthreads().values()))
         queue = iter(jobs)
-        by_key: dict[str, Job] = {}
+        by_key: dict[object, Job] = {}
         running = as_completed(loop=client.loop)
 
         def submit(batch: Iterable[Job]) -> None:

@@ -17,7 +17,7 @@ from pypdf.errors import PdfReadError
 
 from common.errors import ImageError, SheetRefused
 from omr.read import SOFTWARE, identify
-from omr.results import QuestionRead, SheetResult, SourceRef
+from omr.results import QuestionRead, QuestionState, SheetResult, SourceRef
 from testgen.form import IDENTITY_FIELD, RESPONDENT_FIELD
 from testgen.manifest import Manifest, parse_qr
 
@@ -69,7 +69,9 @@ def read_form(fields: dict[str, str], manifest: Manifest, source: SourceRef) -> 
     questions = []
     for position in range(1, layout.questions + 1):
         picked = "".join(sorted(chosen.get(position, set()) & set(letters)))
-        state = "blank" if not picked else "marked" if len(picked) == 1 else "multiple"
+        state: QuestionState = (
+            "blank" if not picked else "marked" if len(picked) == 1 else "multiple"
+        )
         questions.append(
             QuestionRead(
                 position=position,

@@ -169,18 +169,25 @@ class GroupState:
     doubtful: list[int]
 
 
-def classify(fill: np.ndarray, cover: np.ndarray, rule: MarkRule = DEFAULT_RULE) -> GroupState:
-    """State of one question from its options' fill and cover, each of shape (n_options,)."""
+def bubble_states(
+    fill: np.ndarray, cover: np.ndarray, groups: np.ndarray, rule: MarkRule = DEFAULT_RULE
+) -> tuple[np.ndarray, np.ndarray]:
+    """Marked and doubtful masks of every bubble of a page at once, each of shape (N,).
+
+    ``groups`` (N,) gives each bubble's question (or ID digit): the relative rule compares a
+    bubble with the darkest marked bubble of its own group.
+    """
     strong = (fill >= rule.mark_fill) & (cover >= rule.mark_cover)
     weak = (fill < rule.blank_fill) & (cover < rule.blank_cover)
-    doubtful = ~strong & ~weak
-    if strong.any():
-        faint = strong & (fill < rule.relative * fill[strong].max())
-        strong &= ~faint
-        doubtful |= faint
-    marked = [int(i) for i in np.flatnonzero(strong)]
-    unsure = [int(i) for i in np.flatnonzero(doubtful)]
-    if unsure:
+    darkest = np.zeros(int(groups.max()) + 1 if len(groups) else 0)
+    np.maximum.at(darkest, groups[strong], fill[strong])
+    faint = strong & (fill < rule.relative * darkest[groups])
+    return strong & ~faint, (~strong & ~weak) | faint
+
+
+def group_state(marked: list[int], doubtful: list[int]) -> GroupState:
+    """A question's state from the indices of its marked and doubtful bubbles."""
+    if doubtful:
         state = "ambiguous"
     elif not marked:
         state = "blank"
@@ -188,4 +195,12 @@ def classify(fill: np.ndarray, cover: np.ndarray, rule: MarkRule = DEFAULT_RULE)
         state = "marked"
     else:
         state = "multiple"
-    return GroupState(state, marked, unsure)
+    return GroupState(state, marked, doubtful)
+
+
+def classify(fill: np.ndarray, cover: np.ndarray, rule: MarkRule = DEFAULT_RULE) -> GroupState:
+    """State of one question from its options' fill and cover, each of shape (n_options,)."""
+    strong, doubtful = bubble_states(fill, cover, np.zeros(len(fill), dtype=np.int64), rule)
+    return group_state(
+        [int(i) for i in np.flatnonzero(strong)], [int(i) for i in np.flatnonzero(doubtful)]
+    )

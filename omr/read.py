@@ -9,6 +9,7 @@ layout names.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 
@@ -16,7 +17,15 @@ from common.errors import SheetRefused
 from omr import __version__
 from omr.annotate import annotate
 from omr.locate import Registration, locate
-from omr.marks import DEFAULT_RULE, MIN_CONTRAST, MarkRule, classify, ink_black, measure
+from omr.marks import (
+    DEFAULT_RULE,
+    MIN_CONTRAST,
+    MarkRule,
+    bubble_states,
+    group_state,
+    ink_black,
+    measure,
+)
 from omr.qr import read_qr
 from omr.refine import refine
 from omr.results import QuestionRead, SheetResult, SourceRef
@@ -77,15 +86,43 @@ def _groups(page: SheetPage) -> tuple[np.ndarray, list[tuple[str, int]]]:
     return np.array(index, dtype=np.int64), list(keys)
 
 
+@dataclass
+class _Marks:
+    """What the bubbles of one page said."""
+
+    questions: list[QuestionRead]
+    flags: list[str]
+    respondent: str | None
+    respondent_source: Literal["qr", "grid"] | None
+    paper_white: float
+    ink_black: float
+    marks: dict[str, list[int]]  # bubble indices: "marked", "doubtful" (for the annotation)
+
+
+def _respondent(
+    qr: QRData, digits: dict[int, str], flags: list[str]
+) -> tuple[str | None, Literal["qr", "grid"] | None, list[str]]:
+    """The ID from the QR (personal sheets) or the grid; flags when it cannot be trusted."""
+    if qr.respondent:
+        return qr.respondent, "qr", flags
+    if not digits:
+        return None, None, [*flags, "no respondent ID on this page"]
+    if all(d == "" for d in digits.values()):
+        kept = [f for f in flags if not f.startswith("respondent ID digit")]
+        return None, None, [*kept, "respondent ID not filled in"]
+    if all(digits.values()):
+        return "".join(digits[d] for d in sorted(digits)), "grid", flags
+    return None, None, flags
+
+
 def _read_marks(
     image: np.ndarray,
     registration: Registration,
-    layout: SheetLayout,
     page: SheetPage,
     qr: QRData,
     rule: MarkRule,
     where: str,
-) -> dict:
+) -> _Marks:
     groups, keys = _groups(page)
     registration = refine(image, registration, page.bubbles, groups)
     black = ink_black(image, registration, page.markers)
@@ -103,9 +140,16 @@ def _read_marks(
     flags: list[str] = []
     digits: dict[int, str] = {}
     marks: dict[str, list[int]] = {"marked": [], "doubtful": []}
+    strong, unsure = bubble_states(measured.fill, measured.cover, groups, rule)
+    order = np.argsort(groups, kind="stable")
+    bounds = np.searchsorted(groups[order], np.arange(len(keys) + 1))
+    fills = measured.fill.round(3).tolist()
     for g, (kind, number) in enumerate(keys):
-        members = np.flatnonzero(groups == g)
-        state = classify(measured.fill[members], measured.cover[members], rule)
+        members = order[bounds[g] : bounds[g + 1]]
+        state = group_state(
+            [k for k, m in enumerate(members) if strong[m]],
+            [k for k, m in enumerate(members) if unsure[m]],
+        )
         marks["marked"] += [int(members[i]) for i in state.marked]
         marks["doubtful"] += [int(members[i]) for i in state.doubtful]
         if kind == "q":
@@ -116,7 +160,7 @@ def _read_marks(
                     position=number,
                     state=state.state,  # type: ignore[arg-type]
                     letters="".join(letters[i] for i in chosen),
-                    fills=[round(float(f), 3) for f in measured.fill[members]],
+                    fills=[fills[m] for m in members],
                     doubtful="".join(letters[i] for i in state.doubtful),
                 )
             )
@@ -129,27 +173,8 @@ def _read_marks(
             digits[number] = str(values[state.marked[0]]) if state.state == "marked" else ""
             if state.state != "marked":
                 flags.append(f"respondent ID digit {number + 1}: {state.state}")
-    respondent: str | None = qr.respondent or None
-    source = "qr" if respondent else None
-    if respondent is None and digits:
-        if all(d == "" for d in digits.values()):
-            flags = [f for f in flags if not f.startswith("respondent ID digit")]
-            flags.append("respondent ID not filled in")
-        elif all(digits.values()):
-            respondent = "".join(digits[d] for d in sorted(digits))
-            source = "grid"
-    elif respondent is None:
-        flags.append("no respondent ID on this page")
-    return {
-        "questions": questions,
-        "flags": flags,
-        "respondent": respondent,
-        "respondent_source": source,
-        "paper_white": round(white, 2),
-        "ink_black": round(black, 2),
-        "marks": marks,
-        "registration": registration,
-    }
+    respondent, source, flags = _respondent(qr, digits, flags)
+    return _Marks(questions, flags, respondent, source, round(white, 2), round(black, 2), marks)
 
 
 def read_page(
@@ -177,8 +202,8 @@ def read_page(
         qr = parse_qr(text)
         if qr is None:
             raise SheetRefused("the QR code is not one of this tool's answer sheets", where=where)
-        layout, page = identify(manifest, qr, where)
-        read = _read_marks(image, registration, layout, page, qr, rule, where)
+        _, page = identify(manifest, qr, where)
+        read = _read_marks(image, registration, page, qr, rule, where)
     except SheetRefused as refusal:
         result = SheetResult(
             source=source,
@@ -191,21 +216,21 @@ def read_page(
         return PageRead(result, picture)
     result = SheetResult(
         source=source,
-        status="flagged" if read["flags"] else "ok",
-        flags=read["flags"],
+        status="flagged" if read.flags else "ok",
+        flags=read.flags,
         test_id=qr.test_id,
         variant=qr.variant,
         sheet_page=qr.page,
         layout_hash=qr.layout_hash,
-        respondent=read["respondent"],
-        respondent_source=read["respondent_source"],
-        questions=read["questions"],
+        respondent=read.respondent,
+        respondent_source=read.respondent_source,
+        questions=read.questions,
         registration_residual=registration.residual,
-        paper_white=read["paper_white"],
-        ink_black=read["ink_black"],
+        paper_white=read.paper_white,
+        ink_black=read.ink_black,
         software=SOFTWARE,
     )
     picture = None
     if want_annotation and result.status != "ok":
-        picture = annotate(image, registration, page, read["marks"], result)
-    return PageRead(result, picture, read["marks"])
+        picture = annotate(image, registration, page, read.marks, result)
+    return PageRead(result, picture, read.marks)

@@ -20,8 +20,8 @@ SEARCH_PT = 2.0
 COARSE_STEP_PT = 0.5
 FINE_STEP_PT = 0.125
 MIN_CONTRAST = 0.25  # outline darker than the surround by this share of the paper level
-ANCHORS_PER_PAGE = 12
-ANCHOR_BUBBLES = 4  # bubbles matched per anchor question or ID digit
+ANCHORS_PER_PAGE = 8
+ANCHOR_BUBBLES = 3  # bubbles matched per anchor question or ID digit
 
 
 def _circle(points: int, radius: float, phase: float = 0.0) -> np.ndarray:
@@ -41,8 +41,7 @@ def _anchor_groups(centres: np.ndarray, groups: np.ndarray) -> list[np.ndarray]:
     low, high = means.min(axis=0), means.max(axis=0)
     targets = [
         low + (high - low) * np.array([fx, fy])
-        for fy in (0.0, 0.5, 1.0)
-        for fx in (0.0, 0.33, 0.67, 1.0)
+        for fx, fy in ((0, 0), (1, 0), (1, 1), (0, 1), (0.5, 0), (1, 0.5), (0.5, 1), (0, 0.5))
     ]
     chosen: list[int] = []
     for target in targets[:ANCHORS_PER_PAGE]:

@@ -132,8 +132,9 @@ def resolve_duplicates(records: list[SheetResult]) -> list[SheetResult]:
     """Mark sheets read twice. Records must be in (file, page) order; the first is primary.
 
     The same sheet is recognised by test, variant, sheet page and respondent (or, when those
-    are unknown, by identical content). Same marks: the later copies get ``duplicate_of`` and
-    count once. Different marks: every copy is flagged as a conflict and all are kept.
+    are unknown, by identical content). A copy with the same marks as an earlier one gets
+    ``duplicate_of`` and counts once. Copies with different marks are all kept, each flagged
+    as a conflict naming the others.
     """
     records = [_reset(r) for r in records]
     groups: dict[tuple, list[int]] = defaultdict(list)
@@ -146,26 +147,33 @@ def resolve_duplicates(records: list[SheetResult]) -> list[SheetResult]:
     for members in groups.values():
         if len(members) < 2:
             continue
-        primary = records[members[0]]
-        where = f"{primary.source.file} p.{primary.source.page}"
-        same = all(_marks(records[i]) == _marks(primary) for i in members[1:])
-        if same:
-            for i in members[1:]:
-                r = records[i]
-                records[i] = r.model_copy(
-                    update={
-                        "duplicate_of": primary.source,
-                        "flags": [*r.flags, f"{DUPLICATE_FLAG} {where} (same marks)"],
-                    }
-                )
+        # each distinct reading is kept once; a repeat of one already seen is a duplicate
+        kept: list[int] = []
+        for i in members:
+            first = next((k for k in kept if _marks(records[k]) == _marks(records[i])), None)
+            if first is None:
+                kept.append(i)
+                continue
+            origin = records[first].source
+            records[i] = records[i].model_copy(
+                update={
+                    "duplicate_of": origin,
+                    "flags": [
+                        *records[i].flags,
+                        f"{DUPLICATE_FLAG} {origin.file} p.{origin.page} (same marks)",
+                    ],
+                }
+            )
+        if len(kept) < 2:
             continue
-        names = [f"{records[i].source.file} p.{records[i].source.page}" for i in members]
-        for position, i in enumerate(members):
+        primary = records[kept[0]].source
+        names = [f"{records[i].source.file} p.{records[i].source.page}" for i in kept]
+        for position, i in enumerate(kept):
             r = records[i]
             others = ", ".join(n for k, n in enumerate(names) if k != position)
             records[i] = r.model_copy(
                 update={
-                    "duplicate_of": primary.source if position else None,
+                    "duplicate_of": primary if position else None,
                     "status": "flagged" if r.status != "refused" else "refused",
                     "flags": [
                         *r.flags,

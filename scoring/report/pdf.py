@@ -60,6 +60,7 @@ LEADER_BG = colors.HexColor("#e6f4ea")
 RULE = colors.HexColor("#c5d0db")
 MUTED_HEX = "#616e7c"
 STEM_LIMIT = 280  # characters of a task's wording quoted beside a mistake
+EXPLANATION_LIMIT = 2000  # characters of a tutor's explanation; more would not fit one page
 CLUSTER = "Мониторинг профессиональных компетенций педагогов"
 CHANNEL_TITLES = {"live": "очно (бланк)", "remote": "дистанционно"}
 STANDING_TITLES = {"leader": "лидер", "middle": "", "lagging": "отстаёт"}
@@ -411,6 +412,7 @@ def _task_table(teacher: TeacherReport) -> Table:
     ]
     extra: list[tuple[Any, ...]] = [("ALIGN", (0, 1), (0, -1), "CENTER")]
     extra.append(("ALIGN", (2, 1), (4, -1), "CENTER"))
+    extra.append(("VALIGN", (0, 1), (-1, -1), "TOP"))  # a long comment reads from the top
     topic_room = widths[1] - 6  # inside the cell padding
     for k, task in enumerate(teacher.tasks, start=1):
         verdict = "✓ верно" if task.is_correct else "✗ ошибка"
@@ -435,16 +437,31 @@ def _task_table(teacher: TeacherReport) -> Table:
     return _grid_table(rows, widths, extra=extra, zebra=True)
 
 
+def _clip(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters at a word boundary, with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
+    return cut.rstrip(" ,.;:") + "…"
+
+
 def _mistake_note(task: TaskRow) -> str:
     """The task's wording (muted, so the teacher knows which task it was) and the tutor's
     explanation, in paragraph markup. Very long wordings are cut: the booklet has them."""
     stem = task.stem.strip()
     if len(stem) > STEM_LIMIT:
-        stem_markup = escape(to_plain(stem)[:STEM_LIMIT].rstrip()) + "…"
+        stem_markup = escape(_clip(to_plain(stem), STEM_LIMIT))
     else:
         stem_markup = to_paragraph(stem)
     explanation = task.explanation.strip()
-    note = to_paragraph(explanation) if explanation else "<i>Комментарий не предоставлен.</i>"
+    if len(explanation) > EXPLANATION_LIMIT:
+        # A table row cannot break across pages: an essay would not fit on one.
+        note = escape(_clip(to_plain(explanation), EXPLANATION_LIMIT))
+        note += " (полностью — в разборе заданий)"
+    elif explanation:
+        note = to_paragraph(explanation)
+    else:
+        note = "<i>Комментарий не предоставлен.</i>"
     if not stem_markup:
         return note
     return f'<font color="{MUTED_HEX}">{stem_markup}</font><br/>{note}'

@@ -136,8 +136,7 @@ def test_xlsx_with_russian_headers(store: Store, test_dir: Path, tmp_path: Path)
     assert report.files[0].problems == [
         f"{path}: row 4: unknown teacher 999, skipped (check the ID or e-mail)"
     ]
-    # Both rows belong to the same teacher; the later import row wins... both imported now,
-    # so the merged result is the last attempt in import order.
+    # rows 2 (by ID) and 3 (by e-mail) are both teacher 100003: the later attempt counts
     assert _rows(store)["100003"] == ("B", ("A", "B", "BD", "D"), 3.0)
 
 
@@ -254,3 +253,16 @@ def test_texts_of_another_test_are_refused(store: Store, test_dir: Path, tmp_pat
 )
 def test_completion_times_sort(text: str, expected: str | None) -> None:
     assert sortable_time(text) == expected
+
+
+def test_ms_forms_as_xlsx_reads_like_the_csv(store: Store, test_dir: Path, tmp_path: Path) -> None:
+    # Microsoft Forms downloads .xlsx: the same sheet saved as a workbook imports the same
+    book = openpyxl.Workbook()
+    for row in read_table(FIXTURES / "ms-forms.csv"):
+        book.active.append(row)
+    path = tmp_path / "ms-forms.xlsx"
+    book.save(path)
+    assert detect_format(path) == "ms-forms"
+    report = import_files(store, [path], test_dir)
+    assert (report.files[0].new, len(report.files[0].problems)) == (1, 1)
+    assert _rows(store)["100003"] == ("A", ("C", "B", "AC", "A"), 3.0)

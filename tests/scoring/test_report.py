@@ -134,6 +134,22 @@ def test_flagged_and_overridden_answers_are_marked(tmp_path: Path, data: ReportD
     assert "исправлено" in text
 
 
+def test_very_long_texts_wrap_and_never_break_the_report(tmp_path: Path, data: ReportData) -> None:
+    teacher = data.teachers[-1]
+    essay = "Очень подробный разбор решения с формулами x^{2} и H_{2}O. " * 200
+    tasks = [
+        t.model_copy(update={"explanation": essay, "stem": "Длинное условие. " * 100})
+        for t in teacher.tasks
+    ]
+    long_school = "МБОУ «Средняя общеобразовательная школа № 178 " * 4
+    marked = teacher.model_copy(update={"tasks": tasks, "school": long_school})
+    path = tmp_path / "t.pdf"
+    pdf.render_teacher_pdf(data, marked, path)
+    text = pdf_text(path)
+    assert "полностью — в разборе заданий" in text
+    assert text.count("Очень подробный разбор") >= len(teacher.mistakes)
+
+
 # --- department, school, summary ------------------------------------------------------------
 
 

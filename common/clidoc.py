@@ -1,0 +1,50 @@
+"""The CLI reference (docs/cli-reference.md) generated from the commands' own ``--help``.
+
+``tests/test_docs.py`` fails when the committed file differs from what this generates, so the
+reference cannot drift; ``make docs`` rewrites it.
+"""
+
+from __future__ import annotations
+
+import click
+from click.testing import CliRunner
+
+HEADER = (
+    "# CLI reference\n\n"
+    "Generated from each command's `--help` by `make docs`; do not edit by hand.\n"
+)
+
+
+def _commands(group: click.Command, path: list[str]) -> list[list[str]]:
+    out = [path]
+    if isinstance(group, click.Group):
+        for name in sorted(group.commands):
+            out += _commands(group.commands[name], [*path, name])
+    return out
+
+
+def help_text(main: click.Command, prog: str, args: list[str]) -> str:
+    """What ``prog ARGS --help`` prints, at a fixed terminal width."""
+    result = CliRunner().invoke(
+        main, [*args, "--help"], prog_name=prog, terminal_width=100, catch_exceptions=False
+    )
+    return result.output.rstrip()
+
+
+def reference(programs: dict[str, click.Command]) -> str:
+    """Markdown: one section per command of every program, holding its ``--help``."""
+    parts = [HEADER]
+    for prog, main in programs.items():
+        for path in _commands(main, []):
+            title = " ".join([prog, *path])
+            parts.append(f"\n## `{title}`\n\n```\n{help_text(main, prog, path)}\n```\n")
+    return "".join(parts)
+
+
+def programs() -> dict[str, click.Command]:
+    """The three console scripts, as ``pyproject.toml`` installs them."""
+    from omr.cli import main as omr_main
+    from scoring.cli import main as scoring_main
+    from testgen.cli import main as testgen_main
+
+    return {"testgen": testgen_main, "omr": omr_main, "scoring": scoring_main}
