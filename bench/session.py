@@ -67,9 +67,7 @@ def ability(rng: np.random.Generator, count: int) -> np.ndarray:
     return rng.beta(6.0, 2.5, size=count)
 
 
-def online_answers(
-    manifest: Manifest, p_right: float, rng: np.random.Generator
-) -> list[list[int]]:
+def online_answers(manifest: Manifest, p_right: float, rng: np.random.Generator) -> list[list[int]]:
     """Source-order answers of version A: per task the chosen source option indices."""
     out = []
     for task in manifest.sources["A"].tasks:
@@ -203,4 +201,3 @@ def run_session(
         log, env=env,
     )  # fmt: skip
     return times, reports / test_id
-

@@ -498,14 +498,26 @@ def _respondent(rng: np.random.Generator, digits: int) -> str:
 
 
 def simulate_sheet(
-    sheets: _Sheets, profile: str, seed: int, index: int
+    sheets: _Sheets, profile: str, seed: int, index: int, respondent: str | None = None
 ) -> list[tuple[bytes, str, SheetTruth]]:
-    """One simulated sheet (every layout page): [(encoded image, suffix, truth)]."""
+    """One simulated sheet (every layout page): [(encoded image, suffix, truth)].
+
+    ``respondent`` is the ID to fill in the grid; a random one is drawn when it is ``None``.
+    """
     manifest = sheets.manifest
     layout = sheets.layout
     rng = np.random.default_rng([seed, PROFILES.index(profile), index])
     variant = manifest.variants[int(rng.integers(len(manifest.variants)))].number
-    respondent = _respondent(rng, layout.id_digits) if layout.id_digits else None
+    drawn = _respondent(rng, layout.id_digits) if layout.id_digits else None
+    if respondent is not None and layout.id_digits:
+        if not respondent.isdigit() or len(respondent) > layout.id_digits:
+            raise ValidationFailed(
+                [f"respondent {respondent!r} does not fit {layout.id_digits} ID digits"],
+                where="simulate",
+            )
+        respondent = respondent.zfill(layout.id_digits)
+    else:
+        respondent = drawn
     out = []
     for page in layout.pages:
         has_id = any(b.kind == "id" for b in page.bubbles)
@@ -541,12 +553,19 @@ def simulate_sheet(
 
 
 def _write_sheets(
-    sheets: _Sheets, profile: str, seed: int, indices: list[int], out_dir: Path, multi_page: bool
+    sheets: _Sheets,
+    profile: str,
+    seed: int,
+    indices: list[int],
+    out_dir: Path,
+    multi_page: bool,
+    respondents: list[str] | None = None,
 ) -> list[SheetTruth]:
     """Simulate the sheets ``indices`` and write their images; returns their truth records."""
     truths: list[SheetTruth] = []
     for index in indices:
-        for data, suffix, truth in simulate_sheet(sheets, profile, seed, index):
+        respondent = respondents[index] if respondents else None
+        for data, suffix, truth in simulate_sheet(sheets, profile, seed, index, respondent):
             page_part = f"-p{truth.sheet_page}" if multi_page else ""
             name = f"{IMAGES_DIR}/{profile}-{index:04d}{page_part}{suffix}"
             try:
@@ -560,13 +579,13 @@ def _write_sheets(
 
 
 def _simulate_chunk(
-    args: tuple[Manifest, Path, str, int, list[int], Path, bool],
+    args: tuple[Manifest, Path, str, int, list[int], Path, bool, list[str] | None],
 ) -> list[SheetTruth]:
     """A worker process's share: its own cache of rasterised sheets."""
-    manifest, test_dir, profile, seed, indices, out_dir, multi_page = args
+    manifest, test_dir, profile, seed, indices, out_dir, multi_page, respondents = args
     with tempfile.TemporaryDirectory(prefix="omr-sim-") as scratch:
         sheets = _Sheets(manifest, test_dir, Path(scratch))
-        return _write_sheets(sheets, profile, seed, indices, out_dir, multi_page)
+        return _write_sheets(sheets, profile, seed, indices, out_dir, multi_page, respondents)
 
 
 def simulate(
@@ -579,8 +598,12 @@ def simulate(
     progress: Progress | None = None,
     *,
     workers: int = 1,
+    respondents: list[str] | None = None,
 ) -> SimulationSummary:
     """Fill and degrade ``count`` anonymous sheets of the test; write images and ``truth.jsonl``.
+
+    ``respondents``, when given, holds the ID filled in on each sheet (``count`` of them);
+    otherwise each sheet gets a random ID.
 
     Images go to ``out_dir/sheets/<profile>-<index>[-p<page>].<png|jpg>``; ``truth.jsonl``
     (in ``out_dir``, naming each image relative to it) gets one
@@ -593,6 +616,8 @@ def simulate(
         problems.append(f"profile: {profile!r} is not one of {', '.join(PROFILES)}")
     if count < 1:
         problems.append(f"count: must be at least 1, got {count}")
+    if respondents is not None and len(respondents) != count:
+        problems.append(f"respondents: {len(respondents)} given for {count} sheets")
     if not any(layout.kind == "anonymous" for layout in manifest.layouts.values()):
         problems.append("layouts: the manifest has no anonymous answer sheet")
     if problems:
@@ -615,6 +640,7 @@ def simulate(
                 list(range(i, min(i + 16, count))),
                 out_dir,
                 multi_page,
+                respondents,
             )
             for i in range(0, count, 16)
         ]
@@ -627,7 +653,9 @@ def simulate(
         with tempfile.TemporaryDirectory(prefix="omr-sim-") as scratch:
             sheets = _Sheets(manifest, test_dir, Path(scratch))
             for index in range(count):
-                truths += _write_sheets(sheets, profile, seed, [index], out_dir, multi_page)
+                truths += _write_sheets(
+                    sheets, profile, seed, [index], out_dir, multi_page, respondents
+                )
                 if progress is not None:
                     progress(index + 1, count)
     if profile == "scan":
