@@ -7,6 +7,7 @@ reader's library (:func:`omr.read.read_page`, no CLI) and scores them with
 
     python -m bench.omr_accuracy                       # 500 sheets x 4 profiles
     python -m bench.omr_accuracy --count 60 --profiles scan,photo --keep sims/
+    python -m bench.omr_accuracy --keep sims/ --reuse   # read the kept sheets again
 
 Targets (issue 3): clean 100 % exact with 0 flags; scan 0 silent errors and <= 2 % of
 questions flagged; photo 0 silent errors and <= 10 % flagged; harsh refused or flagged,
@@ -45,9 +46,10 @@ def verdict(profile: str, f: AccuracyFigures) -> str:
     if profile in ("scan", "photo") and f.flagged_pct > FLAG_LIMIT[profile]:
         return f"FAIL (flagged {f.flagged_pct:.2f} % > {FLAG_LIMIT[profile]:.0f} %)"
     if profile == "harsh":
-        handled = f.refused + f.flagged_sheets + f.exact_sheets
-        if handled != f.sheets:
-            return f"FAIL ({f.sheets - handled} sheets neither refused, flagged nor exact)"
+        # Beyond tolerance: a sheet must be refused or flagged, or read with no silent error
+        # (checked above); say how many were read all the same.
+        read_ok = f.sheets - f.refused - f.flagged_sheets - f.missing
+        return f"PASS ({f.refused} refused, {f.flagged_sheets} flagged, {read_ok} read ok)"
     return "PASS"
 
 
@@ -104,7 +106,20 @@ def print_report(report: AccuracyReport, times: dict[str, tuple[float, float]]) 
     default=None,
     help="Write the package and the simulated sheets here (default: a temporary folder).",
 )
-def main(count: int, profiles: str, seed: int, workers: int, spec: Path, keep: Path | None) -> None:
+@click.option(
+    "--reuse",
+    is_flag=True,
+    help="With --keep: read the sheets already simulated there (no build, no simulation).",
+)
+def main(
+    count: int,
+    profiles: str,
+    seed: int,
+    workers: int,
+    spec: Path,
+    keep: Path | None,
+    reuse: bool,
+) -> None:
     chosen = [p.strip() for p in profiles.split(",") if p.strip()]
     unknown = [p for p in chosen if p not in PROFILES]
     if unknown:
@@ -114,8 +129,11 @@ def main(count: int, profiles: str, seed: int, workers: int, spec: Path, keep: P
     with tempfile.TemporaryDirectory(prefix="omr-accuracy-") as tmp:
         root = keep or Path(tmp)
         package = root / "package"
+        if reuse and keep is None:
+            raise click.BadParameter("--reuse needs --keep", param_hint="--reuse")
         started = time.perf_counter()
-        build_test(spec, package, variants=8, seed=seed)
+        if not reuse:
+            build_test(spec, package, variants=8, seed=seed)
         manifest = load_manifest(package)
         click.echo(
             f"package {manifest.test.id}: {len(manifest.variants)} variants, "
@@ -129,19 +147,23 @@ def main(count: int, profiles: str, seed: int, workers: int, spec: Path, keep: P
         for profile in chosen:
             out = root / "simulated"
             t0 = time.perf_counter()
-            summary = simulate(manifest, package, count, profile, seed, out, workers=workers)
+            if reuse:
+                part = [t for t in load_truth(out) if t.profile == profile][:count]
+            else:
+                summary = simulate(manifest, package, count, profile, seed, out, workers=workers)
+                names = set(summary.files)
+                part = [t for t in load_truth(out) if t.file in names]
             t1 = time.perf_counter()
-            names = set(summary.files)
-            part = [t for t in load_truth(out) if t.file in names]
             results += read_simulated(out, part, manifest, workers=workers)
             t2 = time.perf_counter()
             truth += part
             times[profile] = ((t1 - t0) / count, (t2 - t1) / count)
-            click.echo(f"  {profile}: simulated in {t1 - t0:.1f} s, read in {t2 - t1:.1f} s")
+            made = "reused" if reuse else f"simulated in {t1 - t0:.1f} s"
+            click.echo(f"  {profile}: {len(part)} pages {made}, read in {t2 - t1:.1f} s")
         report = compare(results, truth)
         click.echo("")
         print_report(report, times)
-        failed = [p for p, f in report.profiles.items() if verdict(p, f) != "PASS"]
+        failed = [p for p, f in report.profiles.items() if not verdict(p, f).startswith("PASS")]
         sys.exit(1 if failed else 0)
 
 

@@ -135,11 +135,16 @@ def run_session(
     profile: str = "scan",
     seed: int = 2011,
     workers: int = 0,
+    resolve_flags: bool = False,
     log: Log = lambda _: None,
 ) -> tuple[SessionTimes, Path]:
     """Build, print, simulate, scan, import and report one test session in ``work``.
 
-    Returns the step times and the reports folder.
+    Several sessions (tests) may share ``work``: they share the store, so the reports of a
+    later test show the history and growth of the earlier ones. With ``resolve_flags`` every
+    flagged answer is settled by ``scoring override`` from the simulator's ground truth, as a
+    reviewer would settle it by looking at the sheet. Returns the step times and the reports
+    folder.
     """
     from omr.simulate import simulate
 
@@ -163,13 +168,15 @@ def run_session(
     scanned, online = split_teachers(department, scanned_fraction, rng)
 
     started = time.perf_counter()
-    scans = work / "scans"
+    scans = work / "scans" / test_id
     simulate(
         manifest, package, len(scanned), profile, seed, scans,
-        respondents=[t.id for t in scanned], workers=max(1, workers or os.cpu_count() or 1),
+        respondents=[t.id for t in scanned],
+        skills=[float(p) for p in ability(rng, len(scanned))],
+        workers=max(1, workers or os.cpu_count() or 1),
     )  # fmt: skip
-    exports = work / "exports"
-    exports.mkdir(exist_ok=True)
+    exports = work / "exports" / test_id
+    exports.mkdir(parents=True, exist_ok=True)
     write_moodle_responses(manifest, online, rng, exports / "moodle-responses.csv")
     times.steps.append(("simulate scans + online export", time.perf_counter() - started))
     log(
@@ -177,7 +184,7 @@ def run_session(
         f"{len(online)} online attempts [{times.steps[-1][1]:.1f} s]"
     )
 
-    results = work / "results"
+    results = work / "results" / test_id
     run_step(
         times, "omr scan",
         [tool("omr"), "scan", str(scans / "sheets"), "--test", str(package),
@@ -194,6 +201,14 @@ def run_session(
          str(exports / "moodle-responses.csv"), "--test", str(package)],
         log, env=env,
     )  # fmt: skip
+    if resolve_flags:
+        started = time.perf_counter()
+        count = resolve_flags_from_truth(
+            work / "monitoring.db", test_id, results / "results.jsonl", scans
+        )
+        times.steps.append(("resolve flags (scoring override)", time.perf_counter() - started))
+        seconds = times.steps[-1][1]
+        log(f"  resolved {count} flagged answer(s) from the ground truth [{seconds:.1f} s]")
     reports = work / "reports"
     run_step(
         times, "scoring report",
@@ -201,3 +216,37 @@ def run_session(
         log, env=env,
     )  # fmt: skip
     return times, reports / test_id
+
+
+def resolve_flags_from_truth(db: Path, test_id: str, results: Path, scans: Path) -> int:
+    """Override every doubtful reading whose intended answer differs, as a reviewer would.
+
+    Returns the number of overrides recorded.
+    """
+    from omr.results import SheetResult
+    from omr.simulate import load_truth
+    from scoring.ingest import add_override
+    from scoring.store import open_store
+
+    truth = {Path(t.file).name: t for t in load_truth(scans)}
+    count = 0
+    with open_store(db) as store:
+        for line in results.read_text(encoding="utf-8").splitlines():
+            sheet = SheetResult.model_validate_json(line)
+            known = truth.get(Path(sheet.source.file).name)
+            if sheet.status != "flagged" or known is None or not sheet.respondent:
+                continue
+            intended = {q.position: q for q in known.questions}
+            for q in sheet.questions:
+                if q.state != "ambiguous" and not q.doubtful:
+                    continue
+                meant = intended[q.position]
+                answer = meant.letters if meant.state in ("marked", "multiple") else ""
+                if answer == q.letters and q.state != "ambiguous":
+                    continue
+                add_override(
+                    store, test_id, sheet.respondent, q.position, answer or "-",
+                    reason=f"checked on the sheet ({meant.style})", who="session-bench",
+                )  # fmt: skip
+                count += 1
+    return count

@@ -42,6 +42,7 @@ from testgen.manifest import (
     parse_qr,
 )
 from testgen.sheet import render_sheets
+from testgen.spec import LETTERS
 
 TRUTH_SCHEMA_VERSION = 1
 TRUTH_FILE = "truth.jsonl"
@@ -146,12 +147,23 @@ def _choose_style(rng: np.random.Generator, realistic: bool) -> str:
 
 
 def plan_question(
-    position: int, options: str, rng: np.random.Generator, *, realistic: bool, harsh: bool
+    position: int,
+    options: str,
+    rng: np.random.Generator,
+    *,
+    realistic: bool,
+    harsh: bool,
+    preferred: int | None = None,
 ) -> _Plan:
-    """Pick how a person answers one question; the truth follows from the drawing."""
+    """Pick how a person answers one question; the truth follows from the drawing.
+
+    ``preferred`` is the option the person means to choose (else a random one).
+    """
     style = _choose_style(rng, realistic)
     n = len(options)
     pick = int(rng.integers(n))
+    if preferred is not None:
+        pick = preferred
     other = int((pick + 1 + rng.integers(n - 1)) % n) if n > 1 else pick
     letter = options[pick]
     must = not harsh
@@ -400,6 +412,7 @@ def fill_page(
     respondent: str | None,
     realistic: bool,
     harsh: bool,
+    preferred: dict[int, int] | None = None,
 ) -> tuple[np.ndarray, list[TruthQuestion], int]:
     """Draw one person's marks on ``base`` ((H, W) uint8 at 300 dpi).
 
@@ -415,7 +428,14 @@ def fill_page(
     for position in sorted(by_question):
         bubbles = sorted(by_question[position], key=lambda b: b.x)
         options = "".join(b.option or "" for b in bubbles)
-        plan = plan_question(position, options, rng, realistic=realistic, harsh=harsh)
+        plan = plan_question(
+            position,
+            options,
+            rng,
+            realistic=realistic,
+            harsh=harsh,
+            preferred=(preferred or {}).get(position),
+        )
         for index, kind in plan.marks:
             b = bubbles[index]
             _stamp(ink, draw_mark(kind, b.r * scale, rng), b.x * scale, b.y * scale)
@@ -497,12 +517,30 @@ def _respondent(rng: np.random.Generator, digits: int) -> str:
     return "".join(str(int(d)) for d in rng.integers(0, 10, digits))
 
 
+def _key_choices(
+    manifest: Manifest, variant: int, skill: float, rng: np.random.Generator
+) -> dict[int, int]:
+    """Printed position -> option index of the key, for the questions a person of this
+    ``skill`` (chance of knowing the answer) answers right; the rest stay random."""
+    out = {}
+    for item in manifest.variant(variant).items:
+        if rng.random() < skill:
+            out[item.position] = LETTERS.index(item.key[0])
+    return out
+
+
 def simulate_sheet(
-    sheets: _Sheets, profile: str, seed: int, index: int, respondent: str | None = None
+    sheets: _Sheets,
+    profile: str,
+    seed: int,
+    index: int,
+    respondent: str | None = None,
+    skill: float | None = None,
 ) -> list[tuple[bytes, str, SheetTruth]]:
     """One simulated sheet (every layout page): [(encoded image, suffix, truth)].
 
     ``respondent`` is the ID to fill in the grid; a random one is drawn when it is ``None``.
+    ``skill`` is the chance of marking the key on each question; ``None`` marks at random.
     """
     manifest = sheets.manifest
     layout = sheets.layout
@@ -518,6 +556,11 @@ def simulate_sheet(
         respondent = respondent.zfill(layout.id_digits)
     else:
         respondent = drawn
+    preferred = None
+    if skill is not None:
+        # A stream of its own, so the drawing of every mark stays what it was without skill.
+        key_rng = np.random.default_rng([seed, PROFILES.index(profile), index, 1])
+        preferred = _key_choices(manifest, variant, skill, key_rng)
     out = []
     for page in layout.pages:
         has_id = any(b.kind == "id" for b in page.bubbles)
@@ -529,6 +572,7 @@ def simulate_sheet(
             respondent=respondent if has_id else None,
             realistic=profile != "clean",
             harsh=profile == "harsh",
+            preferred=preferred,
         )
         degraded = degrade(filled, page, profile, rng)
         data, suffix = encode(degraded)
@@ -560,12 +604,14 @@ def _write_sheets(
     out_dir: Path,
     multi_page: bool,
     respondents: list[str] | None = None,
+    skills: list[float] | None = None,
 ) -> list[SheetTruth]:
     """Simulate the sheets ``indices`` and write their images; returns their truth records."""
     truths: list[SheetTruth] = []
     for index in indices:
         respondent = respondents[index] if respondents else None
-        for data, suffix, truth in simulate_sheet(sheets, profile, seed, index, respondent):
+        skill = skills[index] if skills else None
+        for data, suffix, truth in simulate_sheet(sheets, profile, seed, index, respondent, skill):
             page_part = f"-p{truth.sheet_page}" if multi_page else ""
             name = f"{IMAGES_DIR}/{profile}-{index:04d}{page_part}{suffix}"
             try:
@@ -579,13 +625,17 @@ def _write_sheets(
 
 
 def _simulate_chunk(
-    args: tuple[Manifest, Path, str, int, list[int], Path, bool, list[str] | None],
+    args: tuple[
+        Manifest, Path, str, int, list[int], Path, bool, list[str] | None, list[float] | None
+    ],
 ) -> list[SheetTruth]:
     """A worker process's share: its own cache of rasterised sheets."""
-    manifest, test_dir, profile, seed, indices, out_dir, multi_page, respondents = args
+    manifest, test_dir, profile, seed, indices, out_dir, multi_page, respondents, skills = args
     with tempfile.TemporaryDirectory(prefix="omr-sim-") as scratch:
         sheets = _Sheets(manifest, test_dir, Path(scratch))
-        return _write_sheets(sheets, profile, seed, indices, out_dir, multi_page, respondents)
+        return _write_sheets(
+            sheets, profile, seed, indices, out_dir, multi_page, respondents, skills
+        )
 
 
 def simulate(
@@ -599,11 +649,13 @@ def simulate(
     *,
     workers: int = 1,
     respondents: list[str] | None = None,
+    skills: list[float] | None = None,
 ) -> SimulationSummary:
     """Fill and degrade ``count`` anonymous sheets of the test; write images and ``truth.jsonl``.
 
     ``respondents``, when given, holds the ID filled in on each sheet (``count`` of them);
-    otherwise each sheet gets a random ID.
+    otherwise each sheet gets a random ID. ``skills``, when given, holds each person's chance
+    of marking the key (so scores look like a real session's); otherwise answers are random.
 
     Images go to ``out_dir/sheets/<profile>-<index>[-p<page>].<png|jpg>``; ``truth.jsonl``
     (in ``out_dir``, naming each image relative to it) gets one
@@ -618,6 +670,8 @@ def simulate(
         problems.append(f"count: must be at least 1, got {count}")
     if respondents is not None and len(respondents) != count:
         problems.append(f"respondents: {len(respondents)} given for {count} sheets")
+    if skills is not None and len(skills) != count:
+        problems.append(f"skills: {len(skills)} given for {count} sheets")
     if not any(layout.kind == "anonymous" for layout in manifest.layouts.values()):
         problems.append("layouts: the manifest has no anonymous answer sheet")
     if problems:
@@ -641,6 +695,7 @@ def simulate(
                 out_dir,
                 multi_page,
                 respondents,
+                skills,
             )
             for i in range(0, count, 16)
         ]
@@ -654,7 +709,7 @@ def simulate(
             sheets = _Sheets(manifest, test_dir, Path(scratch))
             for index in range(count):
                 truths += _write_sheets(
-                    sheets, profile, seed, [index], out_dir, multi_page, respondents
+                    sheets, profile, seed, [index], out_dir, multi_page, respondents, skills
                 )
                 if progress is not None:
                     progress(index + 1, count)

@@ -28,13 +28,13 @@ LETTER_GREY = Color(0.62, 0.62, 0.62)
 INSTRUCTIONS = {
     "ru": [
         "Полностью закрасьте кружок ручкой или карандашом: ● — так; ✓ ✗ • — не так.",
-        "Чтобы отменить ответ, полностью сотрите метку. Вопрос с двумя метками",
-        "или с неясной меткой проверяется вручную. Не пишите рядом с маркерами и QR-кодом.",
+        "Чтобы отменить ответ, полностью сотрите метку. Два закрашенных кружка — два ответа;",
+        "неясная метка проверяется вручную. Не пишите рядом с маркерами и QR-кодом.",
     ],
     "en": [
         "Fill the circle completely with pen or pencil: ● is right; ✓ ✗ • are not.",
-        "To cancel an answer, erase the mark completely. A question with two marks",
-        "or an unclear mark is checked by hand. Do not write near the markers or the QR code.",
+        "To cancel an answer, erase the mark completely. Two filled circles are two answers;",
+        "an unclear mark is checked by hand. Do not write near the markers or the QR code.",
     ],
 }
 LABELS = {
