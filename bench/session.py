@@ -62,9 +62,10 @@ def run_step(
     return done.stdout
 
 
-def ability(rng: np.random.Generator, count: int) -> np.ndarray:
-    """Each teacher's chance of answering a task right, shape (count,)."""
-    return rng.beta(6.0, 2.5, size=count)
+def ability(rng: np.random.Generator, count: int, bonus: float = 0.0) -> np.ndarray:
+    """Each teacher's chance of answering a task right, shape (count,); ``bonus`` raises it
+    (teachers at the final test know more than at the acceptance test)."""
+    return np.clip(rng.beta(6.0, 2.5, size=count) + bonus, 0.0, 0.99)
 
 
 def online_answers(manifest: Manifest, p_right: float, rng: np.random.Generator) -> list[list[int]]:
@@ -83,7 +84,11 @@ def online_answers(manifest: Manifest, p_right: float, rng: np.random.Generator)
 
 
 def write_moodle_responses(
-    manifest: Manifest, teachers: list[Teacher], rng: np.random.Generator, path: Path
+    manifest: Manifest,
+    teachers: list[Teacher],
+    rng: np.random.Generator,
+    path: Path,
+    bonus: float = 0.0,
 ) -> None:
     """A Moodle quiz *responses* export (English headers, BOM) of version A, as Moodle writes
     it: the chosen option's text, several joined by ``"; "``, ``"-"`` for none."""
@@ -94,7 +99,7 @@ def write_moodle_responses(
         "Completed", "Time taken", f"Grade/{total:.2f}",
         *[f"Response {k}" for k in range(1, len(tasks) + 1)],
     ]  # fmt: skip
-    skill = ability(rng, len(teachers))
+    skill = ability(rng, len(teachers), bonus)
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
@@ -136,6 +141,7 @@ def run_session(
     seed: int = 2011,
     workers: int = 0,
     resolve_flags: bool = False,
+    skill_bonus: float = 0.0,
     log: Log = lambda _: None,
 ) -> tuple[SessionTimes, Path]:
     """Build, print, simulate, scan, import and report one test session in ``work``.
@@ -172,12 +178,12 @@ def run_session(
     simulate(
         manifest, package, len(scanned), profile, seed, scans,
         respondents=[t.id for t in scanned],
-        skills=[float(p) for p in ability(rng, len(scanned))],
+        skills=[float(p) for p in ability(rng, len(scanned), skill_bonus)],
         workers=max(1, workers or os.cpu_count() or 1),
     )  # fmt: skip
     exports = work / "exports" / test_id
     exports.mkdir(parents=True, exist_ok=True)
-    write_moodle_responses(manifest, online, rng, exports / "moodle-responses.csv")
+    write_moodle_responses(manifest, online, rng, exports / "moodle-responses.csv", skill_bonus)
     times.steps.append(("simulate scans + online export", time.perf_counter() - started))
     log(
         f"  simulated {len(scanned)} scanned sheets ({profile}) and "

@@ -11,36 +11,38 @@ from pathlib import Path
 
 import pytest
 
-from omr.accuracy import AccuracyReport, compare, read_simulated
+from omr.accuracy import compare, read_simulated
 from omr.degrade import PROFILES
 from omr.simulate import load_truth, simulate
 from omr.testing import minimal_manifest, write_package
 
 
-def _run(tmp_path: Path, per_profile: int, seed: int) -> AccuracyReport:
+def _run(tmp_path: Path, per_profile: int, seed: int) -> None:
+    """Simulate, read and score; assert that nothing is silently wrong."""
     manifest = minimal_manifest("acc-t", questions=30, options=5, variants=4, id_digits=6)
     package = write_package(manifest, tmp_path / "package")
     out = tmp_path / "sim"
     for profile in PROFILES:
         simulate(manifest, package, per_profile, profile, seed, out)
     truth = load_truth(out)
-    return compare(read_simulated(out, truth, manifest), truth)
-
-
-def _assert_never_silent(report: AccuracyReport) -> None:
+    results = read_simulated(out, truth, manifest)
+    report = compare(results, truth)
     assert report.total.missing == 0
     assert report.errors == [], report.errors
     assert report.total.silent_errors == 0 and report.total.silent_id_errors == 0
-    harsh = report.profiles["harsh"]
-    assert harsh.refused + harsh.flagged_sheets + harsh.exact_sheets == harsh.sheets
-    clean = report.profiles["clean"]
-    assert clean.refused == 0
+    assert report.profiles["clean"].refused == 0
+    # Two markers covered or a heavy blur cannot be read: refused or flagged. (A single
+    # cut-off corner or a dark page may be read from what is left, if read right.)
+    for t, r in zip(truth, results, strict=True):
+        faults = str(t.degradation.get("harsh", ""))
+        if "heavy_blur" in faults or "markers_covered" in faults:
+            assert r.status in ("refused", "flagged"), (t.file, faults, r.status)
 
 
 def test_no_silent_errors_on_a_few_sheets_per_profile(tmp_path: Path) -> None:
-    _assert_never_silent(_run(tmp_path, 3, seed=31))
+    _run(tmp_path, 3, seed=31)
 
 
 @pytest.mark.slow
 def test_no_silent_errors_on_sixty_sheets(tmp_path: Path) -> None:
-    _assert_never_silent(_run(tmp_path, 15, seed=2026))
+    _run(tmp_path, 15, seed=2026)
