@@ -122,7 +122,7 @@ def measure(backend: str, workers: int, package: Path, images: Path, results: Pa
     shutil.rmtree(out, ignore_errors=True)  # a fresh folder: nothing is skipped as done
     load = os.getloadavg()[0]
     if backend == "local":
-        pages, seconds = timed_scan(ScanOptions([images], package, out, workers=workers))
+        pages, seconds, cpu = timed_scan(ScanOptions([images], package, out, workers=workers))
     else:
         started = time.perf_counter()
         with dask_cluster(workers) as address:
@@ -130,8 +130,13 @@ def measure(backend: str, workers: int, package: Path, images: Path, results: Pa
                 f"  dask: {workers}-worker LocalCluster up in {time.perf_counter() - started:.1f} s"
             )
             options = ScanOptions([images], package, out, scheduler=address)
-            pages, seconds = timed_scan(options)
-    return Run(backend, workers, pages, seconds, load)
+            pages, seconds, cpu = timed_scan(options)
+    return Run(backend, workers, pages, seconds, load, cpu)
+
+
+def best(runs: list[Run]) -> Run:
+    """The fastest of repeated runs: the one least disturbed by the rest of the machine."""
+    return min(runs, key=lambda r: r.seconds)
 
 
 def table(runs: list[Run]) -> list[str]:

@@ -143,7 +143,8 @@ def _read_marks(
     strong, unsure = bubble_states(measured.fill, measured.cover, groups, rule)
     order = np.argsort(groups, kind="stable")
     bounds = np.searchsorted(groups[order], np.arange(len(keys) + 1))
-    fills = measured.fill.round(3).tolist()
+    # float64 before rounding: float32 values print as 0.013000000268220901 in JSON
+    fills = measured.fill.astype(np.float64).round(3).tolist()
     for g, (kind, number) in enumerate(keys):
         members = order[bounds[g] : bounds[g + 1]]
         state = group_state(
