@@ -25,9 +25,9 @@ from pathlib import Path
 import click
 import cv2
 
-from omr._testing import fill_bubbles, make_manifest, render_blank, sample_answers
 from omr.batch import ScanOptions, default_workers, manifest_ref, scan
 from omr.inputs import plan_file
+from omr.testing import fill_bubbles, make_manifest, render_blank, sample_answers
 from omr.worker import read_job
 from testgen.manifest import write_manifest
 

@@ -27,7 +27,7 @@ import platform
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +42,7 @@ from testgen.manifest import load_manifest
 
 BACKENDS = ("local", "dask")
 VARIANTS = 8
+Log = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ def load_average() -> str:
     return f"{one:.2f} {five:.2f} {fifteen:.2f} (1/5/15 min)"
 
 
-def prepare(work: Path, sheets: int, seed: int, spec: Path, log) -> tuple[Path, Path]:
+def prepare(work: Path, sheets: int, seed: int, spec: Path, log: Log) -> tuple[Path, Path]:
     """The test package and the simulated scans in ``work``, reused when a previous run made
     the same ones (same sheet count, seed and spec)."""
     package, scans = work / "package", work / "scans"
@@ -116,7 +117,9 @@ def timed_scan(options: ScanOptions) -> tuple[int, float, float]:
     return summary.pages, summary.seconds, cpu
 
 
-def measure(backend: str, workers: int, package: Path, images: Path, results: Path, log) -> Run:
+def measure(
+    backend: str, workers: int, package: Path, images: Path, results: Path, log: Log
+) -> Run:
     """One fresh scan of ``images`` with ``workers`` workers of ``backend``."""
     out = results / f"{backend}-{workers}"
     shutil.rmtree(out, ignore_errors=True)  # a fresh folder: nothing is skipped as done
@@ -176,7 +179,8 @@ def table(runs: list[Run]) -> list[str]:
     "--work",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Keep the package and sheets here and reuse them next time [default: temporary].",
+    help="Keep the package and sheets here and reuse them next time; its package/, scans/ "
+    "and results/ belong to the bench [default: a temporary folder].",
 )
 @click.option("--repeat", default=1, show_default=True, help="Runs per row (the fastest kept).")
 @click.option("--seed", default=2011, show_default=True)

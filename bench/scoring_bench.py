@@ -23,7 +23,8 @@ import numpy as np
 from scoring.analysis import item_analysis, load_results, topic_scores
 from scoring.ingest import import_files, import_roster
 from scoring.store import open_store
-from testgen.manifest import Manifest, SourceVersion, TestInfo, Variant, VariantItem, write_manifest
+from testgen.build import assemble_manifest
+from testgen.manifest import Manifest, write_manifest
 from testgen.planner import plan_variants
 from testgen.spec import LETTERS, TestSpec, parse_spec
 
@@ -58,43 +59,7 @@ def make_spec(n: int) -> TestSpec:
 
 def make_manifest(spec: TestSpec, variants: int) -> Manifest:
     plan = plan_variants(spec, variants, seed=2011)
-    return Manifest(
-        generator="bench",
-        test=TestInfo(
-            id=spec.id,
-            department=spec.department,
-            year=spec.year,
-            stage=spec.stage,
-            title=spec.title,
-            language=spec.language,
-        ),
-        seed=plan.seed,
-        spec_sha256="0" * 64,
-        sources={
-            v: SourceVersion(groups=spec.sources[v].groups, tasks=spec.sources[v].tasks)
-            for v in ("A", "B")
-        },
-        variants=[
-            Variant(
-                number=i + 1,
-                items=[
-                    VariantItem(
-                        position=it.position,
-                        version=it.version,
-                        source_position=it.source_position,
-                        task_id=it.task_id,
-                        permutation=list(it.permutation),
-                        key=it.key,
-                        points=it.points,
-                    )
-                    for it in items
-                ],
-            )
-            for i, items in enumerate(plan.variants)
-        ],
-        key_agreement=plan.key_agreement.tolist(),
-        layouts={},
-    )
+    return assemble_manifest(spec, plan, [], spec_sha256="0" * 64, generator="bench")
 
 
 def simulate(manifest: Manifest, count: int, seed: int, folder: Path) -> tuple[Path, Path]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -19,6 +20,18 @@ def verbose_option(func: F) -> F:
     return click.option("--verbose", "-v", is_flag=True, help="Show full tracebacks for errors.")(
         func
     )
+
+
+def test_package_option(func: F) -> F:
+    """Add the required ``--test`` (a test package folder or its manifest.json) to a command;
+    the command gets it as ``test: Path``."""
+    return click.option(
+        "--test",
+        "test",
+        required=True,
+        type=click.Path(path_type=Path),
+        help="Test package folder (build/<test-id>) or its manifest.json.",
+    )(func)
 
 
 def handle_errors(func: F) -> F:

@@ -58,12 +58,21 @@ def _no_progress(done: int, total: int) -> None:
     return None
 
 
+def quiet_opencv() -> None:
+    """Silence OpenCV's own stderr warnings (libpng on a damaged file, say): every damaged
+    file is already reported once, by name, as an :class:`ImageError`."""
+    import cv2
+
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+
+
 def single_threaded() -> None:
     """Pool worker start-up: one OpenCV thread per process; the pool is the parallelism, and
     OpenCV's own threads in every worker would only oversubscribe the cores."""
     import cv2
 
     cv2.setNumThreads(1)
+    quiet_opencv()
 
 
 def run_local(jobs: Iterable[Job], ref: ManifestRef, workers: int) -> Iterator[Outcome]:
@@ -109,6 +118,7 @@ def manifest_ref(test: Path) -> tuple[Manifest, ManifestRef]:
 def scan(options: ScanOptions, progress: Progress = _no_progress) -> ScanSummary:
     """Read every page of ``options.inputs`` into ``options.out``; see the module docstring."""
     started = time.perf_counter()
+    quiet_opencv()
     manifest, ref = manifest_ref(options.test)
     files = discover(options.inputs, exclude=options.out)
     ensure_folder(options.out)

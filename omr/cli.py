@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
-from common.cli import handle_errors, verbose_option
+from common.cli import handle_errors, test_package_option, verbose_option
+from common.errors import ImageError
 from omr.batch import ScanOptions, ScanSummary, scan
 
 
@@ -40,13 +41,7 @@ def format_summary(summary: ScanSummary) -> str:
 
 @main.command("scan")
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "--test",
-    "test",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="Test package folder (build/<test-id>) or its manifest.json.",
-)
+@test_package_option
 @click.option(
     "--out",
     type=click.Path(path_type=Path, file_okay=False),
@@ -73,7 +68,11 @@ def scan_command(
     force: bool,
     scheduler: str | None,
 ) -> None:
-    """Read every sheet in INPUT files and folders (PNG, JPEG, TIFF, PDF, filled forms)."""
+    """Read every sheet in INPUT files and folders (PNG, JPEG, TIFF, PDF, filled forms).
+
+    A file that cannot be read is listed by name and the rest are still read; the exit code
+    is then 5.
+    """
     bar = tqdm(total=0, unit="page", desc="reading", disable=None, leave=False)
 
     def progress(done: int, total: int) -> None:
@@ -87,19 +86,17 @@ def scan_command(
     finally:
         bar.close()
     click.echo(format_summary(summary))
+    if summary.errors:
+        # Every readable page was read and saved; the exit code tells scripts that some
+        # files need attention (they are listed above).
+        click.get_current_context().exit(ImageError.exit_code)
 
 
 # --- `omr simulate` (the simulator's command) goes below this line -------------------------
 
 
 @main.command("simulate")
-@click.option(
-    "--test",
-    "test",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="Test package folder (build/<test-id>) or its manifest.json.",
-)
+@test_package_option
 @click.option(
     "--count", type=click.IntRange(min=1), default=20, show_default=True, help="Sheets to fill."
 )

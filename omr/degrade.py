@@ -107,7 +107,7 @@ def _rotate(
     """Rotate about the centre and shift, keeping the page size (a flatbed scan area)."""
     h, w = image.shape[:2]
     matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
-    matrix[:, 2] += shift
+    matrix[:, 2] += np.asarray(shift)
     return cv2.warpAffine(
         image,
         matrix,
@@ -265,7 +265,7 @@ def harsh(page: np.ndarray, sheet: SheetPage, rng: np.random.Generator) -> Degra
     """Beyond tolerance: one or two harsh faults, then a mild scan."""
     count = 1 + int(rng.random() < 0.3)
     kinds = [str(k) for k in rng.choice(HARSH_KINDS, size=count, replace=False)]
-    img = page.astype(np.float32)
+    img: np.ndarray = page.astype(np.float32)
     params: dict[str, float | int | str | bool] = {"harsh": "+".join(kinds)}
     h, w = page.shape
     boxes = _marker_boxes(sheet)

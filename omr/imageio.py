@@ -8,6 +8,7 @@ pages go through :mod:`omr.pdf`.
 
 from __future__ import annotations
 
+import contextlib
 import mmap
 import struct
 from collections.abc import Iterator
@@ -173,13 +174,19 @@ def map_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> Iterator[mmap.mmap]
     """The file mapped read-only: a page of a 1 GB multi-page TIFF touches only its part."""
     check_file(path, limits)
     try:
-        with (
-            path.open("rb") as handle,
-            mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data,
-        ):
-            yield data
+        handle = path.open("rb")
+        data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
     except OSError as error:
         raise ImageError(f"cannot read file: {error.strerror}", where=str(path)) from None
+    try:
+        yield data
+    finally:
+        # A view of the map may still be alive (in the traceback of the error being raised);
+        # closing would then replace that error with a BufferError. The map closes when the
+        # view is collected.
+        with contextlib.suppress(BufferError):
+            data.close()
+        handle.close()
 
 
 def _reduction(width: int, height: int) -> int:

@@ -109,8 +109,13 @@ def plan_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> list[Job]:
         kind_name = sniff(data[:1024])
         if kind_name is None:
             known = IMAGE_SUFFIXES | PDF_SUFFIXES
-            what = "damaged" if path.suffix.lower() in known else "not"
-            raise ImageError(f"{what} a PNG, JPEG, TIFF or PDF file", where=where)
+            if path.suffix.lower() in known:
+                raise ImageError(
+                    f"damaged: the content is not {path.suffix.lower()[1:].upper()} data",
+                    where=where,
+                    hint="rescan or re-export it",
+                )
+            raise ImageError("not a PNG, JPEG, TIFF or PDF file", where=where)
         kind: JobKind
         if kind_name == "pdf":
             kind, pages = _pdf_plan(path, where)

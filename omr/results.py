@@ -5,11 +5,11 @@ This is the seam between ``omr`` and ``scoring``; its fields are documented in d
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-RESULT_SCHEMA_VERSION = 1
+RESULT_SCHEMA_VERSION: Final = 1
 
 QuestionState = Literal["marked", "blank", "multiple", "ambiguous"]
 SheetStatus = Literal["ok", "flagged", "refused"]

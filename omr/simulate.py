@@ -22,7 +22,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 
 import cv2
 import numpy as np
@@ -44,7 +44,7 @@ from testgen.manifest import (
 from testgen.sheet import render_sheets
 from testgen.spec import LETTERS
 
-TRUTH_SCHEMA_VERSION = 1
+TRUTH_SCHEMA_VERSION: Final = 1
 TRUTH_FILE = "truth.jsonl"
 IMAGES_DIR = "sheets"  # images go in a subfolder, so `omr scan DIR/sheets` sees only images
 Progress = Callable[[int, int], None]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from common.cli import handle_errors, verbose_option
+from common.cli import handle_errors, test_package_option, verbose_option
 from scoring.analysis import TestStatus, status_report
 from scoring.imports.base import FORMATS
 from scoring.ingest import (
@@ -77,13 +77,7 @@ def format_import(report: ImportReport) -> str:
 
 @main.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "--test",
-    "test",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="Test package folder (build/<test-id>) or its manifest.json.",
-)
+@test_package_option
 @click.option(
     "--format",
     "fmt",

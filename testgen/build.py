@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from testgen.keys import write_keys
 from testgen.layout import compute_layout
 from testgen.manifest import (
     Manifest,
+    SheetLayout,
     SourceVersion,
     TestInfo,
     Variant,
@@ -112,10 +113,34 @@ def _check_writable(out_dir: Path) -> None:
 
 def make_manifest(spec: TestSpec, plan: Plan, spec_bytes: bytes) -> Manifest:
     """The manifest of a planned build (pure)."""
-    anonymous = compute_layout(spec.task_count, spec.max_options, spec.id_digits, "anonymous")
-    personal = compute_layout(spec.task_count, spec.max_options, spec.id_digits, "personal")
-    return Manifest(
+    layouts = [
+        compute_layout(spec.task_count, spec.max_options, spec.id_digits, kind)
+        for kind in ("anonymous", "personal")
+    ]
+    return assemble_manifest(
+        spec,
+        plan,
+        layouts,
+        spec_sha256=hashlib.sha256(spec_bytes).hexdigest(),
         generator=f"testgen {__version__}",
+    )
+
+
+def assemble_manifest(
+    spec: TestSpec,
+    plan: Plan,
+    layouts: Iterable[SheetLayout],
+    *,
+    spec_sha256: str,
+    generator: str,
+) -> Manifest:
+    """The manifest of ``spec`` and its ``plan`` with the given sheet ``layouts`` (pure).
+
+    The one place a manifest is put together; builds, tests and benches all call it, so a
+    new manifest field is filled in everywhere at once.
+    """
+    return Manifest(
+        generator=generator,
         test=TestInfo(
             id=spec.id,
             department=spec.department,
@@ -126,7 +151,7 @@ def make_manifest(spec: TestSpec, plan: Plan, spec_bytes: bytes) -> Manifest:
             instructions=spec.instructions,
         ),
         seed=plan.seed,
-        spec_sha256=hashlib.sha256(spec_bytes).hexdigest(),
+        spec_sha256=spec_sha256,
         sources={
             version: SourceVersion(groups=source.groups, tasks=source.tasks)
             for version, source in sorted(spec.sources.items())
@@ -150,7 +175,7 @@ def make_manifest(spec: TestSpec, plan: Plan, spec_bytes: bytes) -> Manifest:
             for v, items in enumerate(plan.variants)
         ],
         key_agreement=plan.key_agreement.tolist(),
-        layouts={anonymous.hash: anonymous, personal.hash: personal},
+        layouts={layout.hash: layout for layout in layouts},
     )
 
 

@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from common.errors import ImportFailed
 from common.roster import Teacher
@@ -201,6 +202,29 @@ def text_records(
             )
         )
     return records, problems, form_name
+
+
+def text_file(
+    path: Path,
+    ctx: ImportContext,
+    rows: list[TextRow],
+    problems: list[str],
+    *,
+    fmt: str,
+    separator: str,
+) -> ParsedFile:
+    """The :class:`ParsedFile` of an export of option texts: :func:`text_records` over the
+    ``rows`` read from ``path``, after the ``problems`` met while reading them."""
+    records, more, form = text_records(
+        ctx,
+        rows,
+        fmt=fmt,
+        separator=separator,
+        source_file=str(path),
+        source_sha256=file_sha256(path.read_bytes()),
+        where=str(path),
+    )
+    return ParsedFile(fmt, records, problems + more, form)
 
 
 def find_column(header: list[str], *names: str) -> int | None:

@@ -18,9 +18,8 @@ from scoring.imports.base import (
     ImportContext,
     ParsedFile,
     TextRow,
-    file_sha256,
     find_column,
-    text_records,
+    text_file,
 )
 
 GOOGLE_TIMESTAMP = ("timestamp", "отметка времени")
@@ -115,16 +114,7 @@ def parse_google(path: Path, ctx: ImportContext) -> ParsedFile:
     text_rows, problems = _rows(
         path, ctx, rows, _question_columns(header, skip), id_col, email_col, time_col
     )
-    records, more, form = text_records(
-        ctx,
-        text_rows,
-        fmt="google-forms",
-        separator=", ",
-        source_file=str(path),
-        source_sha256=file_sha256(path.read_bytes()),
-        where=str(path),
-    )
-    return ParsedFile("google-forms", records, problems + more, form)
+    return text_file(path, ctx, text_rows, problems, fmt="google-forms", separator=", ")
 
 
 def parse_ms(path: Path, ctx: ImportContext) -> ParsedFile:
@@ -142,13 +132,4 @@ def parse_ms(path: Path, ctx: ImportContext) -> ParsedFile:
     text_rows, problems = _rows(
         path, ctx, rows, _question_columns(header, skip), None, email_col, time_col
     )
-    records, more, form = text_records(
-        ctx,
-        text_rows,
-        fmt="ms-forms",
-        separator=";",
-        source_file=str(path),
-        source_sha256=file_sha256(path.read_bytes()),
-        where=str(path),
-    )
-    return ParsedFile("ms-forms", records, problems + more, form)
+    return text_file(path, ctx, text_rows, problems, fmt="ms-forms", separator=";")

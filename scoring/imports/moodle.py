@@ -11,6 +11,7 @@ says only right or wrong, so a right answer is stored as the key and a wrong one
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from common.errors import ImportFailed
@@ -22,7 +23,7 @@ from scoring.imports.base import (
     file_sha256,
     find_column,
     fingerprint,
-    text_records,
+    text_file,
 )
 from scoring.store import AttemptRecord
 
@@ -75,6 +76,20 @@ class _Rows:
             return None, ctx.unknown_teacher(where, *keys)
         return teacher, ""
 
+    def attempts(
+        self, ctx: ImportContext, rows: list[list[str]], path: Path, problems: list[str]
+    ) -> Iterator[tuple[int, list[str], str]]:
+        """(row number, row, teacher ID) of every finished attempt of a known teacher after
+        the header row; the other rows add a line to ``problems``, summary rows none."""
+        for number, row in enumerate(rows[1:], start=2):
+            if _is_summary(row):
+                continue
+            teacher, problem = self.check(ctx, row, f"{path}: row {number}")
+            if teacher is None:
+                problems.append(problem)
+                continue
+            yield number, row, teacher
+
 
 def parse_responses(path: Path, ctx: ImportContext) -> ParsedFile:
     rows = read_table(path)
@@ -91,14 +106,7 @@ def parse_responses(path: Path, ctx: ImportContext) -> ParsedFile:
         )
     text_rows: list[TextRow] = []
     problems: list[str] = []
-    for number, row in enumerate(rows[1:], start=2):
-        if _is_summary(row):
-            continue
-        where = f"{path}: row {number}"
-        teacher, problem = ids.check(ctx, row, where)
-        if teacher is None:
-            problems.append(problem)
-            continue
+    for number, row, teacher in ids.attempts(ctx, rows, path, problems):
         text_rows.append(
             TextRow(
                 number,
@@ -107,17 +115,7 @@ def parse_responses(path: Path, ctx: ImportContext) -> ParsedFile:
                 tuple(row[i] for i, _ in columns),
             )
         )
-    data = path.read_bytes()
-    records, more, form = text_records(
-        ctx,
-        text_rows,
-        fmt="moodle-responses",
-        separator="; ",
-        source_file=str(path),
-        source_sha256=file_sha256(data),
-        where=str(path),
-    )
-    return ParsedFile("moodle-responses", records, problems + more, form)
+    return text_file(path, ctx, text_rows, problems, fmt="moodle-responses", separator="; ")
 
 
 def parse_grades(path: Path, ctx: ImportContext) -> ParsedFile:
@@ -137,14 +135,7 @@ def parse_grades(path: Path, ctx: ImportContext) -> ParsedFile:
     sha = file_sha256(path.read_bytes())
     records: list[AttemptRecord] = []
     problems: list[str] = []
-    for number, row in enumerate(rows[1:], start=2):
-        if _is_summary(row):
-            continue
-        where = f"{path}: row {number}"
-        teacher, problem = ids.check(ctx, row, where)
-        if teacher is None:
-            problems.append(problem)
-            continue
+    for number, row, teacher in ids.attempts(ctx, rows, path, problems):
         answers: list[str] = []
         states: list[str] = []
         for (col, _), item in zip(columns, items, strict=True):

@@ -34,8 +34,10 @@ from scoring.report.data import (
     standing_of,
 )
 from scoring.store import AttemptRecord, Store, open_store
-from testgen.manifest import Manifest, SourceVersion, TestInfo, Variant, VariantItem
-from testgen.spec import Department, Option, Stage, Task, Version
+from testgen.build import assemble_manifest
+from testgen.manifest import Manifest
+from testgen.planner import Plan, PlannedItem
+from testgen.spec import Department, Option, Source, Stage, Task, TestSpec, Version
 
 _SURNAMES = [
     ("Архипов", "Архипова"),
@@ -350,7 +352,7 @@ def sample_manifest(
     """A valid manifest of ``tasks`` four-option tasks in versions A and B and ``variants``
     printed variants (order and options shuffled, keys in printed letters)."""
     rng = np.random.default_rng(seed)
-    sources: dict[Version, SourceVersion] = {}
+    sources: dict[Version, list[Task]] = {}
     versions: tuple[Version, ...] = ("A", "B")
     for version in versions:
         task_list = []
@@ -366,18 +368,18 @@ def sample_manifest(
                     explanation=_EXPLANATIONS[j % (len(_EXPLANATIONS) - 1)],
                 )
             )
-        sources[version] = SourceVersion(groups=[], tasks=task_list)
+        sources[version] = task_list
     variant_list = []
     for number in range(1, variants + 1):
         version = versions[(number + 1) % 2]  # odd variants from A, even from B
         order = rng.permutation(tasks)
         items = []
         for position, j in enumerate(order, start=1):
-            perm = [int(p) for p in rng.permutation(4)]
-            task = sources[version].tasks[int(j)]
+            perm = tuple(int(p) for p in rng.permutation(4))
+            task = sources[version][int(j)]
             key = "".join(sorted("ABCD"[perm.index(i)] for i in task.correct_indices))
             items.append(
-                VariantItem(
+                PlannedItem(
                     position=position,
                     version=version,
                     source_position=int(j) + 1,
@@ -387,24 +389,19 @@ def sample_manifest(
                     points=1.0,
                 )
             )
-        variant_list.append(Variant(number=number, items=items))
-    return Manifest(
-        generator="synthetic",
-        test=TestInfo(
-            id=f"{department[:4]}-{year}-{stage}",
-            department=Department(department),
-            year=year,
-            stage=Stage(stage),
-            title=f"{DEPARTMENT_TITLES[department]}: {STAGE_TITLES[stage].lower()} {year}",
-            language="ru",
-        ),
-        seed=seed,
-        spec_sha256="0" * 64,
-        sources=sources,
-        variants=variant_list,
-        key_agreement=[],
-        layouts={},
+        variant_list.append(tuple(items))
+    spec = TestSpec(
+        id=f"{department[:4]}-{year}-{stage}",
+        department=Department(department),
+        year=year,
+        stage=Stage(stage),
+        title=f"{DEPARTMENT_TITLES[department]}: {STAGE_TITLES[stage].lower()} {year}",
+        language="ru",
+        sources={version: Source(tasks=task_list) for version, task_list in sources.items()},
     )
+    # left empty: scoring never reads the key agreement
+    plan = Plan(seed=seed, variants=tuple(variant_list), key_agreement=np.zeros((0, 0), int))
+    return assemble_manifest(spec, plan, [], spec_sha256="0" * 64, generator="synthetic")
 
 
 def fill_store(

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from omr._testing import fill_bubbles, make_manifest, render_blank
+from omr.testing import fill_bubbles, make_manifest, render_blank
 from testgen.manifest import Manifest, write_manifest
 
 DPI = 150

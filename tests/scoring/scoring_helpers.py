@@ -18,7 +18,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from testgen.manifest import Manifest, SourceVersion, TestInfo, Variant, VariantItem
+import numpy as np
+
+from testgen.build import assemble_manifest
+from testgen.manifest import Manifest
+from testgen.planner import Plan, PlannedItem, plan_variants
 from testgen.spec import LETTERS, TestSpec, parse_spec
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -146,48 +150,35 @@ def manifest_from_plan(
 ) -> Manifest:
     """A manifest (without sheet layouts) for ``spec`` and explicit variants."""
     variants = []
-    for v, rows in enumerate(plan):
+    for rows in plan:
         items = []
         for p, (version, source_position, perm) in enumerate(rows):
             task = spec.sources[version].tasks[source_position - 1]  # type: ignore[index]
             items.append(
-                VariantItem(
+                PlannedItem(
                     position=p + 1,
                     version=version,  # type: ignore[arg-type]
                     source_position=source_position,
                     task_id=task.id,
-                    permutation=list(perm),
+                    permutation=perm,
                     key=printed_key(task, perm),
                     points=task.points,
                 )
             )
-        variants.append(Variant(number=v + 1, items=items))
-    return Manifest(
-        generator="tests",
-        test=TestInfo(
-            id=spec.id,
-            department=spec.department,
-            year=spec.year,
-            stage=spec.stage,
-            title=spec.title,
-            language=spec.language,
-        ),
-        seed=seed,
+        variants.append(tuple(items))
+    # agreement is not computed for hand-written variants
+    agreement = np.zeros((len(plan), len(plan)), dtype=int)
+    return assemble_manifest(
+        spec,
+        Plan(seed=seed, variants=tuple(variants), key_agreement=agreement),
+        [],
         spec_sha256="0" * 64,
-        sources={
-            v: SourceVersion(groups=spec.sources[v].groups, tasks=spec.sources[v].tasks)
-            for v in ("A", "B")
-        },
-        variants=variants,
-        key_agreement=[[0] * len(plan) for _ in plan],
-        layouts={},
+        generator="tests",
     )
 
 
 def planned_manifest(spec: TestSpec, count: int, seed: int) -> Manifest:
     """A manifest whose variants come from the real planner (``testgen.planner``)."""
-    from testgen.planner import plan_variants
-
     plan = plan_variants(spec, count, seed)
     rows = [
         [(it.version, it.source_position, tuple(it.permutation)) for it in variant]
