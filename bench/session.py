@@ -175,18 +175,20 @@ def run_session(
 
     started = time.perf_counter()
     scans = work / "scans" / test_id
+    # The scanned teachers fill the personalised sheets printed for them (ID in the QR code).
     simulate(
         manifest, package, len(scanned), profile, seed, scans,
         respondents=[t.id for t in scanned],
         skills=[float(p) for p in ability(rng, len(scanned), skill_bonus)],
         workers=max(1, workers or os.cpu_count() or 1),
+        kind="personal",
     )  # fmt: skip
     exports = work / "exports" / test_id
     exports.mkdir(parents=True, exist_ok=True)
     write_moodle_responses(manifest, online, rng, exports / "moodle-responses.csv", skill_bonus)
     times.steps.append(("simulate scans + online export", time.perf_counter() - started))
     log(
-        f"  simulated {len(scanned)} scanned sheets ({profile}) and "
+        f"  simulated {len(scanned)} scanned personalised sheets ({profile}) and "
         f"{len(online)} online attempts [{times.steps[-1][1]:.1f} s]"
     )
 

@@ -95,6 +95,20 @@ def scan_command(
 # --- `omr simulate` (the simulator's command) goes below this line -------------------------
 
 
+def _respondent_ids(
+    _ctx: click.Context, _param: click.Parameter, value: str | None
+) -> list[str] | None:
+    """``--respondents``: a file with one ID per line, or IDs separated by commas."""
+    if value is None:
+        return None
+    path = Path(value)
+    text = path.read_text(encoding="utf-8-sig") if path.is_file() else value.replace(",", "\n")
+    ids = [line.strip() for line in text.splitlines() if line.strip()]
+    if not ids:
+        raise click.BadParameter("no IDs given")
+    return ids
+
+
 @main.command("simulate")
 @test_package_option
 @click.option(
@@ -124,21 +138,52 @@ def scan_command(
     show_default=True,
     help="Processes drawing sheets.",
 )
+@click.option(
+    "--personal",
+    is_flag=True,
+    help="Fill the teachers' personalised sheets (sheets-personal.pdf of a --roster build).",
+)
+@click.option(
+    "--respondents",
+    callback=_respondent_ids,
+    metavar="FILE|IDS",
+    help="IDs to fill, comma-separated or one per line in FILE (one sheet each; --count is "
+    "then not used). With --personal, default: the first COUNT teachers.",
+)
 @handle_errors
 def simulate_command(
-    test: Path, count: int, profile: str, seed: int, out: Path, workers: int
+    test: Path,
+    count: int,
+    profile: str,
+    seed: int,
+    out: Path,
+    workers: int,
+    personal: bool,
+    respondents: list[str] | None,
 ) -> None:
     """Fill COUNT sheets of the test the way people do, degrade them, write ground truth."""
     from omr.simulate import simulate_package
 
-    with tqdm(total=count, unit="sheet", desc="simulating", disable=None, leave=False) as bar:
+    total = len(respondents) if respondents else count
+    with tqdm(total=total, unit="sheet", desc="simulating", disable=None, leave=False) as bar:
 
         def progress(done: int, total: int) -> None:
             bar.n = done
             bar.refresh()
 
-        summary = simulate_package(test, count, profile, seed, out, progress, workers=workers)
+        summary = simulate_package(
+            test,
+            count,
+            profile,
+            seed,
+            out,
+            progress,
+            workers=workers,
+            kind="personal" if personal else "anonymous",
+            respondents=respondents,
+        )
+    kind = " personalised" if personal else ""
     click.echo(
-        f"Wrote {summary.pages} {profile} page(s) of {summary.count} sheet(s) to "
+        f"Wrote {summary.pages} {profile} page(s) of {summary.count}{kind} sheet(s) to "
         f"{summary.out_dir}; ground truth in {summary.truth}"
     )

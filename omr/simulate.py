@@ -10,14 +10,20 @@ blanks. Each question's ground truth says what the person *meant* (``marked``, `
 (``must_read``) or may flag it, and which other unflagged answers are not errors
 (``acceptable``; e.g. a tick may be read as blank, since the sheet says ticks do not count).
 
+Personalised sheets (``kind="personal"``) are the listed teachers' own pages of the package's
+``sheets-personal.pdf`` (pages and variant from ``personal-sheets.csv``): no ID grid, the
+teacher ID in the QR code.
+
 Every sheet draws from its own generator seeded with ``(seed, profile, index)``, so a sheet
 is the same whatever the count, and the same seed gives byte-identical files.
 """
 
 from __future__ import annotations
 
+import csv
 import itertools
 import tempfile
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -47,7 +53,10 @@ from testgen.spec import LETTERS
 TRUTH_SCHEMA_VERSION: Final = 1
 TRUTH_FILE = "truth.jsonl"
 IMAGES_DIR = "sheets"  # images go in a subfolder, so `omr scan DIR/sheets` sees only images
+PERSONAL_PDF = "sheets-personal.pdf"  # written by `testgen build --roster`
+PERSONAL_CSV = "personal-sheets.csv"
 Progress = Callable[[int, int], None]
+SheetKind = Literal["anonymous", "personal"]
 
 
 class TruthQuestion(BaseModel):
@@ -89,6 +98,11 @@ class SheetTruth(BaseModel):
     degradation: dict[str, float | int | str | bool] = Field(default_factory=dict)
     questions: list[TruthQuestion]
     stray_marks: int = 0
+
+    @property
+    def kind(self) -> SheetKind:
+        """Every page of a personalised sheet names its teacher in the QR code."""
+        return "personal" if self.respondent_source == "qr" else "anonymous"
 
 
 class SimulationSummary(BaseModel):
@@ -454,15 +468,64 @@ def fill_page(
 # --- sheets of the package ---------------------------------------------------------------
 
 
-class _Sheets:
-    """Rasterised blank sheets of every variant, cached: (variant, layout page) -> image."""
+@dataclass(frozen=True)
+class PersonalSheet:
+    """One row of ``personal-sheets.csv``: whose sheet starts on which page of the PDF."""
 
-    def __init__(self, manifest: Manifest, test_dir: Path, scratch: Path):
+    teacher_id: str
+    variant: int
+    first_page: int
+
+
+def load_personal_sheets(test_dir: Path, manifest: Manifest) -> dict[str, PersonalSheet]:
+    """Read the package's ``personal-sheets.csv``: teacher ID -> sheet, every row checked."""
+    path = test_dir / PERSONAL_CSV
+    if not path.is_file() or not (test_dir / PERSONAL_PDF).is_file():
+        raise InputNotFound(
+            f"personalised sheets not found ({PERSONAL_PDF}, {PERSONAL_CSV})",
+            where=str(test_dir),
+            hint="build the package with `testgen build --roster ROSTER`",
+        )
+    variants = {v.number for v in manifest.variants}
+    out: dict[str, PersonalSheet] = {}
+    problems = []
+    with path.open(encoding="utf-8", newline="") as handle:
+        for line, row in enumerate(csv.DictReader(handle), start=2):
+            teacher = (row.get("teacher_id") or "").strip()
+            try:
+                sheet = PersonalSheet(teacher, int(row["variant"]), int(row["first_page"]))
+            except (KeyError, TypeError, ValueError):
+                problems.append(f"row {line}: variant and first_page must be whole numbers")
+                continue
+            if not teacher or teacher in out:
+                problems.append(f"row {line}: teacher_id {teacher!r} is empty or repeated")
+            elif sheet.variant not in variants or sheet.first_page < 1:
+                problems.append(
+                    f"row {line}: variant {sheet.variant} or first_page {sheet.first_page} "
+                    "is not in this package"
+                )
+            else:
+                out[teacher] = sheet
+    if problems:
+        raise ValidationFailed(problems, where=str(path), hint="rebuild the package")
+    return out
+
+
+class _Sheets:
+    """Rasterised blank sheets of the package: anonymous ones of every variant, cached by
+    (variant, layout page); personalised ones rasterised page by page as they are needed
+    (each is filled once, so caching them would only hold memory)."""
+
+    def __init__(
+        self, manifest: Manifest, test_dir: Path, scratch: Path, kind: SheetKind = "anonymous"
+    ):
         self.manifest = manifest
         self.test_dir = test_dir
         self.scratch = scratch
-        self.layout = manifest.layout_of_kind("anonymous")
+        self.kind = kind
+        self.layout = manifest.layout_of_kind(kind)
         self.cache: dict[tuple[int, int], np.ndarray] = {}
+        self.personal = load_personal_sheets(test_dir, manifest) if kind == "personal" else {}
 
     def _pdf(self, variant: int) -> Path:
         path = self.test_dir / f"sheet-v{variant:02d}.pdf"
@@ -477,20 +540,25 @@ class _Sheets:
     def page(self, variant: int, page_no: int) -> np.ndarray:
         key = (variant, page_no)
         if key not in self.cache:
-            pdf = pdfium.PdfDocument(str(self._pdf(variant)))
-            try:
-                bitmap = pdf[page_no - 1].render(scale=BASE_DPI / 72.0, grayscale=True)
-                image = np.array(bitmap.to_numpy(), copy=True)
-            finally:
-                pdf.close()
-            image = image.reshape(image.shape[0], image.shape[1])
-            self._check(image, variant, page_no)
+            image = _rasterise(self._pdf(variant), page_no)
+            self._check(image, variant, page_no, self._pdf(variant))
             self.cache[key] = image
         return self.cache[key]
 
-    def _check(self, image: np.ndarray, variant: int, page_no: int) -> None:
+    def personal_page(self, teacher_id: str, page_no: int) -> np.ndarray:
+        """Layout page ``page_no`` of the teacher's own sheet in ``sheets-personal.pdf``."""
+        sheet = self.personal[teacher_id]
+        path = self.test_dir / PERSONAL_PDF
+        image = _rasterise(path, sheet.first_page + page_no - 1)
+        self._check(image, sheet.variant, page_no, path, teacher_id)
+        return image
+
+    def _check(
+        self, image: np.ndarray, variant: int, page_no: int, pdf: Path, respondent: str = ""
+    ) -> None:
         """Refuse a sheet PDF that is not this manifest's (a stale build): its QR must name
-        this test, variant, page and layout hash, or every truth record would be wrong."""
+        this test, variant, page, layout hash (and teacher), or every truth record would be
+        wrong."""
         page = self.layout.pages[page_no - 1]
         s = BASE_DPI / 72.0
         pad = 12
@@ -501,16 +569,44 @@ class _Sheets:
         ]
         text, _, _ = cv2.QRCodeDetector().detectAndDecode(crop)
         data = parse_qr(text or "")
-        expected = (self.manifest.test.id, variant, page_no, self.layout.hash)
-        if data is None or (data.test_id, data.variant, data.page, data.layout_hash) != expected:
+        expected = (self.manifest.test.id, variant, page_no, self.layout.hash, respondent)
+        if (
+            data is None
+            or (
+                data.test_id,
+                data.variant,
+                data.page,
+                data.layout_hash,
+                data.respondent,
+            )
+            != expected
+        ):
+            teacher = f", teacher {respondent}" if respondent else ""
             raise ValidationFailed(
                 [
                     f"page {page_no}: the sheet's QR code reads {text or 'nothing'!r}, expected "
-                    f"test {expected[0]}, variant {variant}, layout {self.layout.hash}"
+                    f"test {expected[0]}, variant {variant}, layout {self.layout.hash}{teacher}"
                 ],
-                where=str(self._pdf(variant)),
+                where=str(pdf),
                 hint="the PDF does not match manifest.json; rebuild the package",
             )
+
+
+def _rasterise(pdf_path: Path, page_index: int) -> np.ndarray:
+    """Page ``page_index`` (1-based) of a PDF at 300 dpi, grey: (H, W) uint8."""
+    pdf = pdfium.PdfDocument(str(pdf_path))
+    try:
+        if page_index > len(pdf):
+            raise ValidationFailed(
+                [f"page {page_index}: the PDF has only {len(pdf)} page(s)"],
+                where=str(pdf_path),
+                hint="the PDF does not match the package; rebuild it",
+            )
+        bitmap = pdf[page_index - 1].render(scale=BASE_DPI / 72.0, grayscale=True)
+        image = np.array(bitmap.to_numpy(), copy=True)
+    finally:
+        pdf.close()
+    return image.reshape(image.shape[0], image.shape[1])
 
 
 def _respondent(rng: np.random.Generator, digits: int) -> str:
@@ -540,8 +636,13 @@ def simulate_sheet(
     """One simulated sheet (every layout page): [(encoded image, suffix, truth)].
 
     ``respondent`` is the ID to fill in the grid; a random one is drawn when it is ``None``.
+    On personalised sheets it is the teacher whose own sheet is filled (required).
     ``skill`` is the chance of marking the key on each question; ``None`` marks at random.
     """
+    if sheets.kind == "personal":
+        if respondent is None:
+            raise ValidationFailed(["respondent: a personalised sheet needs a teacher ID"])
+        return _simulate_personal(sheets, profile, seed, index, respondent, skill)
     manifest = sheets.manifest
     layout = sheets.layout
     rng = np.random.default_rng([seed, PROFILES.index(profile), index])
@@ -596,6 +697,62 @@ def simulate_sheet(
     return out
 
 
+def _simulate_personal(
+    sheets: _Sheets, profile: str, seed: int, index: int, teacher_id: str, skill: float | None
+) -> list[tuple[bytes, str, SheetTruth]]:
+    """The teacher's own sheet: the variant is the one printed for them, the ID is in the QR.
+
+    Its generators are streams of their own (last key 2 and 3), apart from the anonymous
+    sheet of the same index.
+    """
+    manifest = sheets.manifest
+    layout = sheets.layout
+    variant = sheets.personal[teacher_id].variant
+    rng = np.random.default_rng([seed, PROFILES.index(profile), index, 2])
+    preferred = None
+    if skill is not None:
+        key_rng = np.random.default_rng([seed, PROFILES.index(profile), index, 3])
+        preferred = _key_choices(manifest, variant, skill, key_rng)
+    out = []
+    for page in layout.pages:
+        filled, questions, strays = fill_page(
+            sheets.personal_page(teacher_id, page.page),
+            page,
+            layout,
+            rng,
+            respondent=None,  # no ID grid: the QR code carries the teacher
+            realistic=profile != "clean",
+            harsh=profile == "harsh",
+            preferred=preferred,
+        )
+        degraded = degrade(filled, page, profile, rng)
+        data, suffix = encode(degraded)
+        truth = SheetTruth(
+            file="",
+            test_id=manifest.test.id,
+            variant=variant,
+            sheet_page=page.page,
+            layout_hash=layout.hash,
+            respondent=teacher_id,
+            respondent_source="qr",
+            profile=profile,
+            seed=seed,
+            index=index,
+            expect="refuse_or_flag" if profile == "harsh" else "read",
+            degradation=degraded.params,
+            questions=questions,
+            stray_marks=strays,
+        )
+        out.append((data, suffix, truth))
+    return out
+
+
+def _stem(kind: SheetKind, profile: str) -> str:
+    """File name start of a profile's sheets; personalised ones apart, so both kinds can share
+    a folder."""
+    return profile if kind == "anonymous" else f"{profile}-personal"
+
+
 def _write_sheets(
     sheets: _Sheets,
     profile: str,
@@ -613,7 +770,7 @@ def _write_sheets(
         skill = skills[index] if skills else None
         for data, suffix, truth in simulate_sheet(sheets, profile, seed, index, respondent, skill):
             page_part = f"-p{truth.sheet_page}" if multi_page else ""
-            name = f"{IMAGES_DIR}/{profile}-{index:04d}{page_part}{suffix}"
+            name = f"{IMAGES_DIR}/{_stem(sheets.kind, profile)}-{index:04d}{page_part}{suffix}"
             try:
                 (out_dir / name).write_bytes(data)
             except OSError as error:
@@ -626,13 +783,33 @@ def _write_sheets(
 
 def _simulate_chunk(
     args: tuple[
-        Manifest, Path, str, int, list[int], Path, bool, list[str] | None, list[float] | None
+        Manifest,
+        Path,
+        str,
+        int,
+        list[int],
+        Path,
+        bool,
+        list[str] | None,
+        list[float] | None,
+        SheetKind,
     ],
 ) -> list[SheetTruth]:
     """A worker process's share: its own cache of rasterised sheets."""
-    manifest, test_dir, profile, seed, indices, out_dir, multi_page, respondents, skills = args
+    (
+        manifest,
+        test_dir,
+        profile,
+        seed,
+        indices,
+        out_dir,
+        multi_page,
+        respondents,
+        skills,
+        kind,
+    ) = args
     with tempfile.TemporaryDirectory(prefix="omr-sim-") as scratch:
-        sheets = _Sheets(manifest, test_dir, Path(scratch))
+        sheets = _Sheets(manifest, test_dir, Path(scratch), kind)
         return _write_sheets(
             sheets, profile, seed, indices, out_dir, multi_page, respondents, skills
         )
@@ -650,18 +827,23 @@ def simulate(
     workers: int = 1,
     respondents: list[str] | None = None,
     skills: list[float] | None = None,
+    kind: SheetKind = "anonymous",
 ) -> SimulationSummary:
-    """Fill and degrade ``count`` anonymous sheets of the test; write images and ``truth.jsonl``.
+    """Fill and degrade ``count`` sheets of the test; write images and ``truth.jsonl``.
 
+    ``kind="anonymous"`` fills the anonymous sheet of a random variant per sheet:
     ``respondents``, when given, holds the ID filled in on each sheet (``count`` of them);
-    otherwise each sheet gets a random ID. ``skills``, when given, holds each person's chance
-    of marking the key (so scores look like a real session's); otherwise answers are random.
+    otherwise each sheet gets a random ID. ``kind="personal"`` fills each listed teacher's own
+    personalised sheet (``respondents``, required: teacher IDs of ``personal-sheets.csv``;
+    pages and variant from there), whose QR code names the teacher. ``skills``, when given,
+    holds each person's chance of marking the key (so scores look like a real session's);
+    otherwise answers are random.
 
-    Images go to ``out_dir/sheets/<profile>-<index>[-p<page>].<png|jpg>``; ``truth.jsonl``
-    (in ``out_dir``, naming each image relative to it) gets one
-    :class:`SheetTruth` per image page (merged, so several profiles can share a folder; the
-    same seed and profile overwrite the same files). ``workers`` > 1 draws in processes;
-    the files are the same either way.
+    Images go to ``out_dir/sheets/<profile>[-personal]-<index>[-p<page>].<png|jpg>``;
+    ``truth.jsonl`` (in ``out_dir``, naming each image relative to it) gets one
+    :class:`SheetTruth` per image page (merged, so several profiles and kinds can share a
+    folder; the same seed, profile and kind overwrite the same files). ``workers`` > 1 draws
+    in processes; the files are the same either way.
     """
     problems = []
     if profile not in PROFILES:
@@ -672,8 +854,12 @@ def simulate(
         problems.append(f"respondents: {len(respondents)} given for {count} sheets")
     if skills is not None and len(skills) != count:
         problems.append(f"skills: {len(skills)} given for {count} sheets")
-    if not any(layout.kind == "anonymous" for layout in manifest.layouts.values()):
-        problems.append("layouts: the manifest has no anonymous answer sheet")
+    if kind not in ("anonymous", "personal"):
+        problems.append(f"kind: {kind!r} is not anonymous or personal")
+    elif not any(layout.kind == kind for layout in manifest.layouts.values()):
+        problems.append(f"layouts: the manifest has no {kind} answer sheet")
+    elif kind == "personal":
+        problems += _personal_problems(load_personal_sheets(test_dir, manifest), respondents)
     if problems:
         raise ValidationFailed(problems, where="simulate")
     try:
@@ -682,7 +868,7 @@ def simulate(
         raise OutputError(
             f"cannot create the output folder: {error.strerror}", where=str(out_dir)
         ) from None
-    multi_page = len(manifest.layout_of_kind("anonymous").pages) > 1
+    multi_page = len(manifest.layout_of_kind(kind).pages) > 1
     truths: list[SheetTruth] = []
     if workers > 1:
         chunks = [
@@ -696,6 +882,7 @@ def simulate(
                 multi_page,
                 respondents,
                 skills,
+                kind,
             )
             for i in range(0, count, 16)
         ]
@@ -706,7 +893,7 @@ def simulate(
                     progress(len({t.index for t in truths}), count)
     else:
         with tempfile.TemporaryDirectory(prefix="omr-sim-") as scratch:
-            sheets = _Sheets(manifest, test_dir, Path(scratch))
+            sheets = _Sheets(manifest, test_dir, Path(scratch), kind)
             for index in range(count):
                 truths += _write_sheets(
                     sheets, profile, seed, [index], out_dir, multi_page, respondents, skills
@@ -714,7 +901,7 @@ def simulate(
                 if progress is not None:
                     progress(index + 1, count)
     if profile == "scan":
-        truths = _bundle(out_dir, truths)
+        truths = _bundle(out_dir, truths, _stem(kind, profile))
     truth_path = out_dir / TRUTH_FILE
     _merge_truth(truth_path, truths)
     return SimulationSummary(
@@ -735,7 +922,21 @@ _BUNDLES = {3: ("pdf", 2), 11: ("tiff", 2)}
 _BUNDLE_CYCLE = 25
 
 
-def _bundle(out_dir: Path, truths: list[SheetTruth]) -> list[SheetTruth]:
+def _personal_problems(known: dict[str, PersonalSheet], respondents: list[str] | None) -> list[str]:
+    """What is wrong with the teacher IDs asked for on personalised sheets."""
+    if not respondents:
+        return ["respondents: personalised sheets need the teacher IDs to fill"]
+    unknown = sorted({r for r in respondents if r not in known})
+    repeated = sorted(r for r, n in Counter(respondents).items() if n > 1)
+    problems = []
+    if unknown:
+        problems.append(f"respondents: not in {PERSONAL_CSV}: {', '.join(unknown)}")
+    if repeated:
+        problems.append(f"respondents: listed more than once: {', '.join(repeated)}")
+    return problems
+
+
+def _bundle(out_dir: Path, truths: list[SheetTruth], stem: str = "scan") -> list[SheetTruth]:
     """Move the scan sheets picked by ``_BUNDLES`` into multi-page PDF and TIFF files."""
     by_index: dict[int, list[SheetTruth]] = {}
     for t in truths:
@@ -752,7 +953,7 @@ def _bundle(out_dir: Path, truths: list[SheetTruth]) -> list[SheetTruth]:
             continue
         records = [by_index[i][0] for i in members]
         name = (
-            f"{IMAGES_DIR}/scan-{index:04d}-{members[-1]:04d}.{'pdf' if kind == 'pdf' else 'tif'}"
+            f"{IMAGES_DIR}/{stem}-{index:04d}-{members[-1]:04d}.{'pdf' if kind == 'pdf' else 'tif'}"
         )
         paths = [out_dir / r.file for r in records]
         if kind == "pdf":
@@ -795,27 +996,49 @@ def simulate_package(
     progress: Progress | None = None,
     *,
     workers: int = 1,
+    kind: SheetKind = "anonymous",
+    respondents: list[str] | None = None,
 ) -> SimulationSummary:
-    """:func:`simulate` for a package folder (or its ``manifest.json``), as the CLI names it."""
+    """:func:`simulate` for a package folder (or its ``manifest.json``), as the CLI names it.
+
+    With ``respondents`` there is one sheet per ID and ``count`` is not used; personalised
+    sheets without them are those of the first ``count`` teachers of ``personal-sheets.csv``.
+    """
     test_dir = test.parent if test.suffix == ".json" else test
+    manifest = load_manifest(test)
+    if respondents:
+        count = len(respondents)
+    elif kind == "personal" and any(layout.kind == kind for layout in manifest.layouts.values()):
+        respondents = list(load_personal_sheets(test_dir, manifest))[:count]
+        count = len(respondents)
     return simulate(
-        load_manifest(test), test_dir, count, profile, seed, out_dir, progress, workers=workers
+        manifest,
+        test_dir,
+        count,
+        profile,
+        seed,
+        out_dir,
+        progress,
+        workers=workers,
+        respondents=respondents,
+        kind=kind,
     )
 
 
 def _merge_truth(path: Path, new: list[SheetTruth]) -> None:
-    """Write ``new`` into the truth file, replacing every older record of the same profiles.
+    """Write ``new`` into the truth file, replacing every older record of the same profiles
+    and sheet kinds.
 
     Images of those older records that this run did not rewrite (a sheet now saved as PNG
     instead of JPEG, a smaller count) are removed, so the folder holds no sheet without truth.
     """
-    profiles = {t.profile for t in new}
+    profiles = {(t.profile, t.kind) for t in new}
     written = {t.file for t in new}
     old = load_truth(path) if path.is_file() else []
     for record in old:
-        if record.profile in profiles and record.file not in written:
+        if (record.profile, record.kind) in profiles and record.file not in written:
             (path.parent / record.file).unlink(missing_ok=True)
-    kept = [t for t in old if t.profile not in profiles]
+    kept = [t for t in old if (t.profile, t.kind) not in profiles]
     lines = [t.model_dump_json() for t in kept + new]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 

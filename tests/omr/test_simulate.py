@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import shutil
 from pathlib import Path
 
 import cv2
@@ -12,7 +15,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from common.errors import ValidationFailed
+from common.errors import InputNotFound, ValidationFailed
 from omr.accuracy import compare
 from omr.cli import main
 from omr.degrade import BASE_DPI, degrade
@@ -27,7 +30,7 @@ from omr.simulate import (
     simulate,
 )
 from omr.testing import minimal_manifest, write_package
-from testgen.manifest import Manifest
+from testgen.manifest import Manifest, load_manifest
 
 QUESTIONS = 12
 
@@ -364,3 +367,165 @@ def test_scan_sheets_are_sometimes_bundled_into_pdf_and_tiff(tmp_path: Path) -> 
         "scan-0003-0004.pdf",
         "scan-0011-0012.tif",
     ]
+
+
+# --- personalised sheets ----------------------------------------------------------------------
+
+PERSONAL_ROSTER = (
+    "id,name,department,school,email\n"
+    "100001,Ёлкина Анна Сергеевна,mathematics,Лицей № 131,\n"
+    "100002,Петров Пётр Петрович,mathematics,Школа № 2,\n"
+    "100003,Smith John,english,School 3,\n"
+    "100004,Щукина Юлия,mathematics,Гимназия № 7,\n"
+)
+
+
+@pytest.fixture(scope="module")
+def personal_package(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real `testgen build --roster` of the sample test: 3 mathematics teachers, 2 variants."""
+    from common.paths import SAMPLE_TESTS_DIR
+    from testgen.build import build_test
+
+    root = tmp_path_factory.mktemp("personal")
+    roster = root / "roster.csv"
+    roster.write_text(PERSONAL_ROSTER, encoding="utf-8")
+    out = root / "package"
+    build_test(SAMPLE_TESTS_DIR / "math-2026-acceptance.yaml", out, variants=2, roster=roster)
+    return out
+
+
+def _personal_rows(package: Path) -> dict[str, dict[str, str]]:
+    text = (package / "personal-sheets.csv").read_text(encoding="utf-8")
+    return {row["teacher_id"]: row for row in csv.DictReader(io.StringIO(text))}
+
+
+def test_personal_sheets_are_deterministic_and_name_their_teacher(
+    tmp_path: Path, personal_package: Path
+) -> None:
+    manifest = load_manifest(personal_package)
+    teachers = ["100002", "100001"]  # variants 2 and 1 (handed out in roster order)
+    runs = []
+    for name, workers in (("one", 1), ("two", 2)):
+        out = tmp_path / name
+        simulate(
+            manifest, personal_package, 2, "scan", 7, out,
+            respondents=teachers, skills=[0.9, 0.5], kind="personal", workers=workers,
+        )  # fmt: skip
+        files = sorted((out / IMAGES_DIR).iterdir())
+        runs.append(([f.read_bytes() for f in files], (out / "truth.jsonl").read_text()))
+    assert runs[0] == runs[1]
+    truth = load_truth(tmp_path / "one")
+    rows = _personal_rows(personal_package)
+    assert [t.file for t in truth] == [
+        "sheets/scan-personal-0000.jpg",
+        "sheets/scan-personal-0001.jpg",
+    ]
+    assert [(t.respondent, t.respondent_source, t.kind) for t in truth] == [
+        ("100002", "qr", "personal"),
+        ("100001", "qr", "personal"),
+    ]
+    # The variant is the one printed for the teacher, not a random one.
+    assert [t.variant for t in truth] == [int(rows[t]["variant"]) for t in teachers] == [2, 1]
+
+
+def test_personal_sheets_read_back_with_the_teacher_from_the_qr(
+    tmp_path: Path, personal_package: Path
+) -> None:
+    from omr.batch import ScanOptions, scan
+    from omr.store import load_results
+
+    manifest = load_manifest(personal_package)
+    out = tmp_path / "sim"
+    teachers = ["100001", "100002", "100004"]
+    simulate(
+        manifest, personal_package, 3, "clean", 3, out,
+        respondents=teachers, skills=[0.8, 0.6, 0.4], kind="personal",
+    )  # fmt: skip
+    summary = scan(
+        ScanOptions(inputs=[out / IMAGES_DIR], test=personal_package, out=tmp_path / "res")
+    )
+    assert summary.errors == []
+    results = list(load_results(tmp_path / "res").values())
+    assert sorted((r.respondent, r.respondent_source, r.status) for r in results) == [
+        (t, "qr", "ok") for t in teachers
+    ]
+    report = compare(results, load_truth(out))
+    assert report.total.silent_errors == 0 and report.total.silent_id_errors == 0
+    assert report.total.exact_sheets == 3 and report.total.questions == 3 * 30
+
+
+def test_unknown_teachers_are_listed(tmp_path: Path, personal_package: Path) -> None:
+    manifest = load_manifest(personal_package)
+    with pytest.raises(ValidationFailed) as error:
+        simulate(
+            manifest, personal_package, 3, "clean", 1, tmp_path,
+            respondents=["100001", "100003", "999"], kind="personal",
+        )  # fmt: skip
+    assert "not in personal-sheets.csv: 100003, 999" in str(error.value)
+    with pytest.raises(ValidationFailed, match="need the teacher IDs"):
+        simulate(manifest, personal_package, 1, "clean", 1, tmp_path, kind="personal")
+
+
+def test_a_package_without_personal_sheets_is_refused(
+    tmp_path: Path, sim_manifest: Manifest, sim_package: Path
+) -> None:
+    with pytest.raises(InputNotFound, match="personalised sheets not found"):
+        simulate(
+            sim_manifest, sim_package, 1, "clean", 1, tmp_path, respondents=["1"], kind="personal"
+        )
+
+
+def test_a_personal_csv_that_does_not_match_the_pdf_is_refused(
+    tmp_path: Path, personal_package: Path
+) -> None:
+    package = tmp_path / "package"
+    shutil.copytree(personal_package, package)
+    csv_path = package / "personal-sheets.csv"
+    # Swap the pages of two teachers: the QR code of each page names the other one.
+    text = csv_path.read_text(encoding="utf-8")
+    csv_path.write_text(text.replace(",1,1\n", ",1,X\n").replace(",1,3\n", ",1,1\n").replace(
+        ",1,X\n", ",1,3\n"), encoding="utf-8")  # fmt: skip
+    with pytest.raises(ValidationFailed, match="teacher 100001"):
+        simulate(
+            load_manifest(package), package, 1, "clean", 1, tmp_path / "out",
+            respondents=["100001"], kind="personal",
+        )  # fmt: skip
+
+
+def test_anonymous_and_personal_sheets_share_a_folder(
+    tmp_path: Path, personal_package: Path
+) -> None:
+    manifest = load_manifest(personal_package)
+    simulate(manifest, personal_package, 1, "clean", 1, tmp_path)
+    simulate(
+        manifest, personal_package, 1, "clean", 1, tmp_path, respondents=["100002"],
+        kind="personal",
+    )  # fmt: skip
+    simulate(manifest, personal_package, 1, "clean", 2, tmp_path)  # again: replaces its own
+    truth = load_truth(tmp_path)
+    assert sorted((t.file, t.respondent_source, t.seed) for t in truth) == [
+        ("sheets/clean-0000.png", "grid", 2),
+        ("sheets/clean-personal-0000.png", "qr", 1),
+    ]
+    assert sorted(p.name for p in (tmp_path / IMAGES_DIR).iterdir()) == [
+        "clean-0000.png",
+        "clean-personal-0000.png",
+    ]
+
+
+def test_cli_simulates_personal_sheets(tmp_path: Path, personal_package: Path) -> None:
+    base = ["simulate", "--test", str(personal_package), "--profile", "clean", "--personal"]
+    result = CliRunner().invoke(main, [*base, "--count", "2", "--out", str(tmp_path / "a")])
+    assert result.exit_code == 0, result.output
+    assert "Wrote 2 clean page(s) of 2 personalised sheet(s)" in result.output
+    assert [t.respondent for t in load_truth(tmp_path / "a")] == ["100001", "100002"]
+    ids = tmp_path / "ids.txt"
+    ids.write_text("100004\n\n100002\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        main, [*base, "--respondents", str(ids), "--out", str(tmp_path / "b")]
+    )
+    assert result.exit_code == 0, result.output
+    assert [t.respondent for t in load_truth(tmp_path / "b")] == ["100004", "100002"]
+    result = CliRunner().invoke(main, [*base, "--respondents", "100001,42", "--out", str(tmp_path)])
+    assert result.exit_code == 3
+    assert "not in personal-sheets.csv: 42" in result.output
