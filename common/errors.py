@@ -20,6 +20,11 @@ class ToolError(Exception):
         self.hint = hint
         super().__init__(self.format())
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Errors cross process pools (pickled); rebuild from the attributes, not from the
+        # formatted message, which subclasses with other constructors cannot take back.
+        return (_restore, (type(self), self.__dict__.copy()))
+
     def format(self) -> str:
         text = f"{self.where}: {self.message}" if self.where else self.message
         if self.hint:
@@ -77,3 +82,11 @@ class ImportFailed(ToolError):
     """An export file cannot be imported as a whole (unknown format, no usable rows)."""
 
     exit_code = 8
+
+
+def _restore(cls: type[ToolError], state: dict[str, object]) -> ToolError:
+    """Unpickle a :class:`ToolError` of any subclass with its attributes intact."""
+    error = cls.__new__(cls)
+    error.__dict__.update(state)
+    Exception.__init__(error, error.format())
+    return error

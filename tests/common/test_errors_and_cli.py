@@ -60,3 +60,13 @@ def test_cli_verbose_shows_traceback() -> None:
 @pytest.mark.parametrize("cls", [ToolError, InputNotFound, ValidationFailed])
 def test_every_error_has_a_nonzero_exit_code(cls: type[ToolError]) -> None:
     assert cls.exit_code > 0
+
+
+def test_errors_survive_pickling_across_processes() -> None:
+    import pickle
+
+    error = ValidationFailed(["a: bad", "b: worse"], where="x.yaml", hint="fix it")
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is ValidationFailed
+    assert copy.problems == ["a: bad", "b: worse"]
+    assert str(copy) == str(error)
