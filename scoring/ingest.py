@@ -170,7 +170,10 @@ def add_override(
     item = forms.forms[int(merged.form_index[t])].items[question - 1]
     letters = answer.strip().upper().replace(",", "").replace(" ", "")
     letters = "" if letters == "-" else "".join(sorted(set(letters)))
-    allowed = LETTERS[: len(item.task.options)]
+    # A sheet prints as many bubbles as the test's largest task has options, so a teacher can
+    # mark E on a four-option task; the reviewer records what is on the sheet (it scores wrong).
+    printed = max((len(layout.options) for layout in manifest.layouts.values()), default=0)
+    allowed = LETTERS[: max(len(item.task.options), printed)]
     if any(c not in allowed for c in letters):
         raise ToolError(
             f"answer {answer!r} is not an option of question {question}",
