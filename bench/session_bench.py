@@ -50,6 +50,12 @@ GOAL_S, TARGET_S = 60.0, 3600.0
 INPUT_STEPS = {"simulate scans + online export": "(inputs)", "testgen build": "(before the test)"}
 
 
+def _overrides_only(line: str) -> None:
+    """Of the session's log, show only how many flagged answers were settled."""
+    if "resolved" in line:
+        print(line.strip())
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--departments", default=",".join([*SPECS, *STAND_INS]))
@@ -66,7 +72,7 @@ def main() -> int:
     for department in args.departments.split(","):
         spec = SPECS.get(department) or stand_in_spec(department, work / "specs")
         times, reports = run_session(
-            work, spec=spec, workers=args.workers, resolve_flags=True, log=lambda _: None
+            work, spec=spec, workers=args.workers, resolve_flags=True, log=_overrides_only
         )
         print(f"\n{spec.stem}")
         for label, seconds in times.steps:
