@@ -23,6 +23,7 @@ import yaml
 
 from bench.session import run_session
 from common.paths import SAMPLE_TESTS_DIR
+from omr.simulate import load_truth
 
 SPECS = {
     "mathematics": SAMPLE_TESTS_DIR / "math-2026-acceptance.yaml",
@@ -82,7 +83,8 @@ def main() -> int:
                 inputs += seconds
             else:
                 day += seconds
-        sheets_total += len(list((work / "scans" / spec.stem / "sheets").iterdir()))
+        # sheets, not files: the scan profile bundles a few into multi-page PDFs and TIFFs
+        sheets_total += len(load_truth(work / "scans" / spec.stem))
         print(f"  reports: {reports}")
     print(
         f"\nteam's time, scan folder to reports: {day:.1f} s for {sheets_total} scanned sheets "
