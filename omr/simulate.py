@@ -672,39 +672,15 @@ def simulate_sheet(
         # A stream of its own, so the drawing of every mark stays what it was without skill.
         key_rng = np.random.default_rng([seed, PROFILES.index(profile), index, 1])
         preferred = _key_choices(manifest, variant, skill, key_rng)
-    out = []
-    for page in layout.pages:
+
+    def identity(page: SheetPage) -> tuple[str | None, Literal["grid"] | None]:
         has_id = any(b.kind == "id" for b in page.bubbles)
-        filled, questions, strays = fill_page(
-            sheets.page(variant, page.page),
-            page,
-            layout,
-            rng,
-            respondent=respondent if has_id else None,
-            realistic=profile != "clean",
-            harsh=profile == "harsh",
-            preferred=preferred,
-        )
-        degraded = degrade(filled, page, profile, rng)
-        data, suffix = encode(degraded)
-        truth = SheetTruth(
-            file="",
-            test_id=manifest.test.id,
-            variant=variant,
-            sheet_page=page.page,
-            layout_hash=layout.hash,
-            respondent=respondent if has_id else None,
-            respondent_source="grid" if has_id else None,
-            profile=profile,
-            seed=seed,
-            index=index,
-            expect="refuse_or_flag" if profile == "harsh" else "read",
-            degradation=degraded.params,
-            questions=questions,
-            stray_marks=strays,
-        )
-        out.append((data, suffix, truth))
-    return out
+        return (respondent, "grid") if has_id else (None, None)
+
+    return _draw_pages(
+        sheets, profile, seed, index, variant, rng, preferred,
+        lambda number: sheets.page(variant, number), identity,
+    )  # fmt: skip
 
 
 def _simulate_personal(
@@ -715,22 +691,45 @@ def _simulate_personal(
     Its generators are streams of their own (last key 2 and 3), apart from the anonymous
     sheet of the same index.
     """
-    manifest = sheets.manifest
-    layout = sheets.layout
     variant = sheets.personal[teacher_id].variant
     rng = np.random.default_rng([seed, PROFILES.index(profile), index, 2])
     preferred = None
     if skill is not None:
         key_rng = np.random.default_rng([seed, PROFILES.index(profile), index, 3])
-        preferred = _key_choices(manifest, variant, skill, key_rng)
+        preferred = _key_choices(sheets.manifest, variant, skill, key_rng)
+    return _draw_pages(
+        sheets, profile, seed, index, variant, rng, preferred,
+        lambda number: sheets.personal_page(teacher_id, number),
+        lambda page: (teacher_id, "qr"),
+    )  # fmt: skip
+
+
+def _draw_pages(
+    sheets: _Sheets,
+    profile: str,
+    seed: int,
+    index: int,
+    variant: int,
+    rng: np.random.Generator,
+    preferred: dict[int, int] | None,
+    blank_page: Callable[[int], np.ndarray],
+    identity: Callable[[SheetPage], tuple[str | None, Literal["grid", "qr"] | None]],
+) -> list[tuple[bytes, str, SheetTruth]]:
+    """Fill and degrade every layout page of one sheet: [(encoded image, suffix, truth)].
+
+    ``blank_page(n)`` is the printed page n; ``identity(page)`` is the respondent the page
+    names and how (``"grid"``: drawn into the ID bubbles; ``"qr"``: already printed).
+    """
+    layout = sheets.layout
     out = []
     for page in layout.pages:
+        respondent, source = identity(page)
         filled, questions, strays = fill_page(
-            sheets.personal_page(teacher_id, page.page),
+            blank_page(page.page),
             page,
             layout,
             rng,
-            respondent=None,  # no ID grid: the QR code carries the teacher
+            respondent=respondent if source == "grid" else None,
             realistic=profile != "clean",
             harsh=profile == "harsh",
             preferred=preferred,
@@ -739,12 +738,12 @@ def _simulate_personal(
         data, suffix = encode(degraded)
         truth = SheetTruth(
             file="",
-            test_id=manifest.test.id,
+            test_id=sheets.manifest.test.id,
             variant=variant,
             sheet_page=page.page,
             layout_hash=layout.hash,
-            respondent=teacher_id,
-            respondent_source="qr",
+            respondent=respondent,
+            respondent_source=source,
             profile=profile,
             seed=seed,
             index=index,
