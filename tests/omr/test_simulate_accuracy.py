@@ -1,15 +1,13 @@
 """Simulated sheets read by the real reader: never a silent error, in any profile.
 
-The fast run (3 sheets per profile) is part of ``make test``; the CI-sized run (15 per
-profile, 60 sheets) is marked slow. bench/omr_accuracy.py runs 500 per profile, and
-test_sample_sheets.py reads the committed samples through the whole batch path.
+The CI-sized run (15 sheets per profile, 60 sheets) is part of ``make test``, as the issue
+asks: CI keeps asserting that nothing is silently wrong. bench/omr_accuracy.py runs 500 per
+profile, and test_sample_sheets.py reads the committed samples through the whole batch path.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-
-import pytest
 
 from omr.accuracy import compare, read_simulated
 from omr.degrade import PROFILES
@@ -39,10 +37,5 @@ def _run(tmp_path: Path, per_profile: int, seed: int) -> None:
             assert r.status in ("refused", "flagged"), (t.file, faults, r.status)
 
 
-def test_no_silent_errors_on_a_few_sheets_per_profile(tmp_path: Path) -> None:
-    _run(tmp_path, 3, seed=31)
-
-
-@pytest.mark.slow
 def test_no_silent_errors_on_sixty_sheets(tmp_path: Path) -> None:
     _run(tmp_path, 15, seed=2026)
