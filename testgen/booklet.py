@@ -2,11 +2,13 @@
 
 Everything is taken from the manifest (source tasks, the variant's order and option
 permutations), so a booklet always matches the keys and the sheets of the same build.
-Every page carries the variant number in digits and in words and a page number.
+Every page carries the variant number in digits and in words and "page N of M".
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,7 @@ from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     CondPageBreak,
     Image,
@@ -35,6 +38,7 @@ TEXT = {
     "ru": {
         "variant": "Вариант",
         "page": "стр.",
+        "of": "из",
         "booklet": "Задания",
         "commentary": "Ключ и комментарии",
         "key": "Ответ",
@@ -50,6 +54,7 @@ TEXT = {
     "en": {
         "variant": "Variant",
         "page": "page",
+        "of": "of",
         "booklet": "Tasks",
         "commentary": "Key and commentary",
         "key": "Answer",
@@ -100,7 +105,10 @@ def _styles(fonts: FontNames) -> dict[str, ParagraphStyle]:
 
 
 def _page_decoration(manifest: Manifest, variant: Variant, kind: str, fonts: FontNames) -> Any:
-    """An ``onPage`` callback: variant in digits and words at the top, page number below."""
+    """An ``onPage`` callback: variant in digits and words at the top and in the footer.
+
+    The page number is not drawn here: "N of M" needs the page count, which only
+    :class:`_PageCountCanvas` knows, once the whole story is laid out."""
     test = manifest.test
     text = TEXT[test.language]
     words = variant_in_words(variant.number, test.language)
@@ -118,11 +126,68 @@ def _page_decoration(manifest: Manifest, variant: Variant, kind: str, fonts: Fon
         canvas.setLineWidth(0.4)
         canvas.line(doc.leftMargin, height - 14 * mm, width - doc.rightMargin, height - 14 * mm)
         canvas.setFont(fonts.regular, 8.5)
-        canvas.drawCentredString(width / 2, 10 * mm, f"{text['page']} {doc.page}")
         canvas.drawRightString(width - doc.rightMargin, 10 * mm, right)
         canvas.restoreState()
 
     return draw
+
+
+PageLabel = Callable[[Canvas, int, int], None]
+
+
+def _page_label(language: str, fonts: FontNames) -> PageLabel:
+    """Draws "page N of M" centred in the footer of page N of M."""
+    text = TEXT[language]
+
+    def draw(canvas: Canvas, page: int, total: int) -> None:
+        canvas.saveState()
+        canvas.setFillColor(black)
+        canvas.setFont(fonts.regular, 8.5)
+        canvas.drawCentredString(A4[0] / 2, 10 * mm, f"{text['page']} {page} {text['of']} {total}")
+        canvas.restoreState()
+
+    return draw
+
+
+class _PageCountCanvas(Canvas):
+    """A canvas that holds finished pages back until :meth:`save`, when the page count is
+    known, then stamps each with ``label(canvas, page, total)`` and writes it out.
+
+    This lays the story out once instead of building the document twice. A held page is a
+    shallow copy of the canvas's attributes; ``Canvas._startPage`` gives the next page fresh
+    accumulators (content stream, resources), so a held page's own are never overwritten
+    and holding them is cheap. Nothing here depends on time or memory addresses, so the
+    invariant-mode output stays byte-identical between builds."""
+
+    def __init__(self, *args: Any, label: PageLabel, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._label = label
+        self._held: list[dict[str, Any]] = []
+
+    def showPage(self) -> None:
+        self._held.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        if len(self._code):
+            self.showPage()
+        total = len(self._held)
+        for state in self._held:
+            self.__dict__.update(state)
+            self._label(self, self._pageNumber, total)
+            super().showPage()
+        super().save()
+
+
+def _build(
+    path: Path, manifest: Manifest, variant: Variant, kind: str, story: list[Any], fonts: FontNames
+) -> None:
+    """Lay ``story`` out once into ``path`` with the header, the footer and "page N of M"."""
+    decorate = _page_decoration(manifest, variant, kind, fonts)
+    canvasmaker = partial(_PageCountCanvas, label=_page_label(manifest.test.language, fonts))
+    _doc(path, manifest, variant, kind).build(
+        story, onFirstPage=decorate, onLaterPages=decorate, canvasmaker=canvasmaker
+    )
 
 
 def _doc(path: Path, manifest: Manifest, variant: Variant, kind: str) -> SimpleDocTemplate:
@@ -206,10 +271,7 @@ def render_booklet(path: Path, manifest: Manifest, number: int, image_dir: Path 
             block.append(picture)
         block.extend(_option_lines(task, item, styles["option"]))
         story.append(KeepTogether(block))
-    decorate = _page_decoration(manifest, variant, "booklet", fonts)
-    _doc(path, manifest, variant, "booklet").build(
-        story, onFirstPage=decorate, onLaterPages=decorate
-    )
+    _build(path, manifest, variant, "booklet", story, fonts)
 
 
 def render_commentary(path: Path, manifest: Manifest, number: int) -> None:
@@ -255,7 +317,4 @@ def render_commentary(path: Path, manifest: Manifest, number: int) -> None:
             ),
         ]
         story.append(KeepTogether(block))
-    decorate = _page_decoration(manifest, variant, "commentary", fonts)
-    _doc(path, manifest, variant, "commentary").build(
-        story, onFirstPage=decorate, onLaterPages=decorate
-    )
+    _build(path, manifest, variant, "commentary", story, fonts)

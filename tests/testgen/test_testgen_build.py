@@ -136,6 +136,41 @@ def test_booklet_and_commentary_text_extracts_with_cyrillic(
     assert "Ключ и комментарии" in commentary
 
 
+def _assert_numbered_pages(pdf: Path, page_word: str, of_word: str, variant_code: str) -> int:
+    """Every page of ``pdf`` says "<page> N <of> M" with M its real page count and carries
+    the variant code; returns M."""
+    pages = PdfReader(pdf).pages
+    total = len(pages)
+    for number, page in enumerate(pages, start=1):
+        text = page.extract_text()
+        assert f"{page_word} {number} {of_word} {total}" in text, (pdf.name, number, text)
+        assert variant_code in text, (pdf.name, number)
+    return total
+
+
+def test_every_page_says_page_n_of_m_in_russian(package: tuple[Path, Path]) -> None:
+    out = package[1]
+    for v in range(1, VARIANTS + 1):
+        for kind in ("booklet", "commentary"):
+            _assert_numbered_pages(out / f"{kind}-v{v:02d}.pdf", "стр.", "из", f"Вариант {v} (")
+    # the page count is that of the PDF, not a constant: the booklet runs over several pages
+    assert _assert_numbered_pages(out / "booklet-v02.pdf", "стр.", "из", "Вариант 2 (два)") >= 2
+
+
+def test_every_page_says_page_n_of_m_in_english(make_spec: Any, tmp_path: Path) -> None:
+    data = make_spec(30, language="en")
+    spec = tmp_path / "english.yaml"
+    spec.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
+    build_test(spec, tmp_path / "out", variants=2, seed=7)
+    totals = {
+        kind: _assert_numbered_pages(
+            tmp_path / "out" / f"{kind}-v01.pdf", "page", "of", "Variant 1 (one)"
+        )
+        for kind in ("booklet", "commentary")
+    }
+    assert totals["booklet"] >= 3
+
+
 def test_sheet_prints_a_bubble_outline_at_every_manifest_coordinate(
     package: tuple[Path, Path], manifest: Manifest
 ) -> None:
