@@ -7,6 +7,8 @@ only the coordinator process writes files.
 
 from __future__ import annotations
 
+import textwrap
+
 import cv2
 import numpy as np
 
@@ -15,6 +17,7 @@ from omr.results import SheetResult
 from testgen.manifest import SheetPage
 
 LONG_SIDE = 1400
+HEADER_CHARS, HEADER_LINES, HEADER_LEADING = 85, 3, 20  # ~11 px a character
 GREEN, ORANGE, BLUE, RED = (40, 160, 40), (0, 140, 255), (200, 80, 0), (0, 0, 220)
 
 
@@ -48,9 +51,18 @@ def annotate(
                     cv2.polylines(canvas, [quad.reshape(-1, 1, 2)], True, BLUE, 2)
     text = result.status.upper() + ": " + (result.reason or "; ".join(result.flags[:3]))
     colour = RED if result.status == "refused" else ORANGE
-    # cv2 fonts are ASCII only; reasons are English, so nothing is lost
-    cv2.putText(
-        canvas, text[:110], (10, 24), cv2.FONT_HERSHEY_SIMPLEX, 0.55, colour, 1, cv2.LINE_AA
-    )
+    # cv2 fonts are ASCII only; reasons are English, so nothing is lost. Wrapped, not cut, so
+    # a long flag (a conflict naming the other copy's file) can still be read in full.
+    for row, line in enumerate(textwrap.wrap(text, HEADER_CHARS)[:HEADER_LINES]):
+        cv2.putText(
+            canvas,
+            line,
+            (10, 24 + HEADER_LEADING * row),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            0.55,
+            colour,
+            1,
+            cv2.LINE_AA,
+        )
     ok, encoded = cv2.imencode(".jpg", canvas, [cv2.IMWRITE_JPEG_QUALITY, 80])
     return encoded.tobytes() if ok else b""

@@ -15,12 +15,13 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from common.errors import ValidationFailed
 from omr.inputs import Job, PlanError, discover, plan
 from omr.store import Appender, Totals, ensure_folder, finalise, load_results
-from omr.worker import ManifestRef, Outcome, read_job
+from omr.worker import ManifestRef, Outcome, annotate_again, read_job
 from testgen.manifest import Manifest, load_manifest
 
 Progress = Callable[[int, int], None]  # (pages done, pages to do)
@@ -153,6 +154,6 @@ def scan(options: ScanOptions, progress: Progress = _no_progress) -> ScanSummary
                 failed.append(outcome.error or f"{outcome.job.file}: unknown error")
             progress(done, total)
     summary.errors.extend(sorted(failed))
-    summary.totals = finalise(options.out, manifest)
+    summary.totals = finalise(options.out, manifest, partial(annotate_again, ref=ref))
     summary.seconds = time.perf_counter() - started
     return summary

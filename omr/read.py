@@ -185,11 +185,17 @@ def read_page(
     *,
     rule: MarkRule = DEFAULT_RULE,
     want_annotation: bool = True,
+    annotate_as: SheetResult | None = None,
 ) -> PageRead:
     """Read one page image (greyscale, shape (H, W)) against ``manifest``.
 
     Never raises for a sheet problem: a refused sheet is a result with ``status="refused"``
     and a reason a person can act on.
+
+    An annotated image comes with flagged and refused pages (unless ``want_annotation`` is
+    false). With ``annotate_as`` one always comes, its header showing that record's status and
+    flags instead of this reading's: the coordinator uses it to picture a page whose final
+    record (a duplicate conflict, say) was only known after the whole batch was read.
     """
     where = f"{source.file} p.{source.page}"
     registration: Registration | None = None
@@ -213,7 +219,10 @@ def read_page(
             registration_residual=registration.residual if registration else None,
             software=SOFTWARE,
         )
-        picture = annotate(image, registration, None, {}, result) if want_annotation else None
+        picture = None
+        if want_annotation or annotate_as is not None:
+            header = annotate_as if annotate_as is not None else result
+            picture = annotate(image, registration, None, {}, header)
         return PageRead(result, picture)
     result = SheetResult(
         source=source,
@@ -232,6 +241,7 @@ def read_page(
         software=SOFTWARE,
     )
     picture = None
-    if want_annotation and result.status != "ok":
-        picture = annotate(image, registration, page, read.marks, result)
+    if annotate_as is not None or (want_annotation and result.status != "ok"):
+        header = annotate_as if annotate_as is not None else result
+        picture = annotate(image, registration, page, read.marks, header)
     return PageRead(result, picture, read.marks)

@@ -4,7 +4,8 @@
 Resuming: a record is appended and flushed the moment its sheet is read, so a killed run loses
 at most the sheets in flight; the next run skips every page whose content hash is already
 there. At the end of a run the folder is *finalised*: the latest record per (file, page) is
-kept, duplicates are resolved, and ``results.jsonl`` (sorted by file and page, so a local pool
+kept, duplicates are resolved (each page in a conflict gets an annotated image naming the
+conflict, even one that read well), and ``results.jsonl`` (sorted by file and page, so a local pool
 and a Dask cluster write identical files) and ``results.csv`` are rewritten atomically.
 """
 
@@ -15,6 +16,7 @@ import io
 import os
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -32,6 +34,8 @@ DUPLICATE_FLAG = "duplicate of"
 CONFLICT_FLAG = "conflict:"
 
 Key = tuple[str, int]
+# a page's final record -> its annotated JPEG, or None when the page cannot be pictured
+Annotator = Callable[[SheetResult], bytes | None]
 
 
 def ensure_folder(out: Path) -> None:
@@ -186,9 +190,7 @@ def resolve_duplicates(records: list[SheetResult]) -> list[SheetResult]:
 
 def is_plain_duplicate(result: SheetResult) -> bool:
     """A second copy with the same marks: it adds nothing and is left out of results.csv."""
-    return result.duplicate_of is not None and not any(
-        f.startswith(CONFLICT_FLAG) for f in result.flags
-    )
+    return result.duplicate_of is not None and not is_conflict(result)
 
 
 def csv_text(records: list[SheetResult], questions: int) -> str:
@@ -235,13 +237,35 @@ class Totals:
     duplicates: int
 
 
-def finalise(out: Path, manifest: Manifest) -> Totals:
-    """Rewrite ``results.jsonl`` sorted with duplicates resolved, and ``results.csv``."""
+def is_conflict(result: SheetResult) -> bool:
+    return any(f.startswith(CONFLICT_FLAG) for f in result.flags)
+
+
+def _conflict_first(result: SheetResult) -> SheetResult:
+    """The record with its conflict flag first, so an image header shows it whatever else
+    the page was flagged for."""
+    flags = sorted(result.flags, key=lambda f: not f.startswith(CONFLICT_FLAG))
+    return result.model_copy(update={"flags": flags})
+
+
+def finalise(out: Path, manifest: Manifest, annotate: Annotator | None = None) -> Totals:
+    """Rewrite ``results.jsonl`` sorted with duplicates resolved, and ``results.csv``.
+
+    With ``annotate``, every page in a duplicate conflict gets (or has rewritten) its annotated
+    image headed by the conflict, so a reviewer can set the copies side by side: a conflict is
+    only known now, after pages that each read well. A page ``annotate`` cannot picture (its
+    file gone since) keeps its record and simply has no new image.
+    """
     loaded = load_results(out)
     records = resolve_duplicates([loaded[k] for k in sorted(loaded)])
     _atomic_write(out / RESULTS_JSONL, "".join(r.model_dump_json() + "\n" for r in records))
     questions = max((layout.questions for layout in manifest.layouts.values()), default=0)
     _atomic_write(out / RESULTS_CSV, csv_text(records, questions))
+    if annotate is not None:
+        for record in filter(is_conflict, records):
+            picture = annotate(_conflict_first(record))
+            if picture:
+                write_annotation(out, record, picture)
     plain = [r for r in records if not is_plain_duplicate(r)]
     return Totals(
         sheets=len(records),

@@ -14,7 +14,7 @@ from pathlib import Path
 from common.errors import ToolError
 from omr.forms import form_fields, read_form
 from omr.imageio import check_file, decode_image, map_file
-from omr.inputs import Job
+from omr.inputs import Job, plan_file
 from omr.pdf import render_pdf_page
 from omr.read import read_page
 from omr.results import SheetResult, SourceRef
@@ -43,8 +43,8 @@ def _manifest(path: str, sha256: str) -> Manifest:
     return load_manifest(Path(path))
 
 
-def read_job(job: Job, ref: ManifestRef) -> Outcome:
-    """Read one page job. Never raises."""
+def read_job(job: Job, ref: ManifestRef, annotate_as: SheetResult | None = None) -> Outcome:
+    """Read one page job. Never raises. ``annotate_as``: see :func:`omr.read.read_page`."""
     where = f"{job.file} p.{job.page}" if job.kind == "pdf" or job.page > 1 else job.file
     try:
         manifest = _manifest(ref.path, ref.sha256)
@@ -62,9 +62,29 @@ def read_job(job: Job, ref: ManifestRef) -> Outcome:
         else:
             with map_file(path) as data:
                 image = decode_image(data, job.page, where)
-        page = read_page(image, manifest, source)
+        page = read_page(image, manifest, source, annotate_as=annotate_as)
         return Outcome(job, page.result, page.annotated)
     except ToolError as error:
         return Outcome(job, error=str(error) if error.where else f"{where}: {error}")
     except Exception as error:  # one broken page must never stop the batch
         return Outcome(job, error=f"{where}: internal error {type(error).__name__}: {error}")
+
+
+def annotate_again(result: SheetResult, ref: ManifestRef) -> bytes | None:
+    """An annotated image of a page read before, headed by ``result`` (its final record).
+
+    For the coordinator at finalisation, when a page's status changed after it was read (a
+    duplicate conflict). The page is decoded and read again by :func:`read_job`. ``None`` when
+    its file has vanished or changed since, or it is an electronic form (no image to draw on).
+    """
+    try:
+        jobs = plan_file(Path(result.source.file))
+    except (ToolError, OSError):
+        return None
+    job = next(
+        (j for j in jobs if (j.page, j.sha256) == (result.source.page, result.source.sha256)),
+        None,
+    )
+    if job is None or job.kind == "form":
+        return None
+    return read_job(job, ref, annotate_as=result).annotated

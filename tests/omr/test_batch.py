@@ -10,9 +10,11 @@ import cv2
 import pytest
 from omr_fixtures import BATCH_ANSWERS, QUESTIONS, sheet_image, write_batch
 
-from omr.batch import ScanOptions, scan
+from omr.batch import ScanOptions, manifest_ref, scan
+from omr.inputs import plan_file
 from omr.results import SheetResult
-from omr.store import RESULTS_CSV, RESULTS_JSONL
+from omr.store import RESULTS_CSV, RESULTS_JSONL, annotation_name
+from omr.worker import read_job
 
 
 @pytest.fixture(scope="module")
@@ -140,9 +142,31 @@ def test_same_sheet_twice_is_one_result_and_different_marks_a_conflict(
         ]
     csv_files = [r.split(",")[0] for r in (out / RESULTS_CSV).read_text().splitlines()[1:]]
     assert sorted(Path(f).name for f in csv_files) == ["a.png", "c.png", "d-changed.png"]
-    # finalising again (a re-run) derives the same flags, never stacks them
+    # both readings of the conflict are pictured, each headed by its conflict (though each read
+    # well); the plain duplicate is not
+    conflicts = [by_file[n] for n in ("c.png", "d-changed.png")]
+    pictures = {p.name: p.read_bytes() for p in (out / "annotated").iterdir()}
+    assert sorted(pictures) == sorted(annotation_name(r) for r in conflicts)
+    _, ref = manifest_ref(package)
+    for record in conflicts:
+        (job,) = plan_file(Path(record.source.file))
+        as_read = record.model_copy(update={"status": "ok", "flags": []})
+        headed = read_job(job, ref, annotate_as=record).annotated
+        assert headed is not None and headed != read_job(job, ref, annotate_as=as_read).annotated
+        assert pictures[annotation_name(record)] == headed
+    # finalising again (a re-run) derives the same flags, never stacks them, and rewrites a
+    # conflict page's image (an older one would not name the conflict)
+    stale = out / "annotated" / annotation_name(by_file["c.png"])
+    stale.write_bytes(b"older picture")
     scan(ScanOptions([folder], package, out, workers=1))
     assert [r.flags for r in _records(out)] == [by_file[n].flags for n in sorted(by_file)]
+    assert stale.read_bytes() == pictures[stale.name]
+    # a copy whose file has gone since keeps its record; only the other is pictured
+    shutil.rmtree(out / "annotated")
+    (folder / "d-changed.png").unlink()
+    scan(ScanOptions([folder], package, out, workers=1))
+    assert [r.flags for r in _records(out)] == [by_file[n].flags for n in sorted(by_file)]
+    assert [p.name for p in (out / "annotated").iterdir()] == [stale.name]
 
 
 def test_refused_and_flagged_sheets_get_annotated_images(package: Path, tmp_path: Path) -> None:
