@@ -22,6 +22,7 @@ import numpy as np
 
 from common.paths import SAMPLE_ROSTER, SAMPLE_TESTS_DIR
 from common.roster import Teacher, load_roster
+from omr.simulate import simulate
 from testgen.manifest import Manifest, load_manifest
 
 Log = Callable[[str], None]
@@ -152,8 +153,6 @@ def run_session(
     reviewer would settle it by looking at the sheet. Returns the step times and the reports
     folder.
     """
-    from omr.simulate import simulate
-
     work.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, MONITORING_DB=str(work / "monitoring.db"))
     times = SessionTimes()

@@ -36,6 +36,7 @@ import pypdfium2 as pdfium
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from common.errors import InputNotFound, OutputError, ValidationFailed
+from common.files import ensure_writable_folder
 from common.validation import describe
 from omr.degrade import BASE_DPI, PROFILES, degrade, encode
 from omr.results import QuestionState
@@ -871,12 +872,7 @@ def simulate(
         problems += _personal_problems(load_personal_sheets(test_dir, manifest), respondents)
     if problems:
         raise ValidationFailed(problems, where="simulate")
-    try:
-        (out_dir / IMAGES_DIR).mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise OutputError(
-            f"cannot create the output folder: {error.strerror}", where=str(out_dir)
-        ) from None
+    ensure_writable_folder(out_dir / IMAGES_DIR)
     multi_page = len(manifest.layout_of_kind(kind).pages) > 1
     truths: list[SheetTruth] = []
     if workers > 1:

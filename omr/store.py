@@ -23,7 +23,7 @@ from typing import IO
 
 from pydantic import ValidationError
 
-from common.errors import OutputError
+from common.files import ensure_writable_folder
 from omr.results import SheetResult
 from testgen.manifest import Manifest
 
@@ -40,17 +40,7 @@ Annotator = Callable[[SheetResult], bytes | None]
 
 def ensure_folder(out: Path) -> None:
     """Create the output folder and prove it is writable, before any page is read."""
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        probe = out / ".omr-write-check"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as error:
-        raise OutputError(
-            f"cannot write the output folder ({error.strerror or error})",
-            where=str(out),
-            hint="choose another --out",
-        ) from None
+    ensure_writable_folder(out)
 
 
 def load_results(out: Path) -> dict[Key, SheetResult]:

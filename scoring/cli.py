@@ -20,14 +20,8 @@ from scoring.ingest import (
     resolve_test_id,
 )
 from scoring.merge import PREFER_CHOICES
-from scoring.store import DB_ENV, open_store
-
-db_option = click.option(
-    "--db",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help=f"Results store [default: ${DB_ENV}, else monitoring.db in the working folder].",
-)
+from scoring.options import db_option
+from scoring.store import open_store
 
 
 @click.group()

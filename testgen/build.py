@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from common.errors import OutputError, ValidationFailed
+from common.files import ensure_writable_folder
 from common.roster import Teacher, load_roster
 from testgen import __version__
 from testgen.booklet import render_booklet, render_commentary
@@ -95,20 +96,6 @@ def validate_inputs(
     if problems:
         raise ValidationFailed(problems, where=str(spec_path))
     return spec, teachers
-
-
-def _check_writable(out_dir: Path) -> None:
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        probe = out_dir / ".testgen-write-check"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as error:
-        raise OutputError(
-            f"cannot write the output folder ({error.strerror or error})",
-            where=str(out_dir),
-            hint="choose another --out",
-        ) from None
 
 
 def make_manifest(spec: TestSpec, plan: Plan, spec_bytes: bytes) -> Manifest:
@@ -213,7 +200,7 @@ def build_test(
     spec_path = Path(spec_path)
     out_dir = Path(out_dir)
     spec, teachers = validate_inputs(spec_path, variants, roster)
-    _check_writable(out_dir)
+    ensure_writable_folder(out_dir)
 
     plan = plan_variants(spec, variants, seed)
     manifest = make_manifest(spec, plan, spec_path.read_bytes())

@@ -9,6 +9,7 @@ import click
 from tqdm import tqdm
 
 from common.cli import handle_errors
+from scoring.options import db_option
 from scoring.report.render import report_test
 
 
@@ -19,12 +20,7 @@ from scoring.report.render import report_test
     required=True,
     help="Test ID in the store (e.g. math-2026-final) or its test package folder.",
 )
-@click.option(
-    "--db",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Results store (default: $MONITORING_DB, else ./monitoring.db).",
-)
+@db_option
 @click.option(
     "--out",
     "out_root",

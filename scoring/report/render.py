@@ -27,6 +27,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from common.errors import OutputError
+from common.files import ensure_writable_folder
 from scoring.report import exports, html, pdf
 from scoring.report.collect import collect
 from scoring.report.data import ReportData
@@ -122,15 +123,8 @@ def _job_exports(out_dir: str) -> list[str]:
 
 
 def _prepare(out_dir: Path) -> None:
-    try:
-        for sub in ("teachers", "schools", "site", "exports"):
-            (out_dir / sub).mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise OutputError(
-            f"cannot create the output folder ({error.strerror})",
-            where=str(out_dir),
-            hint="choose a folder you can write to with --out",
-        ) from None
+    for sub in ("teachers", "schools", "site", "exports"):
+        ensure_writable_folder(out_dir / sub)
 
 
 def _school_groups(data: ReportData) -> list[list[str]]:

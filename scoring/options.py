@@ -1,0 +1,16 @@
+"""Click options that more than one ``scoring`` command takes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from scoring.store import DB_ENV
+
+db_option = click.option(
+    "--db",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help=f"Results store [default: ${DB_ENV}, else monitoring.db in the working folder].",
+)
