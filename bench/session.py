@@ -84,6 +84,11 @@ def online_answers(manifest: Manifest, p_right: float, rng: np.random.Generator)
     return out
 
 
+def _moodle_guard(cell: str) -> str:
+    """Moodle's CSV download puts ``'`` before a cell that starts like a formula."""
+    return "'" + cell if cell[:1] in ("=", "+", "-", "@") else cell
+
+
 def write_moodle_responses(
     manifest: Manifest,
     teachers: list[Teacher],
@@ -91,14 +96,15 @@ def write_moodle_responses(
     path: Path,
     bonus: float = 0.0,
 ) -> None:
-    """A Moodle quiz *responses* export (English headers, BOM) of version A, as Moodle writes
-    it: the chosen option's text, several joined by ``"; "``, ``"-"`` for none."""
+    """A Moodle 4.5 quiz *responses* download of version A, as Moodle writes it: comma CSV
+    with a BOM, the site's default identity column (e-mail only), ``Status``, the grade
+    rescaled to the quiz's default maximum of 10, the chosen option's text (several joined by
+    ``"; "``, ``"-"`` for none, formula-guarded)."""
     tasks = manifest.sources["A"].tasks
     total = sum(t.points for t in tasks)
     header = [
-        "Surname", "First name", "ID number", "Email address", "State", "Started on",
-        "Completed", "Time taken", f"Grade/{total:.2f}",
-        *[f"Response {k}" for k in range(1, len(tasks) + 1)],
+        "Last name", "First name", "Email address", "Status", "Started", "Completed",
+        "Duration", "Grade/10.00", *[f"Response {k}" for k in range(1, len(tasks) + 1)],
     ]  # fmt: skip
     skill = ability(rng, len(teachers), bonus)
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
@@ -116,9 +122,12 @@ def write_moodle_responses(
             ]
             writer.writerow(
                 [
-                    surname, first, teacher.id, teacher.email, "Finished",
-                    "23 November 2026  10:00 AM", "23 November 2026  10:52 AM", "52 mins",
-                    f"{grade:.2f}", *cells,
+                    _moodle_guard(c)
+                    for c in [
+                        surname, first, teacher.email, "Finished",
+                        "23 November 2026  10:00 AM", "23 November 2026  10:52 AM",
+                        "52 mins", f"{10 * grade / total:.2f}", *cells,
+                    ]
                 ]
             )  # fmt: skip
 

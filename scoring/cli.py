@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from common.cli import handle_errors, test_package_option, verbose_option
+from common.errors import ImportFailed
 from scoring.analysis import TestStatus, status_report
 from scoring.imports.base import FORMATS
 from scoring.ingest import (
@@ -19,7 +20,7 @@ from scoring.ingest import (
     import_roster,
     resolve_test_id,
 )
-from scoring.merge import PREFER_CHOICES
+from scoring.merge import ATTEMPT_CHOICES, PREFER_CHOICES
 from scoring.options import db_option
 from scoring.store import open_store
 
@@ -57,16 +58,38 @@ def roster_import(file: Path, db: Path | None) -> None:
 def format_import(report: ImportReport) -> str:
     lines = []
     for f in report.files:
+        if f.refused is not None:
+            lines.append(f"{f.file}: refused: {f.refused}")
+            continue
         form = f", form {f.form}" if f.form else ""
         lines.append(
             f"{f.file} ({f.format}{form}): {f.new} new, {f.unchanged} unchanged, "
             f"{len(f.problems)} problem(s)"
         )
         lines += [f"  {p}" for p in f.problems]
+        lines += [f"  note: {n}" for n in f.notes]
+    if report.several:
+        lines.append(f"Several online attempts (--attempts {report.attempts}):")
+        lines += [f"  {s.describe()}" for s in report.several]
     if report.conflicts:
         lines.append(f"Conflicts (live and remote, --prefer {report.prefer}):")
         lines += [f"  {c.describe()}" for c in report.conflicts]
     return "\n".join(lines)
+
+
+def import_outcome(report: ImportReport) -> ImportFailed | None:
+    """The error to exit with after the report is shown: nothing imported, or a file refused."""
+    if report.nothing_imported:
+        return ImportFailed(
+            "nothing was imported",
+            hint="see the problems above; check --test, the roster and the export",
+        )
+    if report.refused:
+        return ImportFailed(
+            f"{len(report.refused)} of {len(report.files)} file(s) refused, the rest imported",
+            hint="see the reasons above",
+        )
+    return None
 
 
 @main.command("import")
@@ -87,6 +110,15 @@ def format_import(report: ImportReport) -> str:
     help="Which result counts when a teacher has live and remote ones [default: live].",
 )
 @click.option(
+    "--attempts",
+    "--attempt-policy",
+    "attempts",
+    type=click.Choice(ATTEMPT_CHOICES),
+    default=None,
+    help="Which of a teacher's online attempts counts, kept for the test: the first "
+    "finished one, the last, or the highest scored (Moodle's default) [default: first].",
+)
+@click.option(
     "--form",
     default=None,
     help="Form the online test was built from: A, B or V<n> [default: detected from the "
@@ -99,6 +131,7 @@ def import_cmd(
     test: Path,
     fmt: str,
     prefer: str | None,
+    attempts: str | None,
     form: str | None,
     db: Path | None,
 ) -> None:
@@ -110,9 +143,19 @@ def import_cmd(
 
     with open_store(db) as store:
         report = import_files(
-            store, list(files), test, fmt=fmt, prefer=prefer, form=form, progress=progress
+            store,
+            list(files),
+            test,
+            fmt=fmt,
+            prefer=prefer,
+            attempts=attempts,
+            form=form,
+            progress=progress,
         )
     click.echo(format_import(report))
+    failure = import_outcome(report)
+    if failure is not None:
+        raise failure
 
 
 @main.command()

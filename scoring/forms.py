@@ -11,6 +11,7 @@ Source-task columns are numbered ``0 .. 2N-1``: version A positions first, then 
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -154,20 +155,33 @@ class TestForms:
 
 _QUOTES = str.maketrans("", "", "\"'«»“”„‘’`‚‹›")
 _MARKUP = re.compile(r"\*\*|\*|\^\{|_\{|[{}]")
+# Minus, hyphens and dashes that editors, Word and Moodle put where a tutor typed "-".
+_DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d"})
+_TAGS = re.compile(r"<[^>]{0,200}>")
+AMBIGUOUS = -1  # option_index value of a text that two options of one task share
 
 
 def normalise_text(text: str) -> str:
-    """Compare option texts the way a person would: Unicode NFKC, no quotes, no spec markup,
-    whitespace collapsed, case folded, a trailing full stop dropped."""
-    text = unicodedata.normalize("NFKC", text)
+    """Compare option texts the way a person would: HTML tags and entities dropped, Unicode
+    NFKC (no-break and narrow spaces become spaces), every dash and minus a hyphen, ё as е,
+    no quotes, no spec markup, whitespace collapsed, case folded, a trailing full stop
+    dropped."""
+    if "<" in text or "&" in text:
+        text = html.unescape(_TAGS.sub("", text))
+    text = unicodedata.normalize("NFKC", text).translate(_DASHES)
     text = _MARKUP.sub("", text).translate(_QUOTES)
-    text = " ".join(text.split()).casefold()
+    text = " ".join(text.split()).casefold().replace("ё", "е")
     return text.rstrip(".").strip()
 
 
 def option_index(task: Task) -> dict[str, int]:
-    """Normalised option text -> source option index."""
-    return {normalise_text(o.text): i for i, o in enumerate(task.options)}
+    """Normalised option text -> source option index (:data:`AMBIGUOUS` when two options of
+    the task read the same once normalised)."""
+    index: dict[str, int] = {}
+    for i, option in enumerate(task.options):
+        key = normalise_text(option.text)
+        index[key] = AMBIGUOUS if key in index else i
+    return index
 
 
 def printed_letters(item: FormItem, source_indices: list[int]) -> str:

@@ -10,12 +10,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from common.errors import InputNotFound, ToolError
+from common.errors import ImportFailed, InputNotFound, ToolError
 from common.roster import load_roster
 from scoring.forms import TestForms
-from scoring.imports import ImportContext, detect_format, parse_file
+from scoring.imports import ImportContext, parse_file
 from scoring.imports.base import FORMATS, file_sha256
-from scoring.merge import PREFER_CHOICES, Conflict, answer_text, merge_test
+from scoring.merge import (
+    ATTEMPT_CHOICES,
+    PREFER_CHOICES,
+    Conflict,
+    SeveralAttempts,
+    answer_text,
+    merge_test,
+)
 from scoring.store import Override, Store
 from testgen.manifest import Manifest, load_manifest
 from testgen.spec import LETTERS
@@ -48,14 +55,27 @@ class FileImport:
     new: int
     unchanged: int
     problems: list[str]
+    notes: list[str] = field(default_factory=list)
+    refused: str | None = None  # why the whole file was refused (nothing of it imported)
 
 
 @dataclass
 class ImportReport:
     test_id: str
     prefer: str
+    attempts: str = "first"
     files: list[FileImport] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
+    several: list[SeveralAttempts] = field(default_factory=list)
+
+    @property
+    def refused(self) -> list[FileImport]:
+        return [f for f in self.files if f.refused is not None]
+
+    @property
+    def nothing_imported(self) -> bool:
+        """No file gave a single attempt, new or already stored."""
+        return all(f.new + f.unchanged == 0 for f in self.files)
 
 
 def _check_form(form: str | None, forms: TestForms) -> None:
@@ -71,14 +91,17 @@ def import_files(
     *,
     fmt: str = "auto",
     prefer: str | None = None,
+    attempts: str | None = None,
     form: str | None = None,
     progress: Progress | None = None,
 ) -> ImportReport:
     """Import result files into the store for the test package at ``test``.
 
-    Everything is checked before the first file is written (files exist, formats known);
+    Everything is checked before the first file is written (files exist, options known);
     each file is then parsed and written in its own transaction, so a killed import loses at
-    most the file in progress and the next run adds exactly what is missing.
+    most the file in progress and the next run adds exactly what is missing. A file that
+    cannot be imported as a whole (unknown format, most rows unmappable) is refused with its
+    reason in the report, and the other files are imported.
     """
     manifest: Manifest = load_manifest(test)
     missing = [p for p in paths if not p.is_file()]
@@ -88,20 +111,25 @@ def import_files(
         raise ToolError(f"unknown format {fmt!r}", hint=f"use auto or one of {', '.join(FORMATS)}")
     if prefer is not None and prefer not in PREFER_CHOICES:
         raise ToolError(f"unknown rule {prefer!r}", hint="use live, remote or latest")
+    if attempts is not None and attempts not in ATTEMPT_CHOICES:
+        raise ToolError(f"unknown attempt rule {attempts!r}", hint="use first, last or highest")
     forms = TestForms(manifest)
     _check_form(form, forms)
-    formats = [detect_format(p) if fmt == "auto" else fmt for p in paths]
     store.register_test(manifest)
     test_id = manifest.test.id
-    if prefer is not None:
+    if prefer is not None or attempts is not None:
         with store.write() as con:
-            con.execute("UPDATE tests SET prefer = ? WHERE id = ?", (prefer, test_id))
+            store.set_rules(con, test_id, prefer=prefer, attempts=attempts)
     ctx = ImportContext(forms, store.teachers(), form)
     report = ImportReport(test_id, prefer or "live")
-    for path, file_fmt in zip(paths, formats, strict=True):
+    for path in paths:
         if progress:
             progress("file", str(path), 0)
-        parsed = parse_file(path, file_fmt, ctx)
+        try:
+            parsed = parse_file(path, fmt, ctx)
+        except ImportFailed as error:
+            report.files.append(FileImport(str(path), fmt, None, 0, 0, [], refused=str(error)))
+            continue
         new = unchanged = 0
         with store.write() as con:
             for start in range(0, len(parsed.records), CHUNK):
@@ -122,11 +150,21 @@ def import_files(
         if progress:
             progress("done", str(path), len(parsed.records))
         report.files.append(
-            FileImport(str(path), parsed.format, parsed.form, new, unchanged, parsed.problems)
+            FileImport(
+                str(path),
+                parsed.format,
+                parsed.form,
+                new,
+                unchanged,
+                parsed.problems,
+                parsed.notes,
+            )
         )
     merged = merge_test(store, test_id, forms, None)
     report.prefer = merged.prefer
+    report.attempts = store.rules(test_id)[1]
     report.conflicts = merged.conflicts
+    report.several = merged.several
     return report
 
 

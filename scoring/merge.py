@@ -5,8 +5,12 @@ Rules, in order:
 1. **Live** candidate: the teacher's scanned pages of the most recently imported live form;
    the pages are combined question by question (a page rescanned later replaces the earlier
    read of the same questions).
-2. **Remote** candidate: the teacher's latest online attempt (by its completion time when the
-   export gives one, else by import order).
+2. **Remote** candidate: one of the teacher's online attempts, by the test's attempt rule
+   (``scoring import --attempts``): ``first`` (default: the first finished attempt, what a
+   monitoring test measures), ``last``, or ``highest`` (Moodle's default grading method; the
+   earlier of equal scores). Attempts are ordered by their completion time; an attempt whose
+   export gave no time comes after every timed one, in import order, so it can never pass
+   itself off as the latest. Every teacher with several online attempts is listed.
 3. When both exist, ``prefer`` decides: ``live`` (default), ``remote``, or ``latest`` (the
    later of the two); the pair is listed as a :class:`Conflict`. Provenance of every attempt
    that went into the result is kept.
@@ -16,6 +20,7 @@ Rules, in order:
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
@@ -27,7 +32,10 @@ from scoring.timeparse import sortable_time
 
 Prefer = Literal["live", "remote", "latest"]
 PREFER_CHOICES: tuple[str, ...] = ("live", "remote", "latest")
+AttemptRule = Literal["first", "last", "highest"]
+ATTEMPT_CHOICES: tuple[str, ...] = ("first", "last", "highest")
 _ABSENT = STATE_CODES["absent"]
+_ANSWERED = (STATE_CODES["marked"], STATE_CODES["multiple"])
 
 
 class Provenance(NamedTuple):
@@ -68,6 +76,24 @@ class Conflict:
         )
 
 
+@dataclass(frozen=True)
+class SeveralAttempts:
+    """A teacher with several online attempts of one test, and the one that counts."""
+
+    teacher_id: str
+    count: int
+    rule: str
+    chosen: Provenance
+
+    def describe(self) -> str:
+        when = f", completed {self.chosen.taken_at}" if self.chosen.taken_at else ""
+        return (
+            f"teacher {self.teacher_id}: {self.count} online attempts; "
+            f"{self.chosen.source_file} {self.chosen.locator}{when} counts "
+            f"(--attempts {self.rule})"
+        )
+
+
 @dataclass
 class MergedSet:
     """One merged result per teacher of a test (T teachers, N printed questions).
@@ -86,6 +112,7 @@ class MergedSet:
     source_rows: list[tuple[int, ...]]  # (T,) indices into ``attempt_rows``
     flags: list[tuple[str, ...]]  # (T,)
     conflicts: list[Conflict] = field(default_factory=list)
+    several: list[SeveralAttempts] = field(default_factory=list)
     overrides: dict[str, list[Override]] = field(default_factory=dict)
     attempt_rows: list[tuple] = field(default_factory=list)  # the attempts' rows as read
 
@@ -113,14 +140,34 @@ class _Times:
         return (sortable_time(r[8]) or r[7]) if r[8] else r[7]
 
 
-def _pick(
-    rows: list[int], ids: list[int], times: _Times, channel: list[str]
-) -> tuple[list[int], int | None]:
-    """(live row indices to combine, remote row index) for one teacher."""
-    live = [r for r in rows if channel[r] == "live"]
-    remote = [r for r in rows if channel[r] == "remote"]
-    chosen_remote = max(remote, key=lambda r: (times[r], ids[r])) if remote else None
-    return live, chosen_remote
+def attempt_points(
+    forms: TestForms, form_index: int, marks: np.ndarray, states: np.ndarray
+) -> float:
+    """Points of one attempt (``marks``, ``states`` of shape (N,)) on form ``form_index``,
+    by the rule of :mod:`scoring.scores`."""
+    n = forms.n_positions
+    columns = forms.position_column[form_index]
+    source = forms.mask_lut[form_index, np.arange(n), marks]
+    right = np.isin(states, _ANSWERED) & (source == forms.column_key_mask[columns])
+    return float(forms.column_points[columns][right].sum())
+
+
+def _completion_key(rows: list[tuple], i: int) -> tuple[bool, str]:
+    """(has a completion time, the time): untimed attempts sort after every timed one."""
+    taken = sortable_time(rows[i][8])
+    return (taken is None, taken or "")
+
+
+def _pick_remote(
+    remote: list[int], rule: str, rows: list[tuple], points: Callable[[int], float]
+) -> int:
+    in_order = sorted(remote, key=lambda r: (*_completion_key(rows, r), rows[r][0]))
+    if rule == "first":
+        return in_order[0]
+    if rule == "highest":
+        return max(in_order, key=lambda r: (points(r), -in_order.index(r)))
+    timed = [r for r in in_order if not _completion_key(rows, r)[0]]
+    return timed[-1] if timed else in_order[-1]
 
 
 def merge_test(
@@ -130,19 +177,12 @@ def merge_test(
 
     ``prefer=None`` uses the rule stored with the test (set by ``scoring import --prefer``).
     """
-    if prefer is None:
-        row = store.con.execute("SELECT prefer FROM tests WHERE id = ?", (test_id,)).fetchone()
-        prefer = row[0] if row else "live"
-    rows = store.con.execute(
-        "SELECT id, teacher_id, channel, format, source_file, source_sha256, locator, "
-        "imported_at, taken_at, form, sheet_page, flags, marks, state_codes "
-        "FROM attempts WHERE test_id = ? ORDER BY id",
-        (test_id,),
-    ).fetchall()
+    stored_prefer, rule = store.rules(test_id)
+    prefer = prefer or stored_prefer
+    rows = store.attempt_rows(test_id)
     n_rows = len(rows)
     n = forms.n_positions
     form_names = forms.index
-    ids = [r[0] for r in rows]
     channel = [r[2] for r in rows]
     times = _Times(rows)
     row_forms = [r[9] for r in rows]
@@ -175,9 +215,18 @@ def merge_test(
     if several.size:
         for i in np.flatnonzero(np.isin(inverse, several)).tolist():
             by_teacher[int(inverse[i])].append(i)
+    several_attempts: list[SeveralAttempts] = []
+
+    def points(r: int) -> float:
+        return attempt_points(forms, int(row_form_index[r]), all_marks[r], all_states[r])
+
     for t, mine in by_teacher.items():
         teacher = teacher_ids[t]
-        live, remote = _pick(mine, ids, times, channel)
+        live = [r for r in mine if channel[r] == "live"]
+        online = [r for r in mine if channel[r] == "remote"]
+        remote = _pick_remote(online, rule, rows, points) if online else None
+        if len(online) > 1 and remote is not None:
+            several_attempts.append(SeveralAttempts(teacher, len(online), rule, prov(remote)))
         if live:
             live_form = row_forms[live[-1]]
             live = [r for r in live if row_forms[r] == live_form]
@@ -241,6 +290,7 @@ def merge_test(
         sources,
         flags,
         conflicts,
+        several_attempts,
         attempt_rows=rows,
     )
     apply_overrides(merged, store.overrides(test_id))

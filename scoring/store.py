@@ -137,8 +137,16 @@ def _migration_1(con: sqlite3.Connection) -> None:
     )
 
 
+def _migration_2(con: sqlite3.Connection) -> None:
+    # Which of a teacher's online attempts counts (see scoring.merge): a per-test rule.
+    con.execute(
+        "ALTER TABLE tests ADD COLUMN attempts TEXT NOT NULL DEFAULT 'first' "
+        "CHECK (attempts IN ('first', 'last', 'highest'))"
+    )
+
+
 # Ordered: migration k brings the schema from version k-1 to k. Append, never edit.
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migration_1,)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migration_1, _migration_2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -335,6 +343,27 @@ class Store:
                 (info.id, str(info.department), info.year, str(info.stage), text, now_utc()),
             )
 
+    def set_rules(
+        self,
+        con: sqlite3.Connection,
+        test_id: str,
+        *,
+        prefer: str | None = None,
+        attempts: str | None = None,
+    ) -> None:
+        """Set the test's merge rules (``None`` keeps a rule). Call inside :meth:`write`."""
+        if prefer is not None:
+            con.execute("UPDATE tests SET prefer = ? WHERE id = ?", (prefer, test_id))
+        if attempts is not None:
+            con.execute("UPDATE tests SET attempts = ? WHERE id = ?", (attempts, test_id))
+
+    def rules(self, test_id: str) -> tuple[str, str]:
+        """(prefer, attempts) of a test; the defaults for a test not in the store."""
+        row = self.con.execute(
+            "SELECT prefer, attempts FROM tests WHERE id = ?", (test_id,)
+        ).fetchone()
+        return (row[0], row[1]) if row else ("live", "first")
+
     def manifest(self, test_id: str) -> Manifest:
         row = self.con.execute("SELECT manifest FROM tests WHERE id = ?", (test_id,)).fetchone()
         if row is None:
@@ -413,6 +442,18 @@ class Store:
             "problems) VALUES (?,?,?,?,?,?,?,?)",
             (test_id, file, sha256, fmt, now_utc(), *counts),
         )
+
+    def attempt_rows(self, test_id: str) -> list[tuple]:
+        """The attempts of a test as plain tuples, in import order, for the merge (100,000
+        rows: tuples, not objects): ``(id, teacher_id, channel, format, source_file,
+        source_sha256, locator, imported_at, taken_at, form, sheet_page, flags, marks,
+        state_codes)``."""
+        return self.con.execute(
+            "SELECT id, teacher_id, channel, format, source_file, source_sha256, locator, "
+            "imported_at, taken_at, form, sheet_page, flags, marks, state_codes "
+            "FROM attempts WHERE test_id = ? ORDER BY id",
+            (test_id,),
+        ).fetchall()
 
     def attempts(self, test_id: str) -> list[StoredAttempt]:
         """Every attempt of a test, in import order."""

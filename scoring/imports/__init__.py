@@ -9,7 +9,7 @@ from pathlib import Path
 from common.errors import ImportFailed
 from scoring.imports._table import norm_header, read_header
 from scoring.imports.base import FORMATS, ImportContext, ParsedFile
-from scoring.imports.forms_export import parse_google, parse_ms
+from scoring.imports.forms_export import GOOGLE_TIMESTAMP, MS_COMPLETED, parse_google, parse_ms
 from scoring.imports.moodle import (
     GRADE_HEADER,
     RESPONSE_HEADER,
@@ -29,22 +29,41 @@ PARSERS: dict[str, Callable[[Path, ImportContext], ParsedFile]] = {
 }
 
 
+def _json_kind(path: Path) -> str:
+    """``omr`` for omr's JSON-lines results, ``table`` for a JSON table (Moodle's download)."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+    except OSError as error:
+        raise ImportFailed(f"cannot read the file ({error.strerror})", where=str(path)) from None
+    if head.startswith(b"["):
+        return "table"
+    return "omr"
+
+
 def detect_format(path: Path) -> str:
     """The format of ``path`` from its extension and header row; :class:`ImportFailed` when
     it looks like none of them."""
-    if path.suffix.lower() in (".jsonl", ".json"):
+    suffix = path.suffix.lower()
+    if suffix == ".jsonl" or (suffix == ".json" and _json_kind(path) == "omr"):
         return "omr"
     header = [norm_header(h) for h in read_header(path)]
     if any(RESPONSE_HEADER.match(h) for h in header):
         return "moodle-responses"
     if any(GRADE_HEADER.match(h) for h in header):
         return "moodle-grades"
-    if {"timestamp", "отметка времени"} & set(header):
+    if set(GOOGLE_TIMESTAMP) & set(header):
         return "google-forms"
-    if {"completion time", "время завершения"} & set(header):
+    if set(MS_COMPLETED) & set(header):
         return "ms-forms"
     if set(ID_COLUMNS) & set(header) and any(QUESTION_HEADER.match(h) for h in header):
         return "csv"
+    if suffix == ".json":
+        raise ImportFailed(
+            "a JSON file that is neither omr results nor a Moodle report",
+            where=str(path),
+            hint="download the report as CSV or Excel",
+        )
     raise ImportFailed(
         "cannot tell the export format from the header row",
         where=str(path),

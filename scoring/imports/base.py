@@ -1,19 +1,79 @@
-"""What every import module shares: the context it parses against and its result."""
+"""What every import module shares: the context it parses against, how a row finds its
+teacher, how answer texts find their options, and the parsed result.
+
+Identity rule (the same for every online export): a row belongs to a teacher found by
+**roster ID**, else by **e-mail** (case-insensitive), else by **full name** within the test's
+department (case, ё/е, spaces and initials folded; the name must point at exactly one
+teacher). Every match not made by ID is listed as a note, so a person can check it.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from common.errors import ImportFailed
 from common.roster import Teacher
-from scoring.forms import FormItem, TestForms, normalise_text, option_index, printed_letters
-from scoring.store import AttemptRecord, Roster
+from scoring.forms import (
+    AMBIGUOUS,
+    FormItem,
+    TestForms,
+    normalise_text,
+    option_index,
+    printed_letters,
+)
+from scoring.store import AttemptRecord
+from scoring.timeparse import sortable_time
 
 FORMATS = ("omr", "moodle-responses", "moodle-grades", "google-forms", "ms-forms", "csv")
+# A file in which more than this share of the rows cannot be mapped is refused whole: it
+# belongs to another test, another roster or another form, and a partial import would hide it.
+MAX_FAILED_SHARE = 0.5
+
+
+# -- identity -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What a row says about who answered: any of an ID, e-mails and a full name."""
+
+    id: str | None = None
+    emails: tuple[str, ...] = ()
+    name: str | None = None
+
+    def shown(self) -> str:
+        parts = [p for p in (self.id, *self.emails, self.name) if p]
+        return " / ".join(parts) or "(empty)"
+
+
+def name_tokens(name: str) -> tuple[str, ...]:
+    """``"Иванова  А.П."`` -> ``("иванова", "а", "п")``: case and ё folded, dots split."""
+    text = name.casefold().replace("ё", "е").replace(".", " ").replace(",", " ")
+    return tuple(text.split())
+
+
+def _tokens_fit(written: tuple[str, ...], roster: tuple[str, ...]) -> bool:
+    """The written name is the roster name, maybe without the patronymic, with any given
+    name or patronymic possibly reduced to its initial."""
+    if len(written) < 2 or len(written) > len(roster) or written[0] != roster[0]:
+        return False
+    return all(
+        w == r or (len(w) == 1 and r.startswith(w))
+        for w, r in zip(written[1:], roster[1:], strict=False)
+    )
+
+
+@dataclass(frozen=True)
+class Match:
+    teacher_id: str | None
+    how: str  # "ID", "e-mail", "name"; "" when not found
+    problem: str = ""
 
 
 @dataclass
@@ -21,41 +81,86 @@ class ImportContext:
     """The test and roster an export is read against.
 
     ``form`` is the form the user named (``"A"``, ``"B"``, ``"V3"``) or ``None`` to let the
-    importer decide (by matching option texts, or version A for letter-only exports).
+    importer decide (by matching option texts or headers, or version A for letter-only
+    exports).
     """
 
     forms: TestForms
     teachers: Mapping[str, Teacher]
     form: str | None = None
-    by_email: dict[str, str] = field(init=False)
-
-    def __post_init__(self) -> None:
-        if isinstance(self.teachers, Roster):
-            self.by_email = self.teachers.by_email()
-        else:
-            self.by_email = {t.email.casefold(): t.id for t in self.teachers.values() if t.email}
 
     @property
     def test_id(self) -> str:
         return self.forms.manifest.test.id
 
-    def match_teacher(self, *keys: str | None) -> str | None:
-        """The roster ID of the first key that is a known ID or e-mail."""
-        for key in keys:
-            if not key:
-                continue
-            key = key.strip()
-            if key in self.teachers:
-                return key
-            found = self.by_email.get(key.casefold())
-            if found:
-                return found
-        return None
+    @property
+    def department(self) -> str:
+        return str(self.forms.manifest.test.department)
 
-    def unknown_teacher(self, where: str, *keys: str | None) -> str:
-        shown = " / ".join(k for k in keys if k) or "(empty)"
-        hint = "import the roster first" if not self.teachers else "check the ID or e-mail"
-        return f"{where}: unknown teacher {shown}, skipped ({hint})"
+    @cached_property
+    def by_email(self) -> dict[str, str]:
+        by_email = getattr(self.teachers, "by_email", None)
+        if callable(by_email):
+            return dict(by_email())
+        return {t.email.casefold(): t.id for t in self.teachers.values() if t.email}
+
+    @cached_property
+    def _names(self) -> list[tuple[tuple[str, ...], str]]:
+        department_of = getattr(self.teachers, "department_of", None)
+        out = []
+        for tid in self.teachers:
+            dept = department_of(tid) if callable(department_of) else self.teachers[tid].department
+            if str(dept) == self.department:
+                out.append((name_tokens(self.teachers[tid].name), tid))
+        return out
+
+    def by_name(self, name: str) -> list[str]:
+        """Teachers of the test's department whose roster name fits ``name`` (either order
+        of surname and given name)."""
+        written = name_tokens(name)
+        if len(written) < 2:
+            return []
+        flipped = (written[-1], *written[:-1])
+        return sorted(
+            {tid for tokens, tid in self._names if _tokens_fit(written, tokens)}
+            | {tid for tokens, tid in self._names if _tokens_fit(flipped, tokens)}
+        )
+
+    def match(self, who: Identity) -> Match:
+        """The teacher a row belongs to, by ID, then e-mail, then full name."""
+        if who.id:
+            key = who.id.strip()
+            if key in self.teachers:
+                return Match(key, "ID")
+        for email in who.emails:
+            found = self.by_email.get(email.strip().casefold())
+            if found:
+                return Match(found, "e-mail")
+        if who.name:
+            found_names = self.by_name(who.name)
+            if len(found_names) == 1:
+                return Match(found_names[0], "name")
+            if len(found_names) > 1:
+                return Match(
+                    None,
+                    "",
+                    f"name {who.name!r} fits {len(found_names)} teachers "
+                    f"({', '.join(found_names)}), skipped (add the ID or e-mail to the export "
+                    "or the roster)",
+                )
+        hint = "import the roster first" if not self.teachers else "check the ID, e-mail or name"
+        return Match(None, "", f"unknown teacher {who.shown()}, skipped ({hint})")
+
+    def match_note(self, where: str, found: Match, who: Identity) -> str | None:
+        """The note listing a match not made by ID (``None`` for an ID match)."""
+        if found.how in ("ID", "") or found.teacher_id is None:
+            return None
+        name = self.teachers[found.teacher_id].name
+        shown = who.name if found.how == "name" else next(iter(who.emails), "")
+        return f"{where}: matched to {found.teacher_id} {name} by {found.how} ({shown})"
+
+
+# -- parsed files ---------------------------------------------------------------------------
 
 
 @dataclass
@@ -64,6 +169,8 @@ class ParsedFile:
     records: list[AttemptRecord]
     problems: list[str]
     form: str | None = None  # the form chosen for the whole file, when there is one
+    notes: list[str] = field(default_factory=list)  # matches not by ID, ignored columns
+    failed_rows: int = 0  # rows that could not be mapped (not counting unfinished attempts)
 
 
 def fingerprint(*parts: object) -> str:
@@ -73,6 +180,19 @@ def fingerprint(*parts: object) -> str:
 
 def file_sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def refuse_if_most_failed(parsed: ParsedFile, where: str) -> None:
+    """:class:`ImportFailed` when most rows of the file could not be mapped."""
+    total = parsed.failed_rows + len(parsed.records)
+    if parsed.failed_rows and parsed.failed_rows > MAX_FAILED_SHARE * total:
+        first = parsed.problems[0] if parsed.problems else ""
+        raise ImportFailed(
+            f"{parsed.failed_rows} of {total} rows could not be mapped, so nothing was "
+            f"imported from this file (first: {first.removeprefix(where + ': ')})",
+            where=where,
+            hint="check that the export belongs to this test and that the roster is imported",
+        )
 
 
 # -- text answers -------------------------------------------------------------------------
@@ -88,7 +208,44 @@ class TextRow:
     responses: tuple[str, ...]
 
 
-_NONE = {"", "-", "—"}
+_NONE = {"", "-", "—", "–"}
+MAX_PARTS = 64  # several-choice cells split into more parts than this are not an answer
+
+
+def split_choices(parts: Sequence[str], index: Mapping[str, int], separator: str) -> list[int]:
+    """Every way to read ``parts`` (a cell split at ``separator``) as distinct option texts
+    rejoined: ``[]`` when none, the options when exactly one, ``[AMBIGUOUS]`` when several
+    (an option text may itself hold the separator, as ``"Шар, конус"`` in Google Forms)."""
+    n = len(parts)
+    memo: dict[int, list[frozenset[int]]] = {n: [frozenset()]}
+
+    def solve(start: int) -> list[frozenset[int]]:
+        if start in memo:
+            return memo[start]
+        found: list[frozenset[int]] = []
+        for end in range(start + 1, n + 1):
+            option = index.get(normalise_text(separator.join(parts[start:end])))
+            if option is None:
+                continue
+            if option == AMBIGUOUS:
+                found.append(frozenset({AMBIGUOUS}))
+                continue
+            for rest in solve(end):
+                if option not in rest:
+                    chosen = rest | {option}
+                    if chosen not in found:
+                        found.append(chosen)
+            if len(found) > 1:
+                break  # two readings are enough to know it is ambiguous
+        memo[start] = found
+        return found
+
+    readings = solve(0)
+    if not readings:
+        return []
+    if len(readings) > 1 or AMBIGUOUS in readings[0]:
+        return [AMBIGUOUS]
+    return sorted(readings[0])
 
 
 class TextMatcher:
@@ -97,22 +254,24 @@ class TextMatcher:
 
     def __init__(self, forms: TestForms, separator: str):
         self.forms = forms
-        self.separator = separator.strip() or separator
+        self.separator = separator
         self._index = [option_index(t) for t in forms.column_tasks]
 
     def match(self, item: FormItem, text: str) -> tuple[str, str]:
-        """(printed letters, state); state ``unmatched`` when some text fits no option."""
+        """(printed letters, state); state ``unmatched`` when the text fits no option, or
+        fits them in more than one way."""
         if text.strip() in _NONE:
             return "", "blank"
         index = self._index[item.column]
-        whole = index.get(normalise_text(text))
-        if whole is not None:
-            return printed_letters(item, [whole]), "marked"
-        parts = [p for p in (s.strip() for s in text.split(self.separator)) if p]
-        found = [index.get(normalise_text(p)) for p in parts]
-        if not parts or any(f is None for f in found):
+        cut = self.separator.strip() or self.separator
+        parts = [p.strip() for p in text.split(cut)]
+        while parts and not parts[-1]:
+            parts.pop()  # Microsoft Forms ends a several-choice cell with ";"
+        if not parts or len(parts) > MAX_PARTS:
             return "?", "unmatched"
-        chosen = sorted({f for f in found if f is not None})
+        chosen = split_choices(parts, index, self.separator)
+        if not chosen or chosen == [AMBIGUOUS]:
+            return "?", "unmatched"
         return printed_letters(item, chosen), "marked" if len(chosen) == 1 else "multiple"
 
     def count_matches(self, form: str, rows: list[TextRow]) -> int:
@@ -154,11 +313,13 @@ def text_records(
     source_file: str,
     source_sha256: str,
     where: str,
+    form: str | None = None,
 ) -> tuple[list[AttemptRecord], list[str], str]:
     """Match every response text to an option; unmatched texts are listed and kept as
-    ``unmatched`` (scored as wrong, flagged) while the rest of the row is imported."""
+    ``unmatched`` (scored as wrong, flagged) while the rest of the row is imported.
+    ``form`` is the form already known from the headers, if any."""
     matcher = TextMatcher(ctx.forms, separator)
-    form_name = choose_form(ctx, matcher, rows, where)
+    form_name = form or choose_form(ctx, matcher, rows, where)
     items = ctx.forms.form(form_name).items
     records: list[AttemptRecord] = []
     problems: list[str] = []
@@ -193,7 +354,9 @@ def text_records(
                 source_file=source_file,
                 source_sha256=source_sha256,
                 locator=f"row {row.row}",
-                fingerprint=fingerprint(fmt, row.teacher_id, row.taken_at, row.responses),
+                fingerprint=fingerprint(
+                    fmt, row.teacher_id, sortable_time(row.taken_at) or row.taken_at, row.responses
+                ),
                 form=form_name,
                 answers=tuple(answers),
                 states=tuple(states),
@@ -208,29 +371,46 @@ def text_file(
     path: Path,
     ctx: ImportContext,
     rows: list[TextRow],
-    problems: list[str],
+    parsed: ParsedFile,
     *,
-    fmt: str,
     separator: str,
+    form: str | None = None,
 ) -> ParsedFile:
-    """The :class:`ParsedFile` of an export of option texts: :func:`text_records` over the
-    ``rows`` read from ``path``, after the ``problems`` met while reading them."""
-    records, more, form = text_records(
+    """``parsed`` (the problems and notes met while reading ``rows`` from ``path``) completed
+    with the records of :func:`text_records`; refused when most rows could not be mapped."""
+    records, more, chosen = text_records(
         ctx,
         rows,
-        fmt=fmt,
+        fmt=parsed.format,
         separator=separator,
         source_file=str(path),
         source_sha256=file_sha256(path.read_bytes()),
         where=str(path),
+        form=form,
     )
-    return ParsedFile(fmt, records, problems + more, form)
+    parsed.failed_rows += len(rows) - len(records)
+    parsed.records = records
+    parsed.problems += more
+    parsed.form = chosen
+    refuse_if_most_failed(parsed, str(path))
+    return parsed
 
 
 def find_column(header: list[str], *names: str) -> int | None:
-    """Index of the first column whose normalised header is one of ``names``."""
-    wanted = {n.casefold() for n in names}
+    """Index of the first column whose normalised header is one of ``names`` (spaces aside:
+    Moodle's JSON keys may lose them)."""
+    wanted = {n.casefold().replace(" ", "") for n in names}
     for i, h in enumerate(header):
-        if h in wanted:
+        if h.replace(" ", "") in wanted:
             return i
     return None
+
+
+def numbered_columns(header: list[str], pattern: re.Pattern[str]) -> list[tuple[int, int]]:
+    """(column index, question number) of every header matching ``pattern``, by number."""
+    out = []
+    for i, h in enumerate(header):
+        m = pattern.match(h)
+        if m:
+            out.append((i, int(m.group(1))))
+    return sorted(out, key=lambda t: t[1])

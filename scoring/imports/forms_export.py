@@ -1,45 +1,39 @@
 """Google Forms and Microsoft Forms quiz exports (CSV or XLSX, English or Russian headers).
 
-Google Forms: ``Timestamp``, ``Email Address``, ``Score`` (``"21 / 30"``), optional identity
-questions, then one column per question headed by the question text, in order; several
-choices are joined by ``", "``. Microsoft Forms: ``ID`` (the response number, not the
-teacher), ``Start time``, ``Completion time``, ``Email``, ``Name``, ``Total points``..., then
-per question its answer column followed by ``Points - <question>`` and ``Feedback -
-<question>``; several choices are joined by ``";"``.
+Google Forms: ``Timestamp``, ``Email Address`` (when collected), ``Score`` (``"28 / 30"``),
+then one column per question headed by the question's title, in the form's order; several
+choices are joined by ``", "`` (an option text may itself hold a comma). Microsoft Forms:
+``ID`` (the response number, not the teacher), ``Start time``, ``Completion time``, ``Email``
+(``anonymous`` when not collected), ``Name``, ``Total points``, ``Quiz feedback``..., then per
+question its answer column followed by ``Points - <title>`` and ``Feedback - <title>``;
+several choices are joined by ``";"``.
+
+Question columns are found by **header ≈ task stem** (numbering, case, quotes, dashes and
+spaces folded), so identity questions a form adds (ID / ФИО / e-mail / school, en and ru) and
+any other extra column can stand anywhere; extras are listed as notes and ignored. Only when
+no header looks like any stem are the columns taken in order, and that is noted too.
 """
 
 from __future__ import annotations
 
+import difflib
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from common.errors import ImportFailed
+from scoring.forms import normalise_text
 from scoring.imports._table import norm_header, read_table
-from scoring.imports.base import (
-    ImportContext,
-    ParsedFile,
-    TextRow,
-    find_column,
-    text_file,
-)
+from scoring.imports.base import Identity, ImportContext, ParsedFile, TextRow, text_file
 
 GOOGLE_TIMESTAMP = ("timestamp", "отметка времени")
-GOOGLE_EMAIL = ("email address", "адрес электронной почты", "email", "электронная почта")
-GOOGLE_SCORE = ("score", "баллы", "количество баллов")
-# Identity questions a form may ask before the test questions.
-ID_QUESTIONS = (
-    "id",
-    "teacher id",
-    "табельный номер",
-    "идентификатор",
-    "ид",
-    "ваш id",
-    "номер участника",
-)
-NAME_QUESTIONS = ("name", "full name", "фио", "имя", "ф.и.о.", "ваше фио")
+GOOGLE_EMAIL = ("email address", "адрес электронной почты")
+GOOGLE_SCORE = ("score", "баллы", "количество баллов", "оценка")
 
 MS_META = (
     "id",
     "ид",
+    "идентификатор",
     "start time",
     "время начала",
     "completion time",
@@ -55,81 +49,258 @@ MS_META = (
     "отзыв о тесте",
     "grade posted time",
     "время публикации оценки",
+    "время публикации оценок",
     "last modified time",
     "время последнего изменения",
 )
-MS_SUFFIX_PREFIXES = ("points -", "points –", "feedback -", "feedback –", "баллы", "отзыв")
+MS_PER_QUESTION = re.compile(r"^(?:points|баллы|feedback|отзыв)\s*[-–—:]\s*")
 MS_COMPLETED = ("completion time", "время завершения")
 MS_EMAIL = ("email", "электронная почта", "адрес электронной почты")
+MS_NAME = ("name", "имя")
+
+# Identity questions a form may ask, told by their header.
+_EMAIL_Q = re.compile(r"e-?mail|почт")
+_ID_Q = re.compile(
+    r"табельн|идентификат|индивидуальн\w* номер|личн\w* номер|номер участника|код участника"
+    r"|(?:^|\W)(?:id|ид)(?:$|\W)"
+)
+_NAME_Q = re.compile(r"фио|ф\.\s*и\.\s*о|фамили|full name|(?:^|\W)name(?:$|\W)|(?:^|\W)имя(?:$|\W)")
+_SCHOOL_Q = re.compile(
+    r"школ|school|образовательн|организаци|учреждени|лице|гимнази|(?:^|\W)оо(?:$|\W)"
+)
+
+_NUMBERING = re.compile(r"^(?:(?:вопрос|задание|question|task|q)\s*)?№?\s*\d{1,3}\s*[.):]\s+")
+_POINTS_SUFFIX = re.compile(r"\s*[(\[]\s*\d+([.,]\d+)?\s*(балл\w*|points?|pts?)\s*[)\]]\s*$")
+FUZZY_RATIO = 0.9
 
 
-def _question_columns(header: list[str], skip: set[int]) -> list[int]:
-    return [i for i in range(len(header)) if i not in skip]
+def stem_key(text: str) -> str:
+    """A question title or task stem as compared: numbering, points and ``*`` dropped."""
+    key = normalise_text(text).rstrip("*").strip()
+    key = _NUMBERING.sub("", key)
+    return _POINTS_SUFFIX.sub("", key).strip().rstrip(".:?").strip()
 
 
-def _rows(
+def _similar(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    if min(len(a), len(b)) >= 15 and (a.startswith(b) or b.startswith(a)):
+        return True  # a title cut short, or a stem with a trailing instruction
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= FUZZY_RATIO
+
+
+@dataclass
+class ColumnMap:
+    """Which column holds which printed question of ``form`` (``None``: by option texts)."""
+
+    form: str | None
+    questions: list[int]
+    leftover: list[int]
+    notes: list[str] = field(default_factory=list)
+
+
+def _candidates(ctx: ImportContext, header: str) -> set[tuple[str, int]]:
+    key = stem_key(header)
+    if not key:
+        return set()
+    tasks = [
+        ((version, k + 1), stem_key(task.stem))
+        for version in ("A", "B")
+        for k, task in enumerate(ctx.forms.manifest.sources[version].tasks)
+    ]
+    exact = {ref for ref, stem in tasks if stem == key}
+    return exact or {ref for ref, stem in tasks if stem and _similar(key, stem)}
+
+
+def map_columns(
+    ctx: ImportContext, raw_header: list[str], columns: list[int], where: str
+) -> ColumnMap:
+    """Assign ``columns`` (the candidate question columns) to the printed questions of the
+    form they fit best (``--form`` if given); refuse a partial or doubled fit."""
+    cands = {c: _candidates(ctx, raw_header[c]) for c in columns}
+    forms = [ctx.forms.form(ctx.form)] if ctx.form else list(ctx.forms.forms)
+    best: tuple[int, str, dict[int, int], list[int]] | None = None
+    for form in forms:
+        position_of = {(it.version, it.source_position): it.position for it in form.items}
+        assigned: dict[int, int] = {}  # printed position -> column
+        doubled: list[int] = []
+        for c in columns:
+            hits = sorted(position_of[ref] for ref in cands[c] if ref in position_of)
+            free = [p for p in hits if p not in assigned]
+            if free:
+                assigned[free[0]] = c  # equal stems in one form: taken in column order
+            elif hits:
+                doubled.append(hits[0])
+        if best is None or len(assigned) > best[0]:
+            best = (len(assigned), form.name, assigned, doubled)
+    assert best is not None
+    n = ctx.forms.n_positions
+    covered, form_name, assigned, doubled = best
+    if covered == 0:
+        if len(columns) != n:
+            raise ImportFailed(
+                f"no column header matches a task of test {ctx.test_id}, and there are "
+                f"{len(columns)} answer columns for {n} questions",
+                where=where,
+                hint="head the question columns with the task stems, as in the booklet",
+            )
+        return ColumnMap(
+            ctx.form,
+            list(columns),
+            [],
+            [f"{where}: no header matches a task stem; the {n} answer columns are taken in order"],
+        )
+    if doubled:
+        raise ImportFailed(
+            f"two columns fit question {doubled[0]} of form {form_name}",
+            where=where,
+            hint="remove the repeated column",
+        )
+    if covered < n:
+        missing = [p for p in range(1, n + 1) if p not in assigned]
+        stems = "; ".join(
+            repr(ctx.forms.form(form_name).items[p - 1].task.stem[:40]) for p in missing[:3]
+        )
+        raise ImportFailed(
+            f"no column for question(s) {', '.join(map(str, missing))} of form {form_name} "
+            f"({stems})",
+            where=where,
+            hint="head every question column with its task stem, or name the form with --form",
+        )
+    questions = [assigned[p] for p in range(1, n + 1)]
+    used = set(questions)
+    return ColumnMap(form_name, questions, [c for c in columns if c not in used])
+
+
+@dataclass
+class _IdentityColumns:
+    ids: list[int] = field(default_factory=list)
+    emails: list[int] = field(default_factory=list)
+    names: list[int] = field(default_factory=list)
+
+    def who(self, row: list[str]) -> Identity:
+        emails = tuple(row[c] for c in self.emails if row[c] and row[c].casefold() != "anonymous")
+        return Identity(
+            next((row[c] for c in self.ids if row[c]), None),
+            emails,
+            next((row[c] for c in self.names if row[c]), None),
+        )
+
+
+def _identity_questions(
+    header: list[str], raw: list[str], leftover: list[int], ids: _IdentityColumns, where: str
+) -> list[str]:
+    """Sort the columns left after the questions into identity questions; note the rest."""
+    notes = []
+    for c in leftover:
+        h = header[c]
+        if _EMAIL_Q.search(h):
+            ids.emails.append(c)
+        elif _ID_Q.search(h):
+            ids.ids.append(c)
+        elif _NAME_Q.search(h):
+            ids.names.append(c)
+        elif not _SCHOOL_Q.search(h) and h:
+            notes.append(f"{where}: column {raw[c]!r} is not a task of the test; ignored")
+    return notes
+
+
+def _read(
     path: Path,
     ctx: ImportContext,
     rows: list[list[str]],
-    question_cols: list[int],
-    id_col: int | None,
-    email_col: int | None,
+    fmt: str,
+    meta: set[int],
+    ids: _IdentityColumns,
     time_col: int | None,
-) -> tuple[list[TextRow], list[str]]:
-    out: list[TextRow] = []
-    problems: list[str] = []
+) -> tuple[list[TextRow], ParsedFile, ColumnMap]:
+    header = [norm_header(h) for h in rows[0]]
+    where = str(path)
+    candidates = [i for i in range(len(header)) if i not in meta and header[i]]
+    # Identity questions first when their header says so and no stem resembles it.
+    mapping = map_columns(
+        ctx,
+        rows[0],
+        [
+            c
+            for c in candidates
+            if not (_looks_like_identity(header[c]) and not _candidates(ctx, rows[0][c]))
+        ],
+        where,
+    )
+    leftover = [c for c in candidates if c not in set(mapping.questions)]
+    parsed = ParsedFile(fmt, [], [], notes=list(mapping.notes))
+    parsed.notes += _identity_questions(header, rows[0], leftover, ids, where)
+    text_rows: list[TextRow] = []
     for number, row in enumerate(rows[1:], start=2):
         if not any(row):
             continue
-        keys = (
-            row[id_col] if id_col is not None else None,
-            row[email_col] if email_col is not None else None,
-        )
-        teacher = ctx.match_teacher(*keys)
-        if teacher is None:
-            problems.append(ctx.unknown_teacher(f"{path}: row {number}", *keys))
+        who = ids.who(row)
+        found = ctx.match(who)
+        line = f"{where}: row {number}"
+        if found.teacher_id is None:
+            parsed.problems.append(f"{line}: {found.problem}")
+            parsed.failed_rows += 1
             continue
+        note = ctx.match_note(line, found, who)
+        if note:
+            parsed.notes.append(note)
         taken = row[time_col] if time_col is not None else None
-        out.append(TextRow(number, teacher, taken or None, tuple(row[i] for i in question_cols)))
-    return out, problems
+        text_rows.append(
+            TextRow(
+                number, found.teacher_id, taken or None, tuple(row[c] for c in mapping.questions)
+            )
+        )
+    return text_rows, parsed, mapping
+
+
+def _looks_like_identity(header: str) -> bool:
+    return bool(
+        _EMAIL_Q.search(header)
+        or _ID_Q.search(header)
+        or _NAME_Q.search(header)
+        or _SCHOOL_Q.search(header)
+    )
+
+
+def _find(header: list[str], names: tuple[str, ...]) -> int | None:
+    return next((i for i, h in enumerate(header) if h in names), None)
 
 
 def parse_google(path: Path, ctx: ImportContext) -> ParsedFile:
     rows = read_table(path)
     header = [norm_header(h) for h in rows[0]]
-    time_col = find_column(header, *GOOGLE_TIMESTAMP)
-    email_col = find_column(header, *GOOGLE_EMAIL)
-    id_col = find_column(header, *ID_QUESTIONS)
-    if time_col is None or (email_col is None and id_col is None):
+    time_col = _find(header, GOOGLE_TIMESTAMP)
+    if time_col is None:
+        raise ImportFailed("not a Google Forms export (no Timestamp column)", where=str(path))
+    email_col = _find(header, GOOGLE_EMAIL)
+    score_col = _find(header, GOOGLE_SCORE)
+    meta = {c for c in (time_col, email_col, score_col) if c is not None}
+    ids = _IdentityColumns(emails=[email_col] if email_col is not None else [])
+    text_rows, parsed, mapping = _read(path, ctx, rows, "google-forms", meta, ids, time_col)
+    if not (ids.ids or ids.emails or ids.names):
         raise ImportFailed(
-            "not a Google Forms export (needs Timestamp and Email Address columns)",
+            "no e-mail, ID or name column to match teachers by",
             where=str(path),
+            hint="collect e-mail addresses in the form, or ask for the ID or ФИО",
         )
-    skip = {
-        c
-        for c in (time_col, email_col, id_col, find_column(header, *GOOGLE_SCORE))
-        if c is not None
-    }
-    skip |= {i for i, h in enumerate(header) if h in NAME_QUESTIONS}
-    text_rows, problems = _rows(
-        path, ctx, rows, _question_columns(header, skip), id_col, email_col, time_col
-    )
-    return text_file(path, ctx, text_rows, problems, fmt="google-forms", separator=", ")
+    return text_file(path, ctx, text_rows, parsed, separator=", ", form=mapping.form)
 
 
 def parse_ms(path: Path, ctx: ImportContext) -> ParsedFile:
     rows = read_table(path)
     header = [norm_header(h) for h in rows[0]]
-    email_col = find_column(header, *MS_EMAIL)
-    time_col = find_column(header, *MS_COMPLETED)
-    if email_col is None or time_col is None:
+    time_col = _find(header, MS_COMPLETED)
+    email_col = _find(header, MS_EMAIL)
+    if time_col is None:
         raise ImportFailed(
-            "not a Microsoft Forms export (needs Completion time and Email columns)",
-            where=str(path),
+            "not a Microsoft Forms export (no Completion time column)", where=str(path)
         )
-    skip = {i for i, h in enumerate(header) if h in MS_META}
-    skip |= {i for i, h in enumerate(header) if h.startswith(MS_SUFFIX_PREFIXES)}
-    text_rows, problems = _rows(
-        path, ctx, rows, _question_columns(header, skip), None, email_col, time_col
+    meta = {i for i, h in enumerate(header) if h in MS_META or MS_PER_QUESTION.match(h)}
+    name_col = _find(header, MS_NAME)
+    ids = _IdentityColumns(
+        emails=[email_col] if email_col is not None else [],
+        names=[name_col] if name_col is not None else [],
     )
-    return text_file(path, ctx, text_rows, problems, fmt="ms-forms", separator=";")
+    text_rows, parsed, mapping = _read(path, ctx, rows, "ms-forms", meta, ids, time_col)
+    return text_file(path, ctx, text_rows, parsed, separator=";", form=mapping.form)

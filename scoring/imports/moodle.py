@@ -1,130 +1,277 @@
-"""Moodle quiz exports: the *responses* report and the *grades* report (English or Russian).
+"""Moodle quiz exports: the *responses* report and the *grades* (overview) report, as Moodle
+3.x-5.x writes them in English or Russian (CSV, Excel, ODS or JSON download).
 
-Responses: identity columns, ``State``/``Состояние``, ``Started on``, ``Completed``, the grade,
-then ``Response 1``.. (``Ответ 1``..) holding the chosen option's **text** (several joined by
-``"; "``, ``"-"`` for none). Grades: the same identity columns and ``Q. 1 /1.00``
-(``В. 1 /1,00``) mark columns; the file ends with an ``Overall average`` row. A grades export
-says only right or wrong, so a right answer is stored as the key and a wrong one as
-``incorrect`` (no option known).
+Responses: identity columns (``Last name``/``Surname``/``Фамилия``, ``First name``/``Имя``,
+``Email address``, ``ID number``/``Индивидуальный номер`` when the site shows them), the
+attempt's ``Status`` (4.2+; ``State`` before; ``Состояние``), ``Started``, ``Completed``
+(``-`` while unfinished), ``Duration``, ``Grade/10.00``, then ``Response 1``.. (``Ответ 1``..)
+holding the chosen option's **text** (several joined by ``"; "``, ``"-"`` for none), with
+optional ``Question N`` and ``Right answer N`` columns. Grades: the same identity and attempt
+columns and one ``Q. 1 /0.29`` (``В. 1 /1,00``) column per question, whose mark Moodle
+**rescales** to the quiz's maximum grade; the maximum is read from each header. Average rows
+(``Overall average``, ``Общее среднее``, group averages) are skipped. A grades export says only
+right or wrong, so a right answer is stored as the key and a wrong one as ``incorrect``.
+
+Only finished attempts are imported; every other state is listed. A file without a state
+column is refused: without it an attempt in progress would be scored as final.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from common.errors import ImportFailed
-from scoring.imports._table import norm_header, parse_number, read_table
+from scoring.imports._table import check_unique, norm_header, parse_number, read_table
 from scoring.imports.base import (
+    Identity,
     ImportContext,
     ParsedFile,
+    TextMatcher,
     TextRow,
     file_sha256,
     find_column,
     fingerprint,
+    numbered_columns,
+    refuse_if_most_failed,
     text_file,
 )
 from scoring.store import AttemptRecord
+from scoring.timeparse import sortable_time
 
 RESPONSE_HEADER = re.compile(r"^(?:response|ответ)\s*(\d+)$")
-GRADE_HEADER = re.compile(r"^\S{1,3}\.\s*(\d+)\s*/\s*[\d.,]+$")
-SUMMARY_ROW = ("overall average", "средняя оценка", "общая средняя оценка", "среднее")
+QUESTION_HEADER = re.compile(r"^(?:question|вопрос)\s*(\d+)$")
+RIGHT_ANSWER_HEADER = re.compile(r"^(?:right answer|правильный ответ)\s*:?\s*(\d+)$")
+# "Q. 1 /0.29", "В. 1 /1,00": any short abbreviation of "question", a number, a maximum.
+GRADE_HEADER = re.compile(r"^\S{1,3}\.\s*(\d+)\s*/\s*(\d+(?:[.,]\d+)?)$")
+GRADE_HEADER_NO_MAX = re.compile(r"^\S{1,3}\.\s*(\d+)$")
 
-ID_COLUMNS = ("id number", "идентификационный номер", "id", "username", "логин")
+LAST_NAME_COLUMNS = ("last name", "surname", "фамилия")
+FIRST_NAME_COLUMNS = ("first name", "имя")
+ID_COLUMNS = (
+    "id number",
+    "индивидуальный номер",
+    "идентификационный номер",
+    "id",
+    "username",
+    "логин",
+)
 EMAIL_COLUMNS = ("email address", "адрес электронной почты", "email", "электронная почта")
-STATE_COLUMNS = ("state", "состояние")
+STATE_COLUMNS = ("status", "state", "состояние", "статус")
 COMPLETED_COLUMNS = ("completed", "завершено", "тест завершен", "тест завершён")
-FINISHED = {"finished", "завершено", "завершены", "завершен", "завершён", "завершенные"}
+
+FINISHED = {"finished", "завершены", "завершено", "завершен", "завершён", "завершенные"}
+# Moodle 5.0: answers submitted, automatic grading still queued. The responses are final;
+# the marks are not there yet.
+SUBMITTED = {"submitted", "отправлено", "отправленные", "отправлены"}
+UNFINISHED = {
+    "in progress",
+    "overdue",
+    "never submitted",
+    "not yet started",
+    "в процессе",
+    "просроченные",
+    "просрочено",
+    "не отправленные",
+    "не отправлено",
+    "еще не начато",
+    "ещё не начато",
+    "не начато",
+}
+AVERAGE_WORDS = ("average", "средн")
 
 
-def numbered_columns(header: list[str], pattern: re.Pattern[str]) -> list[tuple[int, int]]:
-    """(column index, question number) of every header matching ``pattern``, by number."""
-    out = []
-    for i, h in enumerate(header):
-        m = pattern.match(h)
-        if m:
-            out.append((i, int(m.group(1))))
-    return sorted(out, key=lambda t: t[1])
+def _is_average(row: list[str], identity_columns: list[int]) -> bool:
+    """An ``Overall average`` / ``Общее среднее`` / group average row: a label and no
+    identity beyond it."""
+    label = next((c for c in row if c), "").casefold()
+    if not any(w in label for w in AVERAGE_WORDS):
+        return False
+    filled = [row[i] for i in identity_columns if row[i]]
+    return len(filled) <= 1
 
 
-def _is_summary(row: list[str]) -> bool:
-    first = " ".join(c for c in row[:3] if c).casefold()
-    return any(first.startswith(s) for s in SUMMARY_ROW)
-
-
-class _Rows:
+@dataclass
+class _Columns:
     """Identity, state and completion columns shared by both Moodle reports."""
 
-    def __init__(self, header: list[str]):
-        self.id = find_column(header, *ID_COLUMNS)
-        self.email = find_column(header, *EMAIL_COLUMNS)
-        self.state = find_column(header, *STATE_COLUMNS)
-        self.completed = find_column(header, *COMPLETED_COLUMNS)
+    last: int | None
+    first: int | None
+    id: int | None
+    email: int | None
+    state: int | None
+    completed: int | None
 
-    def cell(self, row: list[str], index: int | None) -> str | None:
-        return row[index] if index is not None else None
+    @classmethod
+    def of(cls, header: list[str], path: Path) -> _Columns:
+        cols = cls(
+            find_column(header, *LAST_NAME_COLUMNS),
+            find_column(header, *FIRST_NAME_COLUMNS),
+            find_column(header, *ID_COLUMNS),
+            find_column(header, *EMAIL_COLUMNS),
+            find_column(header, *STATE_COLUMNS),
+            find_column(header, *COMPLETED_COLUMNS),
+        )
+        if cols.state is None:
+            raise ImportFailed(
+                "no attempt state column (Status / State / Состояние), so unfinished attempts "
+                "cannot be told from finished ones",
+                where=str(path),
+                hint="download the report again with the attempt state shown",
+            )
+        if cols.id is None and cols.email is None and cols.last is None:
+            raise ImportFailed(
+                "no ID number, e-mail or name column to match teachers by",
+                where=str(path),
+                hint="download the report with the identity fields the site shows",
+            )
+        return cols
 
-    def check(self, ctx: ImportContext, row: list[str], where: str) -> tuple[str | None, str]:
-        """(teacher ID or None, problem text or "")."""
-        state = self.cell(row, self.state)
-        if state is not None and state.casefold() not in FINISHED:
-            return None, f"{where}: attempt not finished ({state}), skipped"
-        keys = (self.cell(row, self.id), self.cell(row, self.email))
-        teacher = ctx.match_teacher(*keys)
-        if teacher is None:
-            return None, ctx.unknown_teacher(where, *keys)
-        return teacher, ""
+    @property
+    def identity(self) -> list[int]:
+        return [c for c in (self.last, self.first, self.id, self.email) if c is not None]
 
-    def attempts(
-        self, ctx: ImportContext, rows: list[list[str]], path: Path, problems: list[str]
-    ) -> Iterator[tuple[int, list[str], str]]:
-        """(row number, row, teacher ID) of every finished attempt of a known teacher after
-        the header row; the other rows add a line to ``problems``, summary rows none."""
-        for number, row in enumerate(rows[1:], start=2):
-            if _is_summary(row):
-                continue
-            teacher, problem = self.check(ctx, row, f"{path}: row {number}")
-            if teacher is None:
-                problems.append(problem)
-                continue
-            yield number, row, teacher
+    def who(self, row: list[str]) -> Identity:
+        name = " ".join(row[c] for c in (self.last, self.first) if c is not None and row[c])
+        return Identity(
+            row[self.id] if self.id is not None else None,
+            (row[self.email],) if self.email is not None and row[self.email] else (),
+            name or None,
+        )
+
+    def completed_at(self, row: list[str]) -> str | None:
+        text = row[self.completed] if self.completed is not None else ""
+        return None if text in ("", "-") else text
+
+
+def _attempts(
+    ctx: ImportContext,
+    rows: list[list[str]],
+    cols: _Columns,
+    path: Path,
+    parsed: ParsedFile,
+    finished: set[str],
+) -> Iterator[tuple[int, list[str], str]]:
+    """(row number, row, teacher ID) of every finished attempt of a known teacher after the
+    header row; the other rows add a line to ``parsed.problems``, average rows none."""
+    assert cols.state is not None
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(row) or _is_average(row, cols.identity):
+            continue
+        where = f"{path}: row {number}"
+        state = " ".join(row[cols.state].split()).casefold()
+        if state not in finished:
+            shown = row[cols.state] or "empty"
+            if state in SUBMITTED:
+                parsed.problems.append(
+                    f"{where}: attempt submitted but not graded yet ({shown}), skipped "
+                    "(download the report again when Moodle has graded it)"
+                )
+            elif state in UNFINISHED:
+                parsed.problems.append(f"{where}: attempt not finished ({shown}), skipped")
+            else:
+                parsed.problems.append(f"{where}: unknown attempt state {shown!r}, skipped")
+            continue
+        who = cols.who(row)
+        found = ctx.match(who)
+        if found.teacher_id is None:
+            parsed.problems.append(f"{where}: {found.problem}")
+            parsed.failed_rows += 1
+            continue
+        note = ctx.match_note(where, found, who)
+        if note:
+            parsed.notes.append(note)
+        yield number, row, found.teacher_id
+
+
+def _header(rows: list[list[str]], path: Path, pattern: re.Pattern[str], what: str) -> list[str]:
+    header = [norm_header(h) for h in rows[0]]
+    columns = [i for i, h in enumerate(header) if pattern.match(h)]
+    if not columns:
+        raise ImportFailed(f"no {what} columns", where=str(path))
+    check_unique(header, str(path), [i for i, h in enumerate(header) if h])
+    return header
+
+
+def _check_right_answers(
+    ctx: ImportContext,
+    header: list[str],
+    rows: list[list[str]],
+    form: str,
+    path: Path,
+) -> list[str]:
+    """Problems where Moodle's ``Right answer N`` differs from the test's key: the quiz was
+    built with another key or from another form, and its scores are not this test's."""
+    columns = numbered_columns(header, RIGHT_ANSWER_HEADER)
+    if not columns or len(rows) < 2:
+        return []
+    matcher = TextMatcher(ctx.forms, "; ")
+    items = ctx.forms.form(form).items
+    problems = []
+    for col, number in columns:
+        if not 1 <= number <= len(items):
+            continue
+        item = items[number - 1]
+        text = next((r[col] for r in rows[1:] if r[col] not in ("", "-")), "")
+        if not text:
+            continue
+        letters, state = matcher.match(item, text)
+        if state != "unmatched" and letters != item.key:
+            problems.append(
+                f"{path}: question {number}: Moodle's right answer {text!r} is {letters}, the "
+                f"test's key is {item.key} (check the quiz or the form)"
+            )
+    return problems
 
 
 def parse_responses(path: Path, ctx: ImportContext) -> ParsedFile:
     rows = read_table(path)
-    header = [norm_header(h) for h in rows[0]]
+    header = _header(rows, path, RESPONSE_HEADER, "'Response 1' / 'Ответ 1'")
     columns = numbered_columns(header, RESPONSE_HEADER)
-    if not columns:
-        raise ImportFailed("no 'Response 1' / 'Ответ 1' columns", where=str(path))
-    ids = _Rows(header)
-    if ids.id is None and ids.email is None:
+    cols = _Columns.of(header, path)
+    parsed = ParsedFile("moodle-responses", [], [])
+    text_rows = [
+        TextRow(number, teacher, cols.completed_at(row), tuple(row[i] for i, _ in columns))
+        for number, row, teacher in _attempts(ctx, rows, cols, path, parsed, FINISHED | SUBMITTED)
+    ]
+    parsed = text_file(path, ctx, text_rows, parsed, separator="; ")
+    if parsed.form is not None:
+        parsed.problems += _check_right_answers(ctx, header, rows, parsed.form, path)
+    return parsed
+
+
+def _grade_columns(header: list[str], path: Path) -> list[tuple[int, int, float]]:
+    """(column, question number, maximum mark) of every ``Q. N /max`` column."""
+    bare = [h for h in header if GRADE_HEADER_NO_MAX.match(h)]
+    if bare:
         raise ImportFailed(
-            "no ID number or e-mail column to match teachers by",
+            f"column {bare[0]!r} gives no maximum mark, so its marks cannot be read",
             where=str(path),
-            hint="export with the 'ID number' or 'Email address' identity field",
+            hint="download the grades report as Moodle writes it ('Q. 1 /0.29')",
         )
-    text_rows: list[TextRow] = []
-    problems: list[str] = []
-    for number, row, teacher in ids.attempts(ctx, rows, path, problems):
-        text_rows.append(
-            TextRow(
-                number,
-                teacher,
-                ids.cell(row, ids.completed) or None,
-                tuple(row[i] for i, _ in columns),
-            )
-        )
-    return text_file(path, ctx, text_rows, problems, fmt="moodle-responses", separator="; ")
+    out = []
+    for i, h in enumerate(header):
+        m = GRADE_HEADER.match(h)
+        if m:
+            maximum = float(m.group(2).replace(",", "."))
+            if maximum <= 0:
+                raise ImportFailed(f"column {h!r} has a maximum mark of 0", where=str(path))
+            out.append((i, int(m.group(1)), maximum))
+    return sorted(out, key=lambda t: t[1])
+
+
+# Marks are rounded to the quiz's decimals, and so is each header's maximum, so a right
+# answer's mark equals its maximum; a hundredth of slack covers a differently rounded pair.
+RIGHT_SHARE = 0.99
 
 
 def parse_grades(path: Path, ctx: ImportContext) -> ParsedFile:
     rows = read_table(path)
-    header = [norm_header(h) for h in rows[0]]
-    columns = numbered_columns(header, GRADE_HEADER)
-    if not columns:
-        raise ImportFailed("no 'Q. 1 /1.00' / 'В. 1 /1,00' columns", where=str(path))
-    ids = _Rows(header)
+    header = _header(rows, path, GRADE_HEADER, "'Q. 1 /0.29' / 'В. 1 /1,00'")
+    columns = _grade_columns(header, path)
+    cols = _Columns.of(header, path)
     form_name = ctx.form or "A"  # marks carry no option text, so the version must be given
     items = ctx.forms.form(form_name).items
     if len(columns) != len(items):
@@ -133,25 +280,40 @@ def parse_grades(path: Path, ctx: ImportContext) -> ParsedFile:
             where=str(path),
         )
     sha = file_sha256(path.read_bytes())
-    records: list[AttemptRecord] = []
-    problems: list[str] = []
-    for number, row, teacher in ids.attempts(ctx, rows, path, problems):
+    parsed = ParsedFile("moodle-grades", [], [], form_name)
+    for number, row, teacher in _attempts(ctx, rows, cols, path, parsed, FINISHED):
         answers: list[str] = []
         states: list[str] = []
-        for (col, _), item in zip(columns, items, strict=True):
-            mark = parse_number(row[col])
-            if mark is None:
+        flags: list[str] = []
+        marks: list[float | None] = []
+        for (col, q, maximum), item in zip(columns, items, strict=True):
+            cell = row[col]
+            mark = parse_number(cell)
+            marks.append(mark)
+            if cell in ("", "-"):
                 answers.append("")
                 states.append("blank")
-            elif mark >= item.points - 1e-9:
+            elif mark is None:
+                parsed.problems.append(
+                    f"{path}: row {number}: question {q}: mark {cell!r} is not a number; "
+                    "kept as unmatched"
+                )
+                answers.append("?")
+                states.append("unmatched")
+                flags.append(f"question {q}: mark {cell!r} not read")
+            elif mark >= RIGHT_SHARE * maximum:
                 answers.append(item.key)
                 states.append("marked" if len(item.key) == 1 else "multiple")
             else:
+                if mark > 0:
+                    parsed.notes.append(
+                        f"{path}: row {number}: question {q}: partial mark {cell} of "
+                        f"{maximum:g} in Moodle; wrong by this test's rule (all or nothing)"
+                    )
                 answers.append("")
                 states.append("incorrect")
-        taken = ids.cell(row, ids.completed) or None
-        marks = tuple(row[c] for c, _ in columns)
-        records.append(
+        taken = cols.completed_at(row)
+        parsed.records.append(
             AttemptRecord(
                 teacher_id=teacher,
                 channel="remote",
@@ -159,11 +321,21 @@ def parse_grades(path: Path, ctx: ImportContext) -> ParsedFile:
                 source_file=str(path),
                 source_sha256=sha,
                 locator=f"row {number}",
-                fingerprint=fingerprint("moodle-grades", teacher, taken, marks),
+                fingerprint=fingerprint(
+                    "moodle-grades",
+                    teacher,
+                    sortable_time(taken) or taken,
+                    [
+                        None if m is None else round(m / mx, 4)
+                        for m, (_, _, mx) in zip(marks, columns, strict=True)
+                    ],
+                ),
                 form=form_name,
                 answers=tuple(answers),
                 states=tuple(states),
+                flags=tuple(flags),
                 taken_at=taken,
             )
         )
-    return ParsedFile("moodle-grades", records, problems, form_name)
+    refuse_if_most_failed(parsed, str(path))
+    return parsed

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from common.validation import describe
 from omr.results import SheetResult
 from scoring.imports._table import decode_text
-from scoring.imports.base import ImportContext, ParsedFile
+from scoring.imports.base import Identity, ImportContext, ParsedFile
 from scoring.store import AttemptRecord
 
 
@@ -48,9 +48,10 @@ def parse_omr(path: Path, ctx: ImportContext) -> ParsedFile:
         if form not in ctx.forms.index:
             problems.append(f"{where}: {page}: variant {sheet.variant} is not in the test, skipped")
             continue
-        teacher = ctx.match_teacher(sheet.respondent)
+        found = ctx.match(Identity(sheet.respondent))
+        teacher = found.teacher_id
         if teacher is None:
-            problems.append(ctx.unknown_teacher(f"{where}: {page}", sheet.respondent))
+            problems.append(f"{where}: {page}: {found.problem}")
             continue
         answers = [""] * n
         states = ["absent"] * n

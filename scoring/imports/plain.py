@@ -13,7 +13,15 @@ from pathlib import Path
 
 from common.errors import ImportFailed
 from scoring.imports._table import norm_header, read_table
-from scoring.imports.base import ImportContext, ParsedFile, file_sha256, find_column, fingerprint
+from scoring.imports.base import (
+    Identity,
+    ImportContext,
+    ParsedFile,
+    file_sha256,
+    find_column,
+    fingerprint,
+    refuse_if_most_failed,
+)
 from scoring.store import AttemptRecord
 from testgen.spec import LETTERS
 
@@ -88,21 +96,26 @@ def parse_plain(path: Path, ctx: ImportContext) -> ParsedFile:
     seen: dict[tuple[str, int], tuple[str, str] | None] = {}
     records: list[AttemptRecord] = []
     problems: list[str] = []
+    failed = 0
     for number, row in enumerate(rows[1:], start=2):
         if not any(row):
             continue
         where = f"{path}: row {number}"
-        teacher = ctx.match_teacher(row[id_col])
+        who = Identity(row[id_col], (row[id_col],) if "@" in row[id_col] else ())
+        found = ctx.match(who)
+        teacher = found.teacher_id
         if teacher is None:
-            problems.append(ctx.unknown_teacher(where, row[id_col]))
+            problems.append(f"{where}: {found.problem}")
+            failed += 1
             continue
         form = ctx.form or "A"
         if variant_col is not None and row[variant_col]:
-            found = _form_of(row[variant_col], ctx)
-            if found is None:
+            variant = _form_of(row[variant_col], ctx)
+            if variant is None:
                 problems.append(f"{where}: unknown variant {row[variant_col]!r}, skipped")
+                failed += 1
                 continue
-            form = found
+            form = variant
         items = ctx.forms.form(form).items
         answers: list[str] = []
         states: list[str] = []
@@ -119,6 +132,7 @@ def parse_plain(path: Path, ctx: ImportContext) -> ParsedFile:
             states.append(parsed[1])
         if bad:
             problems.append(bad)
+            failed += 1
             continue
         records.append(
             AttemptRecord(
@@ -134,4 +148,6 @@ def parse_plain(path: Path, ctx: ImportContext) -> ParsedFile:
                 states=tuple(states),
             )
         )
-    return ParsedFile("csv", records, problems, ctx.form)
+    parsed_file = ParsedFile("csv", records, problems, ctx.form, failed_rows=failed)
+    refuse_if_most_failed(parsed_file, str(path))
+    return parsed_file

@@ -54,8 +54,8 @@ def test_moodle_responses_english(store: Store, test_dir: Path) -> None:
     assert (f.format, f.form, f.new, f.unchanged) == ("moodle-responses", "A", 4, 0)
     path = FIXTURES / "moodle-responses-en.csv"
     assert f.problems == [
-        f"{path}: row 5: unknown teacher 999999 / jane@nowhere.org, skipped "
-        "(check the ID or e-mail)",
+        f"{path}: row 5: unknown teacher 999999 / jane@nowhere.org / Doe Jane, skipped "
+        "(check the ID, e-mail or name)",
         f"{path}: row 6: attempt not finished (In progress), skipped",
         f"{path}: row 7: question 2: answer 'x = 3' matches no option; kept as unmatched",
     ]
@@ -134,9 +134,16 @@ def test_xlsx_with_russian_headers(store: Store, test_dir: Path, tmp_path: Path)
     assert report.files[0].format == "csv"
     assert report.files[0].new == 2
     assert report.files[0].problems == [
-        f"{path}: row 4: unknown teacher 999, skipped (check the ID or e-mail)"
+        f"{path}: row 4: unknown teacher 999, skipped (check the ID, e-mail or name)"
     ]
-    # rows 2 (by ID) and 3 (by e-mail) are both teacher 100003: the later attempt counts
+    # rows 2 (by ID) and 3 (by e-mail) are both teacher 100003: the first attempt counts
+    # by default, the later one with --attempts last; both say which
+    assert _rows(store)["100003"] == ("V2", ("C", "A", "AB", "B"), 4.0)
+    assert [s.describe() for s in report.several] == [
+        f"teacher 100003: 2 online attempts; {path} row 2 counts (--attempts first)"
+    ]
+    again = import_files(store, [path], test_dir, attempts="last")
+    assert again.attempts == "last"
     assert _rows(store)["100003"] == ("B", ("A", "B", "BD", "D"), 3.0)
 
 
@@ -230,9 +237,9 @@ def test_texts_of_another_test_are_refused(store: Store, test_dir: Path, tmp_pat
         "Иванова,Анна,100001,Finished,Paris,London,Rome,Berlin\n",
         encoding="utf-8",
     )
-    with pytest.raises(ImportFailed) as info:
-        import_files(store, [path], test_dir)
-    assert str(info.value) == (
+    report = import_files(store, [path], test_dir)
+    assert report.nothing_imported
+    assert report.files[0].refused == (
         f"{path}: no answer text matches the options of test math-2026-acc (versions A, B or "
         "any variant) (check that the export belongs to this test)"
     )
