@@ -68,6 +68,11 @@ def format_import(report: ImportReport) -> str:
         )
         lines += [f"  {p}" for p in f.problems]
         lines += [f"  note: {n}" for n in f.notes]
+        lines += [f"  {m.describe()}" for m in f.matches if m.how != "e-mail"]
+        by_email = [m for m in f.matches if m.how == "e-mail"]
+        if by_email:
+            pairs = ", ".join(f"{m.where.rsplit(': ', 1)[-1]} → {m.teacher_id}" for m in by_email)
+            lines.append(f"  matched by e-mail ({len(by_email)}): {pairs}")
     if report.several:
         lines.append(f"Several online attempts (--attempts {report.attempts}):")
         lines += [f"  {s.describe()}" for s in report.several]

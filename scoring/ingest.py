@@ -14,7 +14,7 @@ from common.errors import ImportFailed, InputNotFound, ToolError
 from common.roster import load_roster
 from scoring.forms import TestForms
 from scoring.imports import ImportContext, parse_file
-from scoring.imports.base import FORMATS, file_sha256
+from scoring.imports.base import FORMATS, MatchNote, file_sha256
 from scoring.merge import (
     ATTEMPT_CHOICES,
     PREFER_CHOICES,
@@ -56,6 +56,7 @@ class FileImport:
     unchanged: int
     problems: list[str]
     notes: list[str] = field(default_factory=list)
+    matches: list[MatchNote] = field(default_factory=list)
     refused: str | None = None  # why the whole file was refused (nothing of it imported)
 
 
@@ -158,6 +159,7 @@ def import_files(
                 unchanged,
                 parsed.problems,
                 parsed.notes,
+                parsed.matches,
             )
         )
     merged = merge_test(store, test_id, forms, None)

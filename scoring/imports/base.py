@@ -151,13 +151,30 @@ class ImportContext:
         hint = "import the roster first" if not self.teachers else "check the ID, e-mail or name"
         return Match(None, "", f"unknown teacher {who.shown()}, skipped ({hint})")
 
-    def match_note(self, where: str, found: Match, who: Identity) -> str | None:
-        """The note listing a match not made by ID (``None`` for an ID match)."""
+    def match_note(self, where: str, found: Match, who: Identity) -> MatchNote | None:
+        """The note of a match not made by ID (``None`` for an ID match)."""
         if found.how in ("ID", "") or found.teacher_id is None:
             return None
-        name = self.teachers[found.teacher_id].name
         shown = who.name if found.how == "name" else next(iter(who.emails), "")
-        return f"{where}: matched to {found.teacher_id} {name} by {found.how} ({shown})"
+        return MatchNote(
+            where, found.teacher_id, self.teachers[found.teacher_id].name, found.how, shown or ""
+        )
+
+
+@dataclass(frozen=True)
+class MatchNote:
+    """A row matched to a teacher other than by roster ID, for a person to check."""
+
+    where: str  # "file: row 6"
+    teacher_id: str
+    name: str
+    how: str  # "e-mail" or "name"
+    shown: str  # what the row said
+
+    def describe(self) -> str:
+        return (
+            f"{self.where}: matched to {self.teacher_id} {self.name} by {self.how} ({self.shown})"
+        )
 
 
 # -- parsed files ---------------------------------------------------------------------------
@@ -169,7 +186,8 @@ class ParsedFile:
     records: list[AttemptRecord]
     problems: list[str]
     form: str | None = None  # the form chosen for the whole file, when there is one
-    notes: list[str] = field(default_factory=list)  # matches not by ID, ignored columns
+    notes: list[str] = field(default_factory=list)  # ignored columns, partial marks
+    matches: list[MatchNote] = field(default_factory=list)  # rows not matched by ID
     failed_rows: int = 0  # rows that could not be mapped (not counting unfinished attempts)
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from common.errors import ImportFailed
 from scoring.forms import normalise_text
-from scoring.imports._table import norm_header, read_table
+from scoring.imports._table import MISALIGNED, header_width, norm_header, overflows, read_table
 from scoring.imports.base import Identity, ImportContext, ParsedFile, TextRow, text_file
 
 GOOGLE_TIMESTAMP = ("timestamp", "отметка времени")
@@ -232,19 +232,24 @@ def _read(
     parsed = ParsedFile(fmt, [], [], notes=list(mapping.notes))
     parsed.notes += _identity_questions(header, rows[0], leftover, ids, where)
     text_rows: list[TextRow] = []
+    width = header_width(rows)
     for number, row in enumerate(rows[1:], start=2):
         if not any(row):
             continue
+        line = f"{where}: row {number}"
+        if overflows(row, width):
+            parsed.problems.append(f"{line}: {MISALIGNED}")
+            parsed.failed_rows += 1
+            continue
         who = ids.who(row)
         found = ctx.match(who)
-        line = f"{where}: row {number}"
         if found.teacher_id is None:
             parsed.problems.append(f"{line}: {found.problem}")
             parsed.failed_rows += 1
             continue
         note = ctx.match_note(line, found, who)
         if note:
-            parsed.notes.append(note)
+            parsed.matches.append(note)
         taken = row[time_col] if time_col is not None else None
         text_rows.append(
             TextRow(

@@ -24,7 +24,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from common.errors import ImportFailed
-from scoring.imports._table import check_unique, norm_header, parse_number, read_table
+from scoring.imports._table import (
+    MISALIGNED,
+    check_unique,
+    header_width,
+    norm_header,
+    overflows,
+    parse_number,
+    read_table,
+)
 from scoring.imports.base import (
     Identity,
     ImportContext,
@@ -157,10 +165,15 @@ def _attempts(
     """(row number, row, teacher ID) of every finished attempt of a known teacher after the
     header row; the other rows add a line to ``parsed.problems``, average rows none."""
     assert cols.state is not None
+    width = header_width(rows)
     for number, row in enumerate(rows[1:], start=2):
         if not any(row) or _is_average(row, cols.identity):
             continue
         where = f"{path}: row {number}"
+        if overflows(row, width):
+            parsed.problems.append(f"{where}: {MISALIGNED}")
+            parsed.failed_rows += 1
+            continue
         state = " ".join(row[cols.state].split()).casefold()
         if state not in finished:
             shown = row[cols.state] or "empty"
@@ -182,7 +195,7 @@ def _attempts(
             continue
         note = ctx.match_note(where, found, who)
         if note:
-            parsed.notes.append(note)
+            parsed.matches.append(note)
         yield number, row, found.teacher_id
 
 

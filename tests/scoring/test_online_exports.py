@@ -118,7 +118,7 @@ def test_moodle_45_english_email_only_imports_finished_attempts_only(
         f"{path}: row 7: unknown teacher jane@nowhere.org / Doe Jane, skipped "
         "(check the ID, e-mail or name)",
     ]
-    assert f.notes == [
+    assert [m.describe() for m in f.matches] == [
         f"{path}: row 2: matched to 100001 Иванова Анна Петровна by e-mail (ivanova@school1.ru)",
         f"{path}: row 6: matched to 100006 Орлова Дарья Сергеевна by name (Орлова Дарья)",
     ]
@@ -156,7 +156,7 @@ def test_cli_says_nothing_was_imported_and_exits_non_zero(
         runner.invoke(main, ["roster", "import", str(roster_file), "--db", str(db)]).exit_code == 0
     )
     result = runner.invoke(main, ["import", str(path), "--test", str(test_dir), "--db", str(db)])
-    assert result.exit_code == 8
+    assert result.exit_code == 8, result.output
     assert result.output.splitlines()[-1] == (
         "Error: nothing was imported (see the problems above; check --test, the roster and "
         "the export)"
@@ -272,7 +272,7 @@ def test_moodle_45_russian_with_id_number(store: Store, test_dir: Path, tmp_path
     _, f = _import(store, test_dir, path)
     assert (f.form, f.new) == ("B", 2)
     assert f.problems == [f"{path}: row 4: attempt not finished (В процессе), skipped"]
-    assert f.notes == [
+    assert [m.describe() for m in f.matches] == [
         f"{path}: row 3: matched to 100004 Кузнецов Глеб Андреевич by e-mail (kuznetsov@school2.ru)"
     ]
     scores = _scores(store)
@@ -386,7 +386,7 @@ def test_grades_marks_are_read_against_each_rescaled_maximum(
         + "), skipped"
     ]
     half = "1.25" if version == "en-4.5" else "50,00"
-    assert [n for n in f.notes if "by e-mail" not in n] == [
+    assert f.notes == [
         f"{path}: row 3: question 3: partial mark {half} of {float(qmax.replace(',', '.')):g} "
         "in Moodle; wrong by this test's rule (all or nothing)"
     ]
@@ -540,8 +540,8 @@ def test_google_forms_columns_by_stem_identity_questions_and_commas(
     assert detect_format(path) == "google-forms"
     _, f = _import(store, comma_test, path)
     assert (f.form, f.new, f.problems) == ("A", 3, [])
-    assert f.notes == [
-        f"{path}: column 'Комментарий' is not a task of the test; ignored",
+    assert f.notes == [f"{path}: column 'Комментарий' is not a task of the test; ignored"]
+    assert [m.describe() for m in f.matches] == [
         f"{path}: row 3: matched to 100002 Петров Борис Ильич by e-mail (petrov@school1.ru)",
         f"{path}: row 4: matched to 100004 Кузнецов Глеб Андреевич by name (Кузнецов Г.А.)",
     ]
@@ -626,4 +626,40 @@ def test_ambiguous_name_is_not_guessed(store: Store, test_dir: Path, tmp_path: P
     assert f.problems == [
         f"{path}: row 2: name 'Иванова Анна' fits 2 teachers (100001, 100007), skipped (add "
         "the ID or e-mail to the export or the roster)"
+    ]
+
+
+def test_a_shifted_row_is_listed_not_read_under_the_wrong_titles(
+    store: Store, test_dir: Path, tmp_path: Path
+) -> None:
+    rows = _en_rows()
+    rows[2] = [*rows[2][:1], "Борис, мл.", *rows[2][1:]]  # an unquoted comma in the name
+    path = write_moodle_csv(rows, tmp_path / "r.csv")
+    _, f = _import(store, test_dir, path)
+    assert f.new == 1
+    assert f.problems == [
+        f"{path}: row 3: more cells than the header has columns (a comma or quote out of "
+        "place?); skipped"
+    ]
+
+
+def test_cli_lists_name_matches_and_e_mail_matches_compactly(
+    db: Path, roster_file: Path, test_dir: Path, tmp_path: Path
+) -> None:
+    rows = moodle_responses(
+        [
+            Attempt("Иванова", "Анна", "ivanova@school1.ru", responses=RIGHT_A),
+            Attempt("Петров", "Борис", "petrov@school1.ru", responses=RIGHT_A),
+            Attempt("Орлова", "Дарья", "d.orlova@gmail.com", responses=RIGHT_A),
+        ]
+    )
+    path = write_moodle_csv(rows, tmp_path / "r.csv")
+    runner = CliRunner()
+    runner.invoke(main, ["roster", "import", str(roster_file), "--db", str(db)])
+    result = runner.invoke(main, ["import", str(path), "--test", str(test_dir), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        f"{path} (moodle-responses, form A): 3 new, 0 unchanged, 0 problem(s)",
+        f"  {path}: row 4: matched to 100006 Орлова Дарья Сергеевна by name (Орлова Дарья)",
+        "  matched by e-mail (2): row 2 → 100001, row 3 → 100002",
     ]
