@@ -1,9 +1,9 @@
 """OMR accuracy on simulated sheets, per degradation profile.
 
 Builds a real test package (``testgen build`` of a shipped spec, 8 variants), fills and
-degrades ``--count`` sheets per profile with :func:`omr.simulate.simulate`, reads them with the
+degrades ``--count`` sheets per profile with :func:`omr.sim.run.simulate`, reads them with the
 reader's library (:func:`omr.read.read_page`, no CLI) and scores them with
-:func:`omr.accuracy.compare`.
+:func:`omr.sim.accuracy.compare`.
 
     python -m bench.omr_accuracy                       # 500 sheets x 4 profiles
     python -m bench.omr_accuracy --count 60 --profiles scan,photo --keep sims/
@@ -25,9 +25,10 @@ from pathlib import Path
 import click
 
 from common.paths import SAMPLE_TESTS_DIR
-from omr.accuracy import AccuracyFigures, AccuracyReport, compare, read_simulated
-from omr.degrade import PROFILES
-from omr.simulate import load_truth, simulate
+from omr.sim.accuracy import AccuracyFigures, AccuracyReport, compare, read_simulated
+from omr.sim.capture import PROFILES
+from omr.sim.run import simulate
+from omr.sim.truth import load_truth
 from testgen.build import build_test
 from testgen.manifest import load_manifest
 

@@ -36,7 +36,7 @@ import click
 
 from common.paths import SAMPLE_TESTS_DIR
 from omr.batch import ScanOptions, scan
-from omr.simulate import IMAGES_DIR, simulate
+from omr.sim.run import IMAGES_DIR, simulate
 from testgen.build import build_test
 from testgen.manifest import load_manifest
 

@@ -22,7 +22,7 @@ import numpy as np
 
 from common.paths import SAMPLE_ROSTER, SAMPLE_TESTS_DIR
 from common.roster import Teacher, load_roster
-from omr.simulate import simulate
+from omr.sim.run import simulate
 from testgen.manifest import Manifest, load_manifest
 
 Log = Callable[[str], None]
@@ -240,7 +240,7 @@ def resolve_flags_from_truth(db: Path, test_id: str, results: Path, scans: Path)
     Returns the number of overrides recorded.
     """
     from omr.results import SheetResult
-    from omr.simulate import load_truth
+    from omr.sim.truth import load_truth
     from scoring.ingest import add_override
     from scoring.store import open_store
 

@@ -23,7 +23,7 @@ import yaml
 
 from bench.session import run_session
 from common.paths import SAMPLE_TESTS_DIR
-from omr.simulate import load_truth
+from omr.sim.truth import load_truth
 
 SPECS = {
     "mathematics": SAMPLE_TESTS_DIR / "math-2026-acceptance.yaml",

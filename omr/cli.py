@@ -162,7 +162,7 @@ def simulate_command(
     respondents: list[str] | None,
 ) -> None:
     """Fill COUNT sheets of the test the way people do, degrade them, write ground truth."""
-    from omr.simulate import simulate_package
+    from omr.sim.run import simulate_package
 
     total = len(respondents) if respondents else count
     with tqdm(total=total, unit="sheet", desc="simulating", disable=None, leave=False) as bar:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from omr.accuracy import compare
 from omr.batch import ScanOptions, scan
 from omr.results import SheetResult
-from omr.simulate import load_truth
+from omr.sim.accuracy import compare
+from omr.sim.truth import load_truth
 from omr.store import RESULTS_JSONL
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_sheets"

@@ -16,19 +16,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from common.errors import InputNotFound, ValidationFailed
-from omr.accuracy import compare
 from omr.cli import main
-from omr.degrade import BASE_DPI, degrade
 from omr.results import QuestionRead, SheetResult, SourceRef
-from omr.simulate import (
-    IMAGES_DIR,
-    SheetTruth,
-    TruthQuestion,
-    draw_mark,
-    load_truth,
-    plan_question,
-    simulate,
-)
+from omr.sim.accuracy import compare
+from omr.sim.capture import BASE_DPI, degrade
+from omr.sim.fill import plan_question
+from omr.sim.ink import draw_mark
+from omr.sim.run import IMAGES_DIR, simulate
+from omr.sim.truth import SheetTruth, TruthQuestion, load_truth
 from omr.testing import minimal_manifest, write_package
 from testgen.manifest import Manifest, load_manifest
 
@@ -337,7 +332,7 @@ def test_cli_simulate_missing_package_is_one_line(tmp_path: Path) -> None:
 def test_scan_sheets_are_sometimes_bundled_into_pdf_and_tiff(tmp_path: Path) -> None:
     import pypdfium2 as pdfium
 
-    from omr.simulate import _bundle
+    from omr.sim.run import _bundle
 
     (tmp_path / IMAGES_DIR).mkdir()
     records = []

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from omr.accuracy import compare, read_simulated
-from omr.degrade import PROFILES
-from omr.simulate import load_truth, simulate
+from omr.sim.accuracy import compare, read_simulated
+from omr.sim.capture import PROFILES
+from omr.sim.run import simulate
+from omr.sim.truth import load_truth
 from omr.testing import minimal_manifest, write_package
 
 

@@ -29,7 +29,7 @@ from omr.imageio import decode_image, read_bytes, sniff
 from omr.pdf import render_pdf_page
 from omr.read import read_page
 from omr.results import QuestionRead, SheetResult, SourceRef
-from omr.simulate import SheetTruth
+from omr.sim.truth import SheetTruth
 from testgen.manifest import Manifest
 
 ACCURACY_SCHEMA_VERSION = 1
