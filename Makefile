@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m bench.demo
+	$(BIN)/python -m demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
@@ -33,13 +33,14 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy testgen omr scoring common demo bench devtools testkit
 
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
 docs: $(STAMP)
-	$(BIN)/python -c "from common.clidoc import programs, reference; import pathlib; pathlib.Path('docs/cli-reference.md').write_text(reference(programs()), encoding='utf-8')"
+	$(BIN)/python -m devtools.clidoc
 
 clean:
 	rm -rf build reports demo-out .pytest_cache

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import click
 
-from common.paths import SAMPLE_TESTS_DIR
+from demo.paths import SAMPLE_TESTS_DIR
 from omr.sim.accuracy import AccuracyFigures, AccuracyReport, compare, read_simulated
 from omr.sim.capture import PROFILES
 from omr.sim.run import simulate

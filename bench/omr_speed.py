@@ -27,9 +27,9 @@ import cv2
 
 from omr.batch import ScanOptions, default_workers, manifest_ref, scan
 from omr.inputs import plan_file
-from omr.testing import fill_bubbles, make_manifest, render_blank, sample_answers
 from omr.worker import read_job
 from testgen.manifest import write_manifest
+from testkit.packages import fill_bubbles, make_manifest, render_blank, sample_answers
 
 DPI = 300
 QUESTIONS, OPTIONS = 40, 5

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from scoring.report.collect import collect
 from scoring.report.render import render_reports
-from scoring.report.synthetic import fill_store
+from testkit.reports import fill_store
 
 TARGET_S = 30.0
 

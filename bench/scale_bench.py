@@ -34,7 +34,7 @@ from pathlib import Path
 
 import click
 
-from common.paths import SAMPLE_TESTS_DIR
+from demo.paths import SAMPLE_TESTS_DIR
 from omr.batch import ScanOptions, scan
 from omr.sim.run import IMAGES_DIR, simulate
 from testgen.build import build_test

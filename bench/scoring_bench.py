@@ -20,13 +20,14 @@ from pathlib import Path
 
 import numpy as np
 
+from common.vocabulary import LETTERS
 from scoring.analysis import item_analysis, load_results, topic_scores
 from scoring.ingest import import_files, import_roster
 from scoring.store import open_store
 from testgen.build import assemble_manifest
 from testgen.manifest import Manifest, write_manifest
 from testgen.planner import plan_variants
-from testgen.spec import LETTERS, TestSpec, parse_spec
+from testgen.spec import TestSpec, parse_spec
 
 
 def make_spec(n: int) -> TestSpec:

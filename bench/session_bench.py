@@ -21,8 +21,8 @@ from pathlib import Path
 
 import yaml
 
-from bench.session import run_session
-from common.paths import SAMPLE_TESTS_DIR
+from demo.paths import SAMPLE_TESTS_DIR
+from demo.session import run_session
 from omr.sim.truth import load_truth
 
 SPECS = {

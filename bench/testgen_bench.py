@@ -13,8 +13,8 @@ from typing import Any
 
 import yaml
 
-from common.paths import SAMPLE_ROSTER
 from common.roster import load_roster
+from demo.paths import SAMPLE_ROSTER
 from testgen.build import build_test
 from testgen.manifest import load_manifest
 from testgen.sheet import Respondent, render_sheets

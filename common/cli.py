@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import click
 
-from common.errors import ToolError
+from common.errors import ExitCode, ToolError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -56,7 +56,7 @@ def handle_errors(func: F) -> F:
             raise
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
-            ctx.exit(130)
+            ctx.exit(ExitCode.INTERRUPTED)
         except Exception as error:  # the CLI is the last line of defence
             if verbose:
                 click.echo(traceback.format_exc(), err=True)
@@ -65,6 +65,6 @@ def handle_errors(func: F) -> F:
                 "(run again with --verbose and report it)",
                 err=True,
             )
-            ctx.exit(70)
+            ctx.exit(ExitCode.INTERNAL_ERROR)
 
     return wrapper  # type: ignore[return-value]

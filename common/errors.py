@@ -8,11 +8,46 @@ raises and never prints or exits.
 
 from __future__ import annotations
 
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Every exit status of the three commands (docs/cli-reference.md lists them)."""
+
+    OK = 0
+    USER_ERROR = 1
+    INPUT_NOT_FOUND = 2
+    VALIDATION_FAILED = 3
+    OUTPUT_ERROR = 4
+    IMAGE_ERROR = 5
+    SHEET_REFUSED = 6
+    STORE_ERROR = 7
+    IMPORT_FAILED = 8
+    SCHEDULER_UNREACHABLE = 9
+    INTERNAL_ERROR = 70
+    INTERRUPTED = 130
+
+
+EXIT_MEANINGS: dict[ExitCode, str] = {
+    ExitCode.OK: "everything asked was done",
+    ExitCode.USER_ERROR: "a usage error (an option, a value, a rule)",
+    ExitCode.INPUT_NOT_FOUND: "a file or folder named on the command line does not exist",
+    ExitCode.VALIDATION_FAILED: "a spec, manifest or roster is invalid (every problem listed)",
+    ExitCode.OUTPUT_ERROR: "the output folder or a file cannot be written",
+    ExitCode.IMAGE_ERROR: "an image or PDF could not be read (the rest of the batch was)",
+    ExitCode.SHEET_REFUSED: "a sheet does not belong to the test or cannot be read",
+    ExitCode.STORE_ERROR: "the results store cannot be opened, migrated or written",
+    ExitCode.IMPORT_FAILED: "nothing was imported, or an export file was refused",
+    ExitCode.SCHEDULER_UNREACHABLE: "the Dask scheduler named by --scheduler cannot be reached",
+    ExitCode.INTERNAL_ERROR: "a bug: run again with --verbose and report it",
+    ExitCode.INTERRUPTED: "interrupted (Ctrl-C)",
+}
+
 
 class ToolError(Exception):
     """Base of every user-facing error. ``where`` names the file, page, row or question."""
 
-    exit_code = 1
+    exit_code: ExitCode = ExitCode.USER_ERROR
 
     def __init__(self, message: str, *, where: str | None = None, hint: str | None = None):
         self.message = message
@@ -35,13 +70,13 @@ class ToolError(Exception):
 class InputNotFound(ToolError):
     """A file or folder named by the user does not exist."""
 
-    exit_code = 2
+    exit_code = ExitCode.INPUT_NOT_FOUND
 
 
 class ValidationFailed(ToolError):
     """A spec, manifest, roster or export failed validation; ``problems`` lists every error."""
 
-    exit_code = 3
+    exit_code = ExitCode.VALIDATION_FAILED
 
     def __init__(self, problems: list[str], *, where: str | None = None, hint: str | None = None):
         self.problems = problems
@@ -57,31 +92,31 @@ class ValidationFailed(ToolError):
 class OutputError(ToolError):
     """The output folder or file cannot be written."""
 
-    exit_code = 4
+    exit_code = ExitCode.OUTPUT_ERROR
 
 
 class ImageError(ToolError):
     """An image or PDF page cannot be decoded or is beyond the reader's limits."""
 
-    exit_code = 5
+    exit_code = ExitCode.IMAGE_ERROR
 
 
 class SheetRefused(ToolError):
     """A sheet cannot be read against this test (wrong test, variant, layout, or unreadable)."""
 
-    exit_code = 6
+    exit_code = ExitCode.SHEET_REFUSED
 
 
 class StoreError(ToolError):
     """The results store cannot be opened, migrated or written."""
 
-    exit_code = 7
+    exit_code = ExitCode.STORE_ERROR
 
 
 class ImportFailed(ToolError):
     """An export file cannot be imported as a whole (unknown format, no usable rows)."""
 
-    exit_code = 8
+    exit_code = ExitCode.IMPORT_FAILED
 
 
 def _restore(cls: type[ToolError], state: dict[str, object]) -> ToolError:

@@ -6,15 +6,16 @@ so any module that draws text calls :func:`register_fonts` first and uses the na
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
 
 from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
 from common.errors import InputNotFound
-from common.paths import FONTS_DIR
 
 
 @dataclass(frozen=True)
@@ -25,17 +26,25 @@ class FontNames:
     bold_italic: str = "DejaVuSans-BoldOblique"
 
 
+FONTS = resources.files("common.resources") / "fonts"
+
+
+def _font_bytes(file_name: str) -> bytes:
+    font = FONTS / file_name
+    try:
+        return font.read_bytes()
+    except OSError:
+        raise InputNotFound(
+            "font file missing", where=str(font), hint="reinstall the package"
+        ) from None
+
+
 @cache
 def register_fonts() -> FontNames:
     """Register DejaVu Sans (four faces) once per process and return their names."""
     names = FontNames()
     for name in (names.regular, names.bold, names.italic, names.bold_italic):
-        path = FONTS_DIR / f"{name}.ttf"
-        if not path.is_file():
-            raise InputNotFound(
-                "font file missing", where=str(path), hint="the checkout is incomplete"
-            )
-        pdfmetrics.registerFont(TTFont(name, str(path)))
+        pdfmetrics.registerFont(TTFont(name, io.BytesIO(_font_bytes(f"{name}.ttf"))))
     addMapping(names.regular, 0, 0, names.regular)
     addMapping(names.regular, 1, 0, names.bold)
     addMapping(names.regular, 0, 1, names.italic)

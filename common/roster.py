@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from common.errors import InputNotFound, ValidationFailed
 from common.validation import describe
-from testgen.spec import Department
+from common.vocabulary import Department
 
 ROSTER_COLUMNS = ("id", "name", "department", "school", "email")
 

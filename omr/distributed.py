@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 from urllib.parse import urlsplit
 
-from common.errors import ToolError
+from common.errors import ExitCode, ToolError
 from omr.inputs import Job
 from omr.worker import ManifestRef, Outcome, read_job
 
@@ -27,7 +27,7 @@ CONNECT_TIMEOUT = "15s"
 class SchedulerUnreachable(ToolError):
     """The Dask scheduler named by ``--scheduler`` cannot be reached."""
 
-    exit_code = 9
+    exit_code = ExitCode.SCHEDULER_UNREACHABLE
 
 
 def _probe(address: str) -> None:

@@ -18,8 +18,7 @@ from pypdf.errors import PdfReadError
 from common.errors import ImageError, SheetRefused
 from omr.read import SOFTWARE, identify
 from omr.results import QuestionRead, QuestionState, SheetResult, SourceRef
-from testgen.form import IDENTITY_FIELD, RESPONDENT_FIELD
-from testgen.manifest import Manifest, parse_qr
+from testgen.manifest import IDENTITY_FIELD, RESPONDENT_FIELD, Manifest, parse_qr
 
 _CHECKBOX = re.compile(r"^q(\d+)_([A-Z])$")
 _RADIO = re.compile(r"^q(\d+)$")

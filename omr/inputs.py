@@ -26,7 +26,7 @@ from omr.imageio import (
     page_count,
     sniff,
 )
-from testgen.form import IDENTITY_FIELD
+from testgen.manifest import IDENTITY_FIELD
 
 JobKind = Literal["image", "pdf", "form"]
 

@@ -13,8 +13,8 @@ from typing import Literal
 
 import numpy as np
 
+from common import __version__
 from common.errors import SheetRefused
-from omr import __version__
 from omr.annotate import annotate
 from omr.locate import Registration, locate
 from omr.marks import (

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from common.roster import Teacher
+from common.vocabulary import LETTERS, STAGE_ORDER, Stage
 from scoring.forms import TestForms
 from scoring.merge import Conflict, MergedSet, Provenance, answer_text, merge_test
 from scoring.scores import ScoreMatrix, TopicScores, score_matrix
@@ -41,7 +42,6 @@ from scoring.stats import (
 )
 from scoring.store import STATE_NAMES, Override, Roster, Store
 from testgen.manifest import Manifest, TestInfo
-from testgen.spec import LETTERS, STAGE_ORDER, Stage
 
 # Alert thresholds. A variant's facility must differ from the other variants' by both a
 # clear margin and a significant z (p < 0.001) before we call it different; small groups
@@ -375,7 +375,7 @@ class StageSummary:
 
 @dataclass
 class DepartmentHistory:
-    """A department's year across :data:`testgen.spec.STAGE_ORDER`.
+    """A department's year across :data:`common.vocabulary.STAGE_ORDER`.
 
     ``percent[teacher_id]`` has one entry per stage (NaN where the teacher has no result).
     """

@@ -19,8 +19,8 @@ from functools import cached_property
 
 import numpy as np
 
-from testgen.manifest import Manifest
-from testgen.spec import LETTERS, Task, Version
+from common.vocabulary import LETTERS, Version
+from testgen.manifest import Manifest, Task
 
 VERSIONS: tuple[Version, ...] = ("A", "B")
 

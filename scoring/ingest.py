@@ -12,6 +12,7 @@ from pathlib import Path
 
 from common.errors import ImportFailed, InputNotFound, ToolError
 from common.roster import load_roster
+from common.vocabulary import LETTERS
 from scoring.forms import TestForms
 from scoring.imports import ImportContext, parse_file
 from scoring.imports.base import FORMATS, MatchNote, file_sha256
@@ -25,7 +26,6 @@ from scoring.merge import (
 )
 from scoring.store import Override, Store
 from testgen.manifest import Manifest, load_manifest
-from testgen.spec import LETTERS
 
 Progress = Callable[[str, str, int], None]
 CHUNK = 500  # attempts per progress report inside a file's transaction

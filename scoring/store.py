@@ -24,8 +24,8 @@ from pathlib import Path
 
 from common.errors import StoreError
 from common.roster import Teacher
+from common.vocabulary import Department
 from testgen.manifest import Manifest
-from testgen.spec import Department
 
 DEFAULT_DB_NAME = "monitoring.db"
 DB_ENV = "MONITORING_DB"

@@ -28,10 +28,11 @@ from reportlab.platypus import (
 )
 
 from common.fonts import FontNames, register_fonts
+from common.markup import to_paragraph
+from common.vocabulary import LETTERS
 from testgen.manifest import Manifest, Variant, VariantItem
-from testgen.markup import to_paragraph
 from testgen.numbers import variant_in_words
-from testgen.spec import LETTERS, Group, Task
+from testgen.spec import Group, Task
 
 GREY = Color(0.35, 0.35, 0.35)
 TEXT = {

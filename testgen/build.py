@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
+from common import __version__
 from common.errors import OutputError, ValidationFailed
 from common.files import ensure_writable_folder
 from common.roster import Teacher, load_roster
-from testgen import __version__
 from testgen.booklet import render_booklet, render_commentary
 from testgen.form import render_form
 from testgen.keys import write_keys
@@ -34,7 +34,7 @@ from testgen.manifest import (
     VariantItem,
     write_manifest,
 )
-from testgen.planner import Plan, plan_variants
+from testgen.planner import Placement, Plan, fixed_plan, plan_variants
 from testgen.sheet import Respondent, render_sheets
 from testgen.spec import TestSpec, load_spec
 
@@ -98,18 +98,50 @@ def validate_inputs(
     return spec, teachers
 
 
-def make_manifest(spec: TestSpec, plan: Plan, spec_bytes: bytes) -> Manifest:
-    """The manifest of a planned build (pure)."""
-    layouts = [
+def sheet_layouts(spec: TestSpec) -> list[SheetLayout]:
+    """The anonymous and the personal answer-sheet layout of ``spec``."""
+    return [
         compute_layout(spec.task_count, spec.max_options, spec.id_digits, kind)
         for kind in ("anonymous", "personal")
     ]
+
+
+def make_manifest(spec: TestSpec, plan: Plan, spec_bytes: bytes) -> Manifest:
+    """The manifest of a planned build (pure)."""
     return assemble_manifest(
         spec,
         plan,
-        layouts,
+        sheet_layouts(spec),
         spec_sha256=hashlib.sha256(spec_bytes).hexdigest(),
         generator=f"testgen {__version__}",
+    )
+
+
+def manifest_for(
+    spec: TestSpec,
+    *,
+    variants: int = 8,
+    seed: int = 0,
+    placement: Placement | None = None,
+    layouts: bool = True,
+    generator: str | None = None,
+) -> Manifest:
+    """The manifest a build of ``spec`` writes, without writing anything: ``variants`` planned
+    with ``seed``, or the variants given by ``placement`` (see :func:`testgen.planner.fixed_plan`);
+    with the spec's sheet layouts unless ``layouts`` is false. For tools and tests that need
+    a test package's contract without its PDFs."""
+    plan = (
+        fixed_plan(spec, placement, seed)
+        if placement is not None
+        else plan_variants(spec, variants, seed)
+    )
+    text = spec.model_dump_json().encode()
+    return assemble_manifest(
+        spec,
+        plan,
+        sheet_layouts(spec) if layouts else [],
+        spec_sha256=hashlib.sha256(text).hexdigest(),
+        generator=generator or f"testgen {__version__}",
     )
 
 

@@ -22,12 +22,10 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
 from common.fonts import register_fonts
-from testgen.manifest import Manifest, qr_payload
+from common.vocabulary import LETTERS
+from testgen.manifest import IDENTITY_FIELD, RESPONDENT_FIELD, Manifest, qr_payload, question_field
 from testgen.numbers import variant_in_words
-from testgen.spec import LETTERS
 
-RESPONDENT_FIELD = "respondent_id"
-IDENTITY_FIELD = "test_identity"
 ROWS_PER_COLUMN = 28
 COLUMNS = 2
 ROW_PITCH = 22.0
@@ -53,11 +51,6 @@ TEXT = {
         "page": "page",
     },
 }
-
-
-def question_field(position: int) -> str:
-    """Field name of a printed question: ``q01`` .. ``q99``, then ``q100``."""
-    return f"q{position:02d}"
 
 
 def render_form(path: Path, manifest: Manifest, number: int, layout_hash: str) -> None:

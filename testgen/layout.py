@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from reportlab.lib.pagesizes import A4
 
+from common.vocabulary import LETTERS
 from testgen.manifest import Box, Bubble, Marker, SheetLayout, SheetPage
-from testgen.spec import LETTERS
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MAX_QUESTIONS_PER_PAGE = 100

@@ -17,7 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from common.errors import InputNotFound, ValidationFailed
 from common.validation import describe
-from testgen.spec import Department, Group, Stage, Task, Version
+from common.vocabulary import Department, Stage, Version
+from testgen.spec import Group, Task  # tasks are part of the contract: sources hold them
 
 MANIFEST_SCHEMA_VERSION = 1
 QR_PREFIX = "MON1"
@@ -207,3 +208,15 @@ def load_manifest(path: Path) -> Manifest:
         return Manifest.model_validate_json(path.read_bytes())
     except ValidationError as error:
         raise ValidationFailed(describe(error), where=str(path)) from None
+
+
+# -- fillable electronic sheet ----------------------------------------------------------
+# Field names of the fillable answer sheet (form-vNN.pdf): part of the package contract,
+# since omr reads the filled sheets back by them.
+RESPONDENT_FIELD = "respondent_id"
+IDENTITY_FIELD = "test_identity"  # holds the QR payload of the sheet
+
+
+def question_field(position: int) -> str:
+    """Field name of a printed question: ``q01`` .. ``q99``, then ``q100``."""
+    return f"q{position:02d}"

@@ -18,11 +18,13 @@ Pure and seeded: the same spec and seed give the same plan. The plan is made in 
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from testgen.spec import LETTERS, Task, TestSpec, Version, units
+from common.vocabulary import LETTERS, Version
+from testgen.spec import Task, TestSpec, units
 
 MAX_RUN = 3
 # Weights of the three goals in the search; agreement with a neighbour matters most, a run of
@@ -96,7 +98,7 @@ def plan_variants(spec: TestSpec, count: int, seed: int) -> Plan:
                     source_position=s + 1,
                     task_id=task.id,
                     permutation=tuple(perms[v][p]),
-                    key=_key(task, perms[v][p]),
+                    key=printed_key(task, perms[v][p]),
                     points=task.points,
                 )
             )
@@ -215,7 +217,8 @@ def _random_permutation(task: Task, rng: random.Random) -> list[int]:
     return list(range(start)) + middle + list(range(end, len(task.options)))
 
 
-def _key(task: Task, permutation: list[int] | tuple[int, ...]) -> str:
+def printed_key(task: Task, permutation: Sequence[int]) -> str:
+    """The correct option(s) of ``task`` in printed letters when printed in ``permutation``."""
     correct = set(task.correct_indices)
     return "".join(LETTERS[p] for p, source in enumerate(permutation) if source in correct)
 
@@ -252,7 +255,7 @@ def _optimise(
     count = len(tasks)
     n = len(tasks[0])
     keys = [
-        [_key(t, p) for t, p in zip(row, prow, strict=True)]
+        [printed_key(t, p) for t, p in zip(row, prow, strict=True)]
         for row, prow in zip(tasks, perms, strict=True)
     ]
     neighbours = [sorted({(v - 1) % count, (v + 1) % count} - {v}) for v in range(count)]
@@ -271,7 +274,7 @@ def _optimise(
         v, p = movable[rng.randrange(len(movable))]
         task = tasks[v][p]
         new_perm = _random_permutation(task, rng)
-        old, new = keys[v][p], _key(task, new_perm)
+        old, new = keys[v][p], printed_key(task, new_perm)
         if new == old:
             perms[v][p] = new_perm
             continue
@@ -298,3 +301,30 @@ def _optimise(
         else:
             keys[v][p] = old
     return perms
+
+
+Placement = Sequence[Sequence[tuple[Version, int, Sequence[int]]]]
+
+
+def fixed_plan(spec: TestSpec, placement: Placement, seed: int = 0) -> Plan:
+    """A plan whose variants are given rather than planned: ``placement[v][p]`` is the
+    (version, source position, option permutation) printed at position ``p + 1`` of variant
+    ``v + 1``. Keys, points and the key agreement follow from the tasks, as in a planned build."""
+    variants = []
+    for rows in placement:
+        items = []
+        for p, (version, source_position, permutation) in enumerate(rows):
+            task = spec.sources[version].tasks[source_position - 1]
+            items.append(
+                PlannedItem(
+                    position=p + 1,
+                    version=version,
+                    source_position=source_position,
+                    task_id=task.id,
+                    permutation=tuple(permutation),
+                    key=printed_key(task, permutation),
+                    points=task.points,
+                )
+            )
+        variants.append(tuple(items))
+    return Plan(seed=seed, variants=tuple(variants), key_agreement=key_agreement(variants))

@@ -6,8 +6,6 @@ A spec is validated as a whole; every problem is reported at once with its field
 
 from __future__ import annotations
 
-import string
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -16,30 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from common.errors import InputNotFound, ValidationFailed
 from common.validation import describe
+from common.vocabulary import LETTERS, Department, Stage, Version
 
 SPEC_SCHEMA_VERSION = 1
-LETTERS = string.ascii_uppercase  # printed option letters are Latin on every sheet
-
-
-class Department(StrEnum):
-    MATHEMATICS = "mathematics"
-    RUSSIAN = "russian"
-    ENGLISH = "english"
-    HISTORY_SOCIAL = "history-social"
-    ECONOMICS = "economics"
-
-
-class Stage(StrEnum):
-    ACCEPTANCE = "acceptance"
-    INTERMEDIATE_1 = "intermediate-1"
-    INTERMEDIATE_2 = "intermediate-2"
-    INTERMEDIATE_3 = "intermediate-3"
-    FINAL = "final"
-
-
-STAGE_ORDER: tuple[Stage, ...] = tuple(Stage)
-
-Version = Literal["A", "B"]
 
 
 class Option(BaseModel):

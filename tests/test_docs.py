@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from common.clidoc import programs, reference
+from devtools.clidoc import programs, reference
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import yaml
 from pypdf import PdfReader
 
-from bench.session import run_session
-from common.paths import SAMPLE_ROSTER, SAMPLE_TESTS_DIR
 from common.roster import load_roster
+from demo.paths import SAMPLE_ROSTER, SAMPLE_TESTS_DIR
+from demo.session import run_session
 
 TASKS = 8
 TEACHERS = 8

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from common.vocabulary import LETTERS
 from omr.results import QuestionState
 from omr.sim.capture import BASE_DPI
 from omr.sim.ink import draw_mark, stamp
@@ -20,7 +21,6 @@ from testgen.manifest import (
     SheetLayout,
     SheetPage,
 )
-from testgen.spec import LETTERS
 
 # (style, weight) of a question's answer. Must-read styles are what a reader has to get right
 # every time; they alone make up the clean profile. Erasures are may-flag: the rule is

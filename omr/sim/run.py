@@ -368,7 +368,12 @@ def _bundle(out_dir: Path, truths: list[SheetTruth], stem: str = "scan") -> list
         if kind == "pdf":
             _write_scanner_pdf(out_dir / name, paths, [r.degradation for r in records])
         else:
-            pages = [cv2.imread(str(p), cv2.IMREAD_GRAYSCALE) for p in paths]
+            pages = []
+            for path in paths:
+                page = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+                if page is None:  # just written by this run: the disk lost it
+                    raise OutputError("cannot read back a simulated sheet", where=str(path))
+                pages.append(page)
             cv2.imwritemulti(str(out_dir / name), pages, [cv2.IMWRITE_TIFF_COMPRESSION, 5])
         for number, (record, path) in enumerate(zip(records, paths, strict=True), start=1):
             path.unlink()

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import pypdfium2 as pdfium
 
 from common.errors import InputNotFound, ValidationFailed
+from omr.pdf import pdf_page_count, render_pdf_page
 from omr.sim.capture import BASE_DPI
 from omr.sim.truth import SheetKind
 from testgen.manifest import (
@@ -162,17 +162,13 @@ def _decode_qr(crop: np.ndarray) -> str:
 
 
 def _rasterise(pdf_path: Path, page_index: int) -> np.ndarray:
-    """Page ``page_index`` (1-based) of a PDF at 300 dpi, grey: (H, W) uint8."""
-    pdf = pdfium.PdfDocument(str(pdf_path))
-    try:
-        if page_index > len(pdf):
-            raise ValidationFailed(
-                [f"page {page_index}: the PDF has only {len(pdf)} page(s)"],
-                where=str(pdf_path),
-                hint="the PDF does not match the package; rebuild it",
-            )
-        bitmap = pdf[page_index - 1].render(scale=BASE_DPI / 72.0, grayscale=True)
-        image = np.array(bitmap.to_numpy(), copy=True)
-    finally:
-        pdf.close()
-    return image.reshape(image.shape[0], image.shape[1])
+    """Page ``page_index`` (1-based) of a PDF at 300 dpi, grey: (H, W) uint8 (through the
+    reader's PDF module, which holds PDFium's one lock)."""
+    pages = pdf_page_count(pdf_path, str(pdf_path))
+    if page_index > pages:
+        raise ValidationFailed(
+            [f"page {page_index}: the PDF has only {pages} page(s)"],
+            where=str(pdf_path),
+            hint="the PDF does not match the package; rebuild it",
+        )
+    return render_pdf_page(pdf_path, page_index, str(pdf_path), dpi=BASE_DPI)

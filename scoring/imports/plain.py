@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 from common.errors import ImportFailed
+from common.vocabulary import LETTERS
 from scoring.imports._table import norm_header, read_table
 from scoring.imports.base import (
     Identity,
@@ -23,7 +24,6 @@ from scoring.imports.base import (
     refuse_if_most_failed,
 )
 from scoring.store import AttemptRecord
-from testgen.spec import LETTERS
 
 ID_COLUMNS = (
     "id",

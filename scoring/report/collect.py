@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from common.errors import InputNotFound, ToolError
+from common.vocabulary import DEPARTMENT_TITLES, LETTERS, STAGE_SHORT_TITLES, STAGE_TITLES
 from scoring.analysis import (
     TeacherResult,
     TestResults,
@@ -26,9 +27,6 @@ from scoring.analysis import (
 )
 from scoring.ingest import resolve_test_id
 from scoring.report.data import (
-    DEPARTMENT_TITLES,
-    STAGE_SHORT_TITLES,
-    STAGE_TITLES,
     STAGES,
     Growth,
     HistoryPoint,
@@ -48,7 +46,6 @@ from scoring.report.data import (
 )
 from scoring.stats import MeanDifference, cohort_difference, paired_difference
 from scoring.store import STATE_CODES, Store, default_db_path, open_store
-from testgen.spec import LETTERS
 
 # States a person must look at: the reader could not decide, or an online answer matched no
 # option. A "multiple" answer on a one-answer task is shown flagged too (two bubbles filled).

@@ -20,7 +20,7 @@ REPORT_SCHEMA_VERSION: Final = 1
 Channel = Literal["live", "remote"]
 Standing = Literal["leader", "middle", "lagging"]
 
-# The five stages in order (values of testgen.spec.Stage) and how the reports print them.
+# The five stages in order (values of common.vocabulary.Stage) and how the reports print them.
 STAGES: tuple[str, ...] = (
     "acceptance",
     "intermediate-1",
@@ -28,27 +28,6 @@ STAGES: tuple[str, ...] = (
     "intermediate-3",
     "final",
 )
-STAGE_TITLES: dict[str, str] = {
-    "acceptance": "Входной тест",
-    "intermediate-1": "Промежуточный тест 1",
-    "intermediate-2": "Промежуточный тест 2",
-    "intermediate-3": "Промежуточный тест 3",
-    "final": "Итоговый тест",
-}
-STAGE_SHORT_TITLES: dict[str, str] = {
-    "acceptance": "Входной",
-    "intermediate-1": "Промеж. 1",
-    "intermediate-2": "Промеж. 2",
-    "intermediate-3": "Промеж. 3",
-    "final": "Итоговый",
-}
-DEPARTMENT_TITLES: dict[str, str] = {
-    "mathematics": "Математика",
-    "russian": "Русский язык",
-    "english": "Английский язык",
-    "history-social": "История и обществознание",
-    "economics": "Экономика",
-}
 # Leaders are the top quarter of the department's ranking, laggers the bottom quarter.
 STANDING_SHARE = 0.25
 
@@ -65,7 +44,7 @@ class TestMeta(_Model):
     department: str
     department_title: str  # as printed: "Математика"
     year: int
-    stage: str  # testgen.spec.Stage value
+    stage: str  # common.vocabulary.Stage value
     stage_title: str  # as printed: "Входной тест"
     language: Literal["ru", "en"] = "ru"
     task_count: int

@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 
+from common.vocabulary import DEPARTMENT_TITLES
 from scoring.report import charts
-from scoring.report.data import DEPARTMENT_TITLES, Growth, ReportData, SummaryRow, pseudonym
+from scoring.report.data import Growth, ReportData, SummaryRow, pseudonym
 from scoring.report.pdf import (
     ALERT_TITLES,
     STAGE_COLUMN_TITLES,

@@ -34,6 +34,7 @@ from reportlab.platypus import (
 )
 
 from common.fonts import register_fonts
+from common.markup import to_paragraph, to_plain
 from scoring.report import charts
 from scoring.report.data import (
     Growth,
@@ -45,7 +46,6 @@ from scoring.report.data import (
     TeacherReport,
     form_title,
 )
-from testgen.markup import to_paragraph, to_plain
 
 PAGE_W, PAGE_H = A4
 MARGIN = 16 * mm

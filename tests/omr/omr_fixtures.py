@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from omr.testing import fill_bubbles, make_manifest, render_blank
 from testgen.manifest import Manifest, write_manifest
+from testkit.packages import fill_bubbles, make_manifest, render_blank
 
 DPI = 150
 QUESTIONS = 12

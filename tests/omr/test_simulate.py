@@ -24,8 +24,8 @@ from omr.sim.fill import plan_question
 from omr.sim.ink import draw_mark
 from omr.sim.run import IMAGES_DIR, simulate
 from omr.sim.truth import SheetTruth, TruthQuestion, load_truth
-from omr.testing import minimal_manifest, write_package
 from testgen.manifest import Manifest, load_manifest
+from testkit.packages import minimal_manifest, write_package
 
 QUESTIONS = 12
 
@@ -378,7 +378,7 @@ PERSONAL_ROSTER = (
 @pytest.fixture(scope="module")
 def personal_package(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A real `testgen build --roster` of the sample test: 3 mathematics teachers, 2 variants."""
-    from common.paths import SAMPLE_TESTS_DIR
+    from demo.paths import SAMPLE_TESTS_DIR
     from testgen.build import build_test
 
     root = tmp_path_factory.mktemp("personal")

@@ -13,7 +13,7 @@ from omr.sim.accuracy import compare, read_simulated
 from omr.sim.capture import PROFILES
 from omr.sim.run import simulate
 from omr.sim.truth import load_truth
-from omr.testing import minimal_manifest, write_package
+from testkit.packages import minimal_manifest, write_package
 
 
 def _run(tmp_path: Path, per_profile: int, seed: int) -> None:

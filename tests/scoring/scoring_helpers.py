@@ -18,12 +18,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from testgen.build import assemble_manifest
+from common.vocabulary import LETTERS
+from testgen.build import manifest_for
 from testgen.manifest import Manifest
-from testgen.planner import Plan, PlannedItem, plan_variants
-from testgen.spec import LETTERS, TestSpec, parse_spec
+from testgen.spec import TestSpec, parse_spec
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -140,51 +138,16 @@ ROSTER = """\ufeffid,name,department,school,email
 """
 
 
-def printed_key(task: Any, permutation: tuple[int, ...]) -> str:
-    inverse = {src: p for p, src in enumerate(permutation)}
-    return "".join(sorted(LETTERS[inverse[i]] for i in task.correct_indices))
-
-
 def manifest_from_plan(
     spec: TestSpec, plan: list[list[tuple[str, int, tuple[int, ...]]]], seed: int = 0
 ) -> Manifest:
     """A manifest (without sheet layouts) for ``spec`` and explicit variants."""
-    variants = []
-    for rows in plan:
-        items = []
-        for p, (version, source_position, perm) in enumerate(rows):
-            task = spec.sources[version].tasks[source_position - 1]  # type: ignore[index]
-            items.append(
-                PlannedItem(
-                    position=p + 1,
-                    version=version,  # type: ignore[arg-type]
-                    source_position=source_position,
-                    task_id=task.id,
-                    permutation=perm,
-                    key=printed_key(task, perm),
-                    points=task.points,
-                )
-            )
-        variants.append(tuple(items))
-    # agreement is not computed for hand-written variants
-    agreement = np.zeros((len(plan), len(plan)), dtype=int)
-    return assemble_manifest(
-        spec,
-        Plan(seed=seed, variants=tuple(variants), key_agreement=agreement),
-        [],
-        spec_sha256="0" * 64,
-        generator="tests",
-    )
+    return manifest_for(spec, placement=plan, seed=seed, layouts=False, generator="tests")  # type: ignore[arg-type]
 
 
 def planned_manifest(spec: TestSpec, count: int, seed: int) -> Manifest:
-    """A manifest whose variants come from the real planner (``testgen.planner``)."""
-    plan = plan_variants(spec, count, seed)
-    rows = [
-        [(it.version, it.source_position, tuple(it.permutation)) for it in variant]
-        for variant in plan.variants
-    ]
-    return manifest_from_plan(spec, rows, seed)
+    """A manifest whose variants come from the real planner."""
+    return manifest_for(spec, variants=count, seed=seed, layouts=False, generator="tests")
 
 
 def generated_spec(

@@ -10,6 +10,7 @@ import pytest
 from scoring_helpers import generated_spec, planned_manifest, sheet_line
 
 from common.errors import ToolError
+from common.vocabulary import Stage
 from scoring.analysis import (
     department_history,
     growth,
@@ -22,7 +23,6 @@ from scoring.analysis import (
 from scoring.ingest import add_override, import_files, import_roster
 from scoring.store import Store, open_store
 from testgen.manifest import write_manifest
-from testgen.spec import Stage
 
 TEST = "math-2026-acc"
 

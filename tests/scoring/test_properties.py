@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scoring_helpers import ROSTER, generated_spec, planned_manifest
 
+from common.vocabulary import LETTERS
 from scoring.analysis import load_results, teacher_results
 from scoring.forms import TestForms, printed_letters
 from scoring.ingest import import_files, import_roster
@@ -19,7 +20,6 @@ from scoring.merge import MergedSet
 from scoring.scores import score_matrix
 from scoring.store import STATE_CODES, open_store
 from testgen.manifest import write_manifest
-from testgen.spec import LETTERS
 
 
 @cache

@@ -19,7 +19,7 @@ from common.errors import OutputError
 from scoring.report import charts, exports, html, pdf
 from scoring.report.data import ReportData, TeacherReport, histogram, pseudonym, standing_of
 from scoring.report.render import render_reports, school_file_stem
-from scoring.report.synthetic import sample_report_data
+from testkit.reports import sample_report_data
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,8 @@ from scoring.cli import main
 from scoring.report.collect import collect
 from scoring.report.data import STAGES, ReportData
 from scoring.report.render import render_reports
-from scoring.report.synthetic import fill_store, sample_manifest
 from scoring.store import open_store
+from testkit.reports import fill_store, sample_manifest
 
 TEST_ID = "math-2026-final"
 

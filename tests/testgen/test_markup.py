@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from testgen.markup import to_paragraph, to_plain
+from common.markup import to_paragraph, to_plain
 
 
 @pytest.mark.parametrize(

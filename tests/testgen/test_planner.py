@@ -11,9 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from common.vocabulary import LETTERS
 from testgen.planner import MAX_RUN, Plan, key_agreement, plan_variants
-from testgen.spec import LETTERS, parse_spec, units
 from testgen.spec import TestSpec as SpecModel
+from testgen.spec import parse_spec, units
 
 
 @st.composite

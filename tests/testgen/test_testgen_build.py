@@ -16,8 +16,16 @@ from pypdf import PdfReader, PdfWriter
 
 from testgen.build import BuildSummary, build_test
 from testgen.cli import main
-from testgen.form import IDENTITY_FIELD, RESPONDENT_FIELD, question_field
-from testgen.manifest import Manifest, SheetLayout, load_manifest, parse_qr, qr_payload
+from testgen.manifest import (
+    IDENTITY_FIELD,
+    RESPONDENT_FIELD,
+    Manifest,
+    SheetLayout,
+    load_manifest,
+    parse_qr,
+    qr_payload,
+    question_field,
+)
 from testgen.sheet import qr_modules
 
 DPI = 200

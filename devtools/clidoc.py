@@ -1,13 +1,17 @@
 """The CLI reference (docs/cli-reference.md) generated from the commands' own ``--help``.
 
 ``tests/test_docs.py`` fails when the committed file differs from what this generates, so the
-reference cannot drift; ``make docs`` rewrites it.
+reference cannot drift; ``make docs`` (``python -m devtools.clidoc``) rewrites it.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from click.testing import CliRunner
+
+from common.errors import EXIT_MEANINGS
 
 HEADER = (
     "# CLI reference\n\n"
@@ -38,6 +42,8 @@ def reference(programs: dict[str, click.Command]) -> str:
         for path in _commands(main, []):
             title = " ".join([prog, *path])
             parts.append(f"\n## `{title}`\n\n```\n{help_text(main, prog, path)}\n```\n")
+    parts.append("\n## Exit codes\n\n| code | meaning |\n|---|---|\n")
+    parts += [f"| {int(code)} | {meaning} |\n" for code, meaning in EXIT_MEANINGS.items()]
     return "".join(parts)
 
 
@@ -48,3 +54,9 @@ def programs() -> dict[str, click.Command]:
     from testgen.cli import main as testgen_main
 
     return {"testgen": testgen_main, "omr": omr_main, "scoring": scoring_main}
+
+
+REFERENCE = Path(__file__).resolve().parent.parent / "docs" / "cli-reference.md"
+
+if __name__ == "__main__":
+    REFERENCE.write_text(reference(programs()), encoding="utf-8")

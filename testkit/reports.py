@@ -12,10 +12,15 @@ from pathlib import Path
 import numpy as np
 
 from common.roster import Teacher
-from scoring.report.data import (
+from common.vocabulary import (
     DEPARTMENT_TITLES,
     STAGE_SHORT_TITLES,
     STAGE_TITLES,
+    Department,
+    Stage,
+    Version,
+)
+from scoring.report.data import (
     STAGES,
     Growth,
     HistoryPoint,
@@ -34,10 +39,9 @@ from scoring.report.data import (
     standing_of,
 )
 from scoring.store import AttemptRecord, Store, open_store
-from testgen.build import assemble_manifest
+from testgen.build import manifest_for
 from testgen.manifest import Manifest
-from testgen.planner import Plan, PlannedItem
-from testgen.spec import Department, Option, Source, Stage, Task, TestSpec, Version
+from testgen.spec import Option, Source, Task, TestSpec
 
 _SURNAMES = [
     ("Архипов", "Архипова"),
@@ -369,27 +373,13 @@ def sample_manifest(
                 )
             )
         sources[version] = task_list
-    variant_list = []
+    placement = []
     for number in range(1, variants + 1):
         version = versions[(number + 1) % 2]  # odd variants from A, even from B
         order = rng.permutation(tasks)
-        items = []
-        for position, j in enumerate(order, start=1):
-            perm = tuple(int(p) for p in rng.permutation(4))
-            task = sources[version][int(j)]
-            key = "".join(sorted("ABCD"[perm.index(i)] for i in task.correct_indices))
-            items.append(
-                PlannedItem(
-                    position=position,
-                    version=version,
-                    source_position=int(j) + 1,
-                    task_id=task.id,
-                    permutation=perm,
-                    key=key,
-                    points=1.0,
-                )
-            )
-        variant_list.append(tuple(items))
+        placement.append(
+            [(version, int(j) + 1, [int(p) for p in rng.permutation(4)]) for j in order]
+        )
     spec = TestSpec(
         id=f"{department[:4]}-{year}-{stage}",
         department=Department(department),
@@ -399,9 +389,7 @@ def sample_manifest(
         language="ru",
         sources={version: Source(tasks=task_list) for version, task_list in sources.items()},
     )
-    # left empty: scoring never reads the key agreement
-    plan = Plan(seed=seed, variants=tuple(variant_list), key_agreement=np.zeros((0, 0), int))
-    return assemble_manifest(spec, plan, [], spec_sha256="0" * 64, generator="synthetic")
+    return manifest_for(spec, placement=placement, seed=seed, layouts=False, generator="testkit")
 
 
 def fill_store(

@@ -14,8 +14,8 @@ import shutil
 import sys
 from pathlib import Path
 
-from bench.session import SessionTimes, run_session
-from common.paths import SAMPLE_TESTS_DIR
+from demo.paths import SAMPLE_TESTS_DIR
+from demo.session import SessionTimes, run_session
 
 OUT = Path("demo-out")
 TESTS = (("math-2026-acceptance", 0.0), ("math-2026-final", 0.08))  # (spec, skill bonus)

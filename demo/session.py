@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from common.paths import SAMPLE_ROSTER, SAMPLE_TESTS_DIR
 from common.roster import Teacher, load_roster
+from demo.paths import SAMPLE_ROSTER, SAMPLE_TESTS_DIR
 from omr.sim.run import simulate
 from testgen.manifest import Manifest, load_manifest
 

@@ -1,11 +1,12 @@
 """Small, valid test packages and filled sheets for tests and benchmarks of the reader and the
 simulator.
 
-``testgen build`` makes real packages from a YAML spec; these helpers make one from the layout
-alone (no booklets), so OMR tests and benches do not depend on the variant planner. The
-manifest is assembled by :func:`testgen.build.assemble_manifest` and sheets are drawn by
-:func:`testgen.sheet.render_sheets`, exactly as a build does; filled sheets are rasterised
-with pypdfium2 and marked with OpenCV at the manifest's coordinates.
+``testgen build`` makes real packages from a YAML spec; these helpers make one from a spec
+built in code with variants given explicitly (no booklets), so OMR tests and benches do not
+depend on the variant planner's choices. The manifest is made by
+:func:`testgen.build.manifest_for` and sheets are drawn by :func:`testgen.sheet.render_sheets`,
+exactly as a build does; filled sheets are rasterised with pypdfium2 and marked with OpenCV at
+the manifest's coordinates.
 """
 
 from __future__ import annotations
@@ -16,50 +17,27 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import pypdfium2 as pdfium
 
-from testgen.build import assemble_manifest
-from testgen.layout import compute_layout
+from common.vocabulary import LETTERS, VERSIONS, Department, Stage, Version
+from omr.pdf import pdf_page_count, render_pdf_page
+from testgen.build import manifest_for
 from testgen.manifest import Manifest, SheetLayout, write_manifest
-from testgen.planner import Plan, PlannedItem
 from testgen.sheet import Respondent, render_sheets
-from testgen.spec import LETTERS, Department, Option, Source, Stage, Task, TestSpec, Version
+from testgen.spec import Option, Source, Task, TestSpec
 
 
-def _fixture_manifest(
-    *,
-    test_id: str,
-    title: str,
-    language: str,
-    tasks: dict[Version, list[Task]],
-    variants: list[tuple[PlannedItem, ...]],
-    key_agreement: np.ndarray,
-    seed: int,
-    questions: int,
-    options: int,
-    id_digits: int,
-    generator: str,
-) -> Manifest:
-    """A mathematics acceptance-test manifest of hand-made ``tasks`` and ``variants`` with an
-    anonymous and a personal layout."""
-    spec = TestSpec(
+def _spec(
+    test_id: str, title: str, language: str, tasks: dict[Version, list[Task]], id_digits: int
+) -> TestSpec:
+    return TestSpec(
         id=test_id,
         department=Department.MATHEMATICS,
         year=2026,
         stage=Stage.ACCEPTANCE,
         title=title,
         language=language,  # type: ignore[arg-type]
+        id_digits=id_digits,
         sources={version: Source(tasks=source) for version, source in tasks.items()},
-    )
-    layouts = [
-        compute_layout(questions, options, id_digits, kind) for kind in ("anonymous", "personal")
-    ]
-    return assemble_manifest(
-        spec,
-        Plan(seed=seed, variants=tuple(variants), key_agreement=key_agreement),
-        layouts,
-        spec_sha256="0" * 64,
-        generator=generator,
     )
 
 
@@ -85,45 +63,19 @@ def minimal_manifest(
             )
             for k in range(questions)
         ]
-        for version in ("A", "B")
+        for version in VERSIONS
     }
-    plan = []
+    placement = []
     for number in range(1, variants + 1):
-        items = []
+        rows: list[tuple[Version, int, list[int]]] = []
         for position in range(1, questions + 1):
             version: Version = "A" if (number + position) % 2 else "B"
-            task = tasks[version][position - 1]
             permutation = list(range(options))
             rng.shuffle(permutation)
-            key = "".join(sorted(LETTERS[permutation.index(i)] for i in task.correct_indices))
-            items.append(
-                PlannedItem(
-                    position=position,
-                    version=version,
-                    source_position=position,
-                    task_id=task.id,
-                    permutation=tuple(permutation),
-                    key=key,
-                    points=1.0,
-                )
-            )
-        plan.append(tuple(items))
-    agreement = [
-        [sum(a.key == b.key for a, b in zip(v, w, strict=True)) for w in plan] for v in plan
-    ]
-    return _fixture_manifest(
-        test_id=test_id,
-        title="Тестовый лист для распознавания",
-        language=language,
-        tasks=tasks,
-        variants=plan,
-        key_agreement=np.array(agreement, dtype=int),
-        seed=seed,
-        questions=questions,
-        options=options,
-        id_digits=id_digits,
-        generator="omr.testing",
-    )
+            rows.append((version, position, permutation))
+        placement.append(rows)
+    spec = _spec(test_id, "Тестовый лист для распознавания", language, tasks, id_digits)
+    return manifest_for(spec, placement=placement, seed=seed, generator="testkit")
 
 
 def make_manifest(
@@ -134,9 +86,9 @@ def make_manifest(
     variants: int = 2,
     title: str = "Входной контроль: математика",
 ) -> Manifest:
-    """A manifest with an anonymous and a personal layout and ``variants`` unshuffled variants
-    of version A, whose keys follow a known pattern (question ``p`` of variant ``v`` has key
-    ``LETTERS[(p + v) % options]``)."""
+    """A manifest with an anonymous and a personal layout and ``variants`` variants of version
+    A in source order, whose keys follow a known pattern (question ``p`` of variant ``v`` has
+    key ``LETTERS[(p + v) % options]``: the options are rotated by ``v``)."""
     tasks: dict[Version, list[Task]] = {
         version: [
             Task(
@@ -149,36 +101,14 @@ def make_manifest(
             for p in range(1, questions + 1)
         ]
         # a spec needs both versions; the variants print only A
-        for version in ("A", "B")
+        for version in VERSIONS
     }
-    plan = [
-        tuple(
-            PlannedItem(
-                position=p,
-                version="A",
-                source_position=p,
-                task_id=f"a{p:02d}",
-                permutation=tuple(range(options)),
-                key=LETTERS[(p + v) % options],
-                points=1.0,
-            )
-            for p in range(1, questions + 1)
-        )
+    placement = [
+        [("A", p, [(k - v) % options for k in range(options)]) for p in range(1, questions + 1)]
         for v in range(1, variants + 1)
     ]
-    return _fixture_manifest(
-        test_id=test_id,
-        title=title,
-        language="ru",
-        tasks=tasks,
-        variants=plan,
-        key_agreement=np.zeros((variants, variants), dtype=int),
-        seed=1,
-        questions=questions,
-        options=options,
-        id_digits=id_digits,
-        generator="omr-tests",
-    )
+    spec = _spec(test_id, title, "ru", tasks, id_digits)
+    return manifest_for(spec, placement=placement, seed=1, generator="testkit")  # type: ignore[arg-type]
 
 
 def write_package(manifest: Manifest, out_dir: Path, *, sheets: bool = True) -> Path:
@@ -207,15 +137,8 @@ def render_blank(
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "sheet.pdf"
         render_sheets(path, layout, manifest.test, [(variant, person)])
-        document = pdfium.PdfDocument(path)
-        try:
-            pages = []
-            for page in document:
-                image = page.render(scale=dpi / 72, grayscale=True).to_numpy()
-                pages.append(np.ascontiguousarray(image[..., 0] if image.ndim == 3 else image))
-        finally:
-            document.close()
-    return pages
+        count = pdf_page_count(path, str(path))
+        return [render_pdf_page(path, page, str(path), dpi=dpi) for page in range(1, count + 1)]
 
 
 def fill_bubbles(
