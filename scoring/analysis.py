@@ -11,7 +11,8 @@ Entry points, each typed and documented below:
 - :func:`item_analysis` -> :class:`ItemAnalysis`: per source task across variants and per
   task × variant, reliability, and alerts.
 - :func:`department_history` -> :class:`DepartmentHistory` across the five stages.
-- :func:`growth` -> :class:`Growth` (cohort and matched differences with N and 95 % CI).
+- :func:`estimate_growth` (the one growth computation) and :func:`growth` ->
+  :class:`DepartmentGrowth` (cohort and matched differences with N and 95 % CI).
 - :func:`status_report` -> :class:`TestStatus` (roster vs results).
 
 Percentages are 0..100. Matrices use T teachers (``TestResults.teacher_ids`` order), N
@@ -21,6 +22,7 @@ printed questions, K = 2N source-task columns (``TestForms.column_labels``: "A1"
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -414,12 +416,36 @@ def department_history(store: Store, department: str, year: int) -> DepartmentHi
 
 
 @dataclass(frozen=True)
-class Growth:
-    """Growth from ``start`` to ``end`` (percentage points of the percent-correct score).
+class GrowthEstimate:
+    """Growth from one test to another, in percentage points of the percent-correct score.
 
     ``cohort``: difference of the two cohorts' means (all who took each test), Welch 95 % CI.
     ``matched``: mean of paired differences of teachers who took both, t 95 % CI.
     """
+
+    cohort: MeanDifference
+    matched: MeanDifference
+    matched_teachers: tuple[str, ...]
+    start_n: int
+    end_n: int
+
+
+def estimate_growth(start: Mapping[str, float], end: Mapping[str, float]) -> GrowthEstimate:
+    """The one growth computation: ``start`` and ``end`` map teacher -> percent (teachers
+    without a result are absent, not NaN)."""
+    both = tuple(sorted(set(start) & set(end)))
+    return GrowthEstimate(
+        cohort_difference(np.array(list(start.values())), np.array(list(end.values()))),
+        paired_difference(np.array([start[t] for t in both]), np.array([end[t] for t in both])),
+        both,
+        len(start),
+        len(end),
+    )
+
+
+@dataclass(frozen=True)
+class DepartmentGrowth:
+    """A department's growth over a year from stage ``start`` to ``end``."""
 
     department: str
     year: int
@@ -438,26 +464,23 @@ def growth(
     year: int,
     start: Stage = Stage.ACCEPTANCE,
     end: Stage = Stage.FINAL,
-) -> Growth:
+) -> DepartmentGrowth:
     history = department_history(store, department, year)
     i, j = STAGE_ORDER.index(start), STAGE_ORDER.index(end)
-    a = np.array([v[i] for v in history.percent.values() if not math.isnan(v[i])])
-    b = np.array([v[j] for v in history.percent.values() if not math.isnan(v[j])])
-    both = sorted(
-        t for t, v in history.percent.items() if not math.isnan(v[i]) and not math.isnan(v[j])
+    estimate = estimate_growth(
+        {t: v[i] for t, v in history.percent.items() if not math.isnan(v[i])},
+        {t: v[j] for t, v in history.percent.items() if not math.isnan(v[j])},
     )
-    pa = np.array([history.percent[t][i] for t in both])
-    pb = np.array([history.percent[t][j] for t in both])
-    return Growth(
+    return DepartmentGrowth(
         history.department,
         year,
         start,
         end,
         history.stages[i].test_id,
         history.stages[j].test_id,
-        cohort_difference(a, b),
-        paired_difference(pa, pb),
-        tuple(both),
+        estimate.cohort,
+        estimate.matched,
+        estimate.matched_teachers,
     )
 
 

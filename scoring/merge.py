@@ -27,7 +27,7 @@ from typing import Literal, NamedTuple
 import numpy as np
 
 from scoring.forms import TestForms
-from scoring.store import STATE_CODES, Override, Store, letters_mask
+from scoring.store import STATE_CODES, AttemptRow, Override, Store, letters_mask
 from scoring.timeparse import sortable_time
 
 Prefer = Literal["live", "remote", "latest"]
@@ -114,7 +114,7 @@ class MergedSet:
     conflicts: list[Conflict] = field(default_factory=list)
     several: list[SeveralAttempts] = field(default_factory=list)
     overrides: dict[str, list[Override]] = field(default_factory=dict)
-    attempt_rows: list[tuple] = field(default_factory=list)  # the attempts' rows as read
+    attempt_rows: list[AttemptRow] = field(default_factory=list)  # the attempts as read
 
     def sources_of(self, t: int) -> tuple[Provenance, ...]:
         """Provenance of every attempt that went into teacher row ``t`` (built on demand:
@@ -125,19 +125,30 @@ class MergedSet:
         return self.teacher_ids.index(teacher_id)
 
 
-def _provenance(r: tuple) -> Provenance:
-    return Provenance(r[0], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10])
+def _provenance(r: AttemptRow) -> Provenance:
+    return Provenance(
+        r.id,
+        r.channel,
+        r.format,
+        r.source_file,
+        r.source_sha256,
+        r.locator,
+        r.imported_at,
+        r.taken_at,
+        r.form,
+        r.sheet_page,
+    )
 
 
 class _Times:
     """When each attempt was taken (completion time, else import time), parsed on demand."""
 
-    def __init__(self, rows: list[tuple]):
+    def __init__(self, rows: list[AttemptRow]):
         self.rows = rows
 
     def __getitem__(self, i: int) -> str:
         r = self.rows[i]
-        return (sortable_time(r[8]) or r[7]) if r[8] else r[7]
+        return (sortable_time(r.taken_at) or r.imported_at) if r.taken_at else r.imported_at
 
 
 def attempt_points(
@@ -152,16 +163,16 @@ def attempt_points(
     return float(forms.column_points[columns][right].sum())
 
 
-def _completion_key(rows: list[tuple], i: int) -> tuple[bool, str]:
+def _completion_key(rows: list[AttemptRow], i: int) -> tuple[bool, str]:
     """(has a completion time, the time): untimed attempts sort after every timed one."""
-    taken = sortable_time(rows[i][8])
+    taken = sortable_time(rows[i].taken_at)
     return (taken is None, taken or "")
 
 
 def _pick_remote(
-    remote: list[int], rule: str, rows: list[tuple], points: Callable[[int], float]
+    remote: list[int], rule: str, rows: list[AttemptRow], points: Callable[[int], float]
 ) -> int:
-    in_order = sorted(remote, key=lambda r: (*_completion_key(rows, r), rows[r][0]))
+    in_order = sorted(remote, key=lambda r: (*_completion_key(rows, r), rows[r].id))
     if rule == "first":
         return in_order[0]
     if rule == "highest":
@@ -183,21 +194,23 @@ def merge_test(
     n_rows = len(rows)
     n = forms.n_positions
     form_names = forms.index
-    channel = [r[2] for r in rows]
+    channel = [r.channel for r in rows]
     times = _Times(rows)
-    row_forms = [r[9] for r in rows]
-    all_marks = np.frombuffer(b"".join(r[12] for r in rows), dtype=np.uint8).reshape(n_rows, n)
-    all_states = np.frombuffer(b"".join(r[13] for r in rows), dtype=np.uint8).reshape(n_rows, n)
+    row_forms = [r.form for r in rows]
+    all_marks = np.frombuffer(b"".join(r.marks for r in rows), dtype=np.uint8).reshape(n_rows, n)
+    all_states = np.frombuffer(b"".join(r.state_codes for r in rows), dtype=np.uint8).reshape(
+        n_rows, n
+    )
 
     def prov(i: int) -> Provenance:
         return _provenance(rows[i])
 
     def flags_of(i: int) -> tuple[str, ...]:
-        return () if rows[i][11] == "[]" else tuple(json.loads(rows[i][11]))
+        return () if rows[i].flags == "[]" else tuple(json.loads(rows[i].flags))
 
     # Most teachers have exactly one attempt: group with numpy, take those as they are, and
     # apply the rules in Python only to teachers with several attempts.
-    teacher_col = np.array([r[1] for r in rows], dtype=str)
+    teacher_col = np.array([r.teacher_id for r in rows], dtype=str)
     uniq, first_idx, inverse, counts = np.unique(
         teacher_col, return_index=True, return_inverse=True, return_counts=True
     )
@@ -258,8 +271,8 @@ def merge_test(
         sources[t] = tuple(chosen)
         row_flags: list[str] = []
         for r in chosen:
-            if rows[r][11] != "[]":
-                row_flags.extend(json.loads(rows[r][11]))
+            if rows[r].flags != "[]":
+                row_flags.extend(json.loads(rows[r].flags))
         if live and remote is not None:
             live_marks = patched[t][0] if (use_live and t in patched) else all_marks[live[-1]]
             conflict = Conflict(

@@ -22,7 +22,7 @@ from common.vocabulary import (
 )
 from scoring.report.data import (
     STAGES,
-    Growth,
+    GrowthFigure,
     HistoryPoint,
     ItemAlert,
     ItemRow,
@@ -288,12 +288,12 @@ def sample_report_data(
                     acceptance_n=80 + shift,
                     final_percent=fin,
                     final_n=76 if fin else 0,
-                    cohort=Growth(difference=6.5, n=76, ci_low=3.1, ci_high=9.9)
+                    cohort=GrowthFigure(difference=6.5, n=76, ci_low=3.1, ci_high=9.9)
                     if fin
-                    else Growth(),
-                    matched=Growth(difference=7.2, n=71, ci_low=5.0, ci_high=9.4)
+                    else GrowthFigure(),
+                    matched=GrowthFigure(difference=7.2, n=71, ci_low=5.0, ci_high=9.4)
                     if fin
-                    else Growth(),
+                    else GrowthFigure(),
                     stage_means=[
                         acc + 1.6 * s if (year == 2025 or s <= current) else None for s in range(5)
                     ],

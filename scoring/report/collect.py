@@ -20,6 +20,7 @@ from common.vocabulary import DEPARTMENT_TITLES, LETTERS, STAGE_SHORT_TITLES, ST
 from scoring.analysis import (
     TeacherResult,
     TestResults,
+    estimate_growth,
     item_analysis,
     load_results,
     teacher_results,
@@ -28,7 +29,7 @@ from scoring.analysis import (
 from scoring.ingest import resolve_test_id
 from scoring.report.data import (
     STAGES,
-    Growth,
+    GrowthFigure,
     HistoryPoint,
     ItemAlert,
     ItemRow,
@@ -44,7 +45,7 @@ from scoring.report.data import (
     histogram,
     standing_of,
 )
-from scoring.stats import MeanDifference, cohort_difference, paired_difference
+from scoring.stats import MeanDifference
 from scoring.store import STATE_CODES, Store, default_db_path, open_store
 
 # States a person must look at: the reader could not decide, or an online answer matched no
@@ -93,8 +94,8 @@ class _Tests:
         return {s: self.percents_of(t) for s, t in self.year_tests(department, year).items()}
 
 
-def _growth(diff: MeanDifference, n: int) -> Growth:
-    return Growth(
+def _growth(diff: MeanDifference, n: int) -> GrowthFigure:
+    return GrowthFigure(
         difference=_round(_num(diff.difference)),
         n=n,
         ci_low=_round(_num(diff.ci_low)),
@@ -106,11 +107,7 @@ def _summary_row(tests: _Tests, department: str, year: int) -> SummaryRow:
     percents = tests.stage_percents(department, year)
     start = percents.get("acceptance", {})
     end = percents.get("final", {})
-    both = sorted(set(start) & set(end))
-    cohort = cohort_difference(np.array(list(start.values())), np.array(list(end.values())))
-    matched = paired_difference(
-        np.array([start[t] for t in both]), np.array([end[t] for t in both])
-    )
+    estimate = estimate_growth(start, end)
     live = remote = flags = overrides = 0
     for tid in tests.year_tests(department, year).values():
         merged = tests.results(tid).merged
@@ -128,8 +125,12 @@ def _summary_row(tests: _Tests, department: str, year: int) -> SummaryRow:
         acceptance_n=len(start),
         final_percent=_round(float(np.mean(list(end.values())))) if end else None,
         final_n=len(end),
-        cohort=_growth(cohort, len(end)) if have else Growth(),
-        matched=_growth(matched, len(both)) if both else Growth(),
+        cohort=_growth(estimate.cohort, estimate.end_n) if have else GrowthFigure(),
+        matched=(
+            _growth(estimate.matched, len(estimate.matched_teachers))
+            if estimate.matched_teachers
+            else GrowthFigure()
+        ),
         stage_means=[
             _round(float(np.mean(list(percents[s].values())))) if percents.get(s) else None
             for s in STAGES

@@ -175,7 +175,7 @@ class TestStatistics(_Model):
     sem: float | None = None  # standard error of measurement, in points
 
 
-class Growth(_Model):
+class GrowthFigure(_Model):
     """Acceptance -> final growth in percentage points with its 95 % confidence interval."""
 
     difference: float | None = None
@@ -194,8 +194,8 @@ class SummaryRow(_Model):
     acceptance_n: int = 0
     final_percent: float | None = None
     final_n: int = 0
-    cohort: Growth = Growth()
-    matched: Growth = Growth()
+    cohort: GrowthFigure = GrowthFigure()
+    matched: GrowthFigure = GrowthFigure()
     stage_means: list[float | None] = Field(default_factory=list)  # per stage, stage order
     live: int = 0
     remote: int = 0

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from common.vocabulary import DEPARTMENT_TITLES
 from scoring.report import charts
-from scoring.report.data import Growth, ReportData, SummaryRow, pseudonym
+from scoring.report.data import GrowthFigure, ReportData, SummaryRow, pseudonym
 from scoring.report.pdf import (
     ALERT_TITLES,
     STAGE_COLUMN_TITLES,
@@ -90,7 +90,7 @@ def _table(
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def _growth(g: Growth) -> str:
+def _growth(g: GrowthFigure) -> str:
     if g.difference is None:
         return "—"
     text = f"{'+' if g.difference >= 0 else '−'}{pct(abs(g.difference))}"

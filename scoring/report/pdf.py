@@ -37,7 +37,7 @@ from common.fonts import register_fonts
 from common.markup import to_paragraph, to_plain
 from scoring.report import charts
 from scoring.report.data import (
-    Growth,
+    GrowthFigure,
     ItemAlert,
     ItemRow,
     ReportData,
@@ -686,7 +686,7 @@ def render_school_pdf(
 # --- monitoring summary -------------------------------------------------------------------
 
 
-def _growth(g: Growth) -> str:
+def _growth(g: GrowthFigure) -> str:
     if g.difference is None:
         return "—"
     sign = "+" if g.difference >= 0 else "−"
