@@ -20,7 +20,7 @@ from pathlib import Path
 
 from common.errors import ValidationFailed
 from omr.inputs import Job, PlanError, discover, plan
-from omr.store import Appender, Totals, ensure_folder, finalise, load_results
+from omr.results_folder import Appender, Totals, ensure_folder, finalise, load_results
 from omr.worker import ManifestRef, Outcome, annotate_again, read_job
 from testgen.manifest import Manifest, load_manifest
 

@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from common.errors import ToolError
-from omr.forms import form_fields, read_form
+from omr.esheet import esheet_fields, read_esheet
 from omr.imageio import check_file, decode_image, map_file
 from omr.inputs import Job, plan_file
 from omr.pdf import render_pdf_page
@@ -52,10 +52,10 @@ def read_job(job: Job, ref: ManifestRef, annotate_as: SheetResult | None = None)
         path = Path(job.path)
         if job.kind == "form":
             check_file(path)
-            fields = form_fields(path, where)
+            fields = esheet_fields(path, where)
             if fields is None:
                 return Outcome(job, error=f"{where}: the PDF form is not an answer sheet")
-            return Outcome(job, read_form(fields, manifest, source))
+            return Outcome(job, read_esheet(fields, manifest, source))
         if job.kind == "pdf":
             check_file(path)
             image = render_pdf_page(path, job.page, where)

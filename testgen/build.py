@@ -22,7 +22,7 @@ from common.errors import OutputError, ValidationFailed
 from common.files import ensure_writable_folder
 from common.roster import Teacher, load_roster
 from testgen.booklet import render_booklet, render_commentary
-from testgen.form import render_form
+from testgen.esheet import render_esheet
 from testgen.keys import write_keys
 from testgen.layout import compute_layout
 from testgen.manifest import (
@@ -254,7 +254,7 @@ def build_test(
             }
             render_booklet(names["booklet"], manifest, v, spec_path.parent)
             render_sheets(names["sheet"], anonymous, manifest.test, [(v, None)])
-            render_form(names["form"], manifest, v, anonymous.hash)
+            render_esheet(names["form"], manifest, v, anonymous.hash)
             render_commentary(names["commentary"], manifest, v)
             files += list(names.values())
         if teachers:

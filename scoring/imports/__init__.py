@@ -9,7 +9,6 @@ from pathlib import Path
 from common.errors import ImportFailed
 from scoring.imports._table import norm_header, read_header
 from scoring.imports.base import FORMATS, ImportContext, ParsedFile
-from scoring.imports.forms_export import GOOGLE_TIMESTAMP, MS_COMPLETED, parse_google, parse_ms
 from scoring.imports.moodle import (
     GRADE_HEADER,
     RESPONSE_HEADER,
@@ -17,6 +16,7 @@ from scoring.imports.moodle import (
     parse_responses,
 )
 from scoring.imports.omr import parse_omr
+from scoring.imports.online_forms import GOOGLE_TIMESTAMP, MS_COMPLETED, parse_google, parse_ms
 from scoring.imports.plain import ID_COLUMNS, QUESTION_HEADER, parse_plain
 
 PARSERS: dict[str, Callable[[Path, ImportContext], ParsedFile]] = {

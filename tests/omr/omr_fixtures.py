@@ -115,11 +115,11 @@ def _filled_form(path: Path, manifest: Manifest, variant: int, values: dict[str,
 
     import pypdf
 
-    from testgen.form import render_form
+    from testgen.esheet import render_esheet
 
     with tempfile.TemporaryDirectory() as folder:
         blank = Path(folder) / "form.pdf"
-        render_form(blank, manifest, variant, manifest.layout_of_kind("anonymous").hash)
+        render_esheet(blank, manifest, variant, manifest.layout_of_kind("anonymous").hash)
         writer = pypdf.PdfWriter(clone_from=str(blank))
         writer.update_page_form_field_values(writer.pages[0], values, auto_regenerate=False)
         writer.write(str(path))

@@ -13,7 +13,7 @@ from omr_fixtures import BATCH_ANSWERS, QUESTIONS, sheet_image, write_batch
 from omr.batch import ScanOptions, manifest_ref, scan
 from omr.inputs import plan_file
 from omr.results import SheetResult
-from omr.store import RESULTS_CSV, RESULTS_JSONL, annotation_name
+from omr.results_folder import RESULTS_CSV, RESULTS_JSONL, annotation_name
 from omr.worker import read_job
 
 

@@ -9,7 +9,7 @@ import pytest
 from omr_fixtures import write_batch
 
 from omr.batch import ScanOptions, scan
-from omr.store import RESULTS_CSV, RESULTS_JSONL
+from omr.results_folder import RESULTS_CSV, RESULTS_JSONL
 
 
 def test_local_cluster_with_two_worker_processes_matches_the_local_pool(

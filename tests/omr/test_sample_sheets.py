@@ -6,9 +6,9 @@ from pathlib import Path
 
 from omr.batch import ScanOptions, scan
 from omr.results import SheetResult
+from omr.results_folder import RESULTS_JSONL
 from omr.sim.accuracy import compare
 from omr.sim.truth import load_truth
-from omr.store import RESULTS_JSONL
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_sheets"
 

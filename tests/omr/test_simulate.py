@@ -427,7 +427,7 @@ def test_personal_sheets_read_back_with_the_teacher_from_the_qr(
     tmp_path: Path, personal_package: Path
 ) -> None:
     from omr.batch import ScanOptions, scan
-    from omr.store import load_results
+    from omr.results_folder import load_results
 
     manifest = load_manifest(personal_package)
     out = tmp_path / "sim"

@@ -53,7 +53,7 @@ TEXT = {
 }
 
 
-def render_form(path: Path, manifest: Manifest, number: int, layout_hash: str) -> None:
+def render_esheet(path: Path, manifest: Manifest, number: int, layout_hash: str) -> None:
     """Write the fillable answer sheet of variant ``number``; ``layout_hash`` is the
     anonymous sheet layout's hash, carried in the identity field."""
     fonts = register_fonts()

@@ -1,7 +1,7 @@
-"""Filled electronic answer sheets (PDF AcroForms drawn by :mod:`testgen.form`), read with pypdf.
+"""Filled electronic answer sheets (PDF AcroForms drawn by :mod:`testgen.esheet`), read with pypdf.
 
 No image work: the field values are the answers. Field names are the contract in
-testgen/form.py and docs/formats.md: ``test_identity`` (the anonymous sheet's QR payload),
+testgen/esheet.py and docs/formats.md: ``test_identity`` (the anonymous sheet's QR payload),
 ``respondent_id``, ``qNN`` radio groups (value = printed letter) and ``qNN_L`` check boxes for
 multi-answer questions.
 """
@@ -25,7 +25,7 @@ _RADIO = re.compile(r"^q(\d+)$")
 _OFF = {"", "/Off", "Off"}
 
 
-def form_fields(data: bytes | Path, where: str) -> dict[str, str] | None:
+def esheet_fields(data: bytes | Path, where: str) -> dict[str, str] | None:
     """Field name -> value of a PDF's form, or ``None`` when it is not one of our forms."""
     try:
         reader = pypdf.PdfReader(data if isinstance(data, Path) else io.BytesIO(data))
@@ -41,7 +41,7 @@ def form_fields(data: bytes | Path, where: str) -> dict[str, str] | None:
     return out
 
 
-def read_form(fields: dict[str, str], manifest: Manifest, source: SourceRef) -> SheetResult:
+def read_esheet(fields: dict[str, str], manifest: Manifest, source: SourceRef) -> SheetResult:
     """One filled form -> one result (``channel="electronic"``, fills 1.0 or 0.0)."""
     where = source.file
     try:

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from omr.results import QuestionRead, SheetResult, SourceRef
-from omr.store import csv_text, is_plain_duplicate, resolve_duplicates
+from omr.results_folder import csv_text, is_plain_duplicate, resolve_duplicates
 
 
 def record(name: str, respondent: str | None, letters: str, status: str = "ok") -> SheetResult:
