@@ -13,16 +13,47 @@ import re
 from pathlib import Path
 
 import pypdf
-from pypdf.errors import PdfReadError
 
 from common.errors import ImageError, SheetRefused
+from omr.pdf import pdf_page_count
 from omr.read import SOFTWARE, identify
 from omr.results import QuestionRead, QuestionState, SheetResult, SourceRef
 from testgen.manifest import IDENTITY_FIELD, RESPONDENT_FIELD, Manifest, parse_qr
 
+# pypdf stops at its own depth limits (newer releases) or Python's recursion limit (older)
+_TOO_DEEP: tuple[type[BaseException], ...] = (
+    RecursionError,
+    *((pypdf.errors.LimitReachedError,) if hasattr(pypdf.errors, "LimitReachedError") else ()),
+)
 _CHECKBOX = re.compile(r"^q(\d+)_([A-Z])$")
 _RADIO = re.compile(r"^q(\d+)$")
 _OFF = {"", "/Off", "Off"}
+
+
+def pdf_outline(path: Path, where: str) -> tuple[bool, int]:
+    """(is a fillable answer sheet of ours, page count) of a PDF.
+
+    pypdf is asked first (it sees form fields); an encrypted PDF is not one of our e-sheets
+    and its pages are counted by PDFium, which opens the usual owner-password scans itself.
+    Whatever pypdf raises on a hostile file becomes this file's :class:`ImageError`.
+    """
+    try:
+        reader = pypdf.PdfReader(path)
+        if reader.is_encrypted:
+            return False, pdf_page_count(path, where)
+        fields = reader.get_fields() or {}
+        pages = len(reader.pages)
+    except ImageError:
+        raise
+    except _TOO_DEEP:
+        raise ImageError("PDF structure is nested too deeply to read", where=where) from None
+    except Exception as error:  # pypdf raises many types (and its own) on damaged files
+        raise ImageError(
+            f"PDF cannot be read: {type(error).__name__}: {error}", where=where, hint="re-export it"
+        ) from None
+    if pages == 0:
+        raise ImageError("PDF has no pages", where=where)
+    return IDENTITY_FIELD in fields, pages
 
 
 def esheet_fields(data: bytes | Path, where: str) -> dict[str, str] | None:
@@ -30,8 +61,12 @@ def esheet_fields(data: bytes | Path, where: str) -> dict[str, str] | None:
     try:
         reader = pypdf.PdfReader(data if isinstance(data, Path) else io.BytesIO(data))
         fields = reader.get_fields() or {}
-    except (PdfReadError, ValueError, KeyError, TypeError) as error:
-        raise ImageError(f"PDF cannot be read: {error}", where=where) from None
+    except _TOO_DEEP:
+        raise ImageError("PDF structure is nested too deeply to read", where=where) from None
+    except Exception as error:  # pypdf raises many types (and its own) on damaged files
+        raise ImageError(
+            f"PDF cannot be read: {type(error).__name__}: {error}", where=where
+        ) from None
     if IDENTITY_FIELD not in fields:
         return None
     out: dict[str, str] = {}

@@ -13,10 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import pypdf
-from pypdf.errors import PdfReadError
-
 from common.errors import ImageError, InputNotFound, ToolError
+from omr.esheet import pdf_outline
 from omr.imageio import (
     DEFAULT_LIMITS,
     IMAGE_SUFFIXES,
@@ -26,7 +24,6 @@ from omr.imageio import (
     page_count,
     sniff,
 )
-from testgen.manifest import IDENTITY_FIELD
 
 JobKind = Literal["image", "pdf", "form"]
 
@@ -89,17 +86,8 @@ def page_sha(file_sha: str, page: int, pages: int) -> str:
 
 
 def _pdf_plan(path: Path, where: str) -> tuple[JobKind, int]:
-    try:
-        reader = pypdf.PdfReader(path)
-        fields = reader.get_fields() or {}
-        pages = len(reader.pages)
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as error:
-        raise ImageError(f"PDF cannot be read: {error}", where=where, hint="re-export it") from None
-    if IDENTITY_FIELD in fields:
-        return "form", 1
-    if pages == 0:
-        raise ImageError("PDF has no pages", where=where)
-    return "pdf", pages
+    is_esheet, pages = pdf_outline(path, where)
+    return ("form", 1) if is_esheet else ("pdf", pages)
 
 
 def plan_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> list[Job]:
@@ -137,3 +125,6 @@ def plan(files: Iterable[Path], limits: Limits = DEFAULT_LIMITS) -> Iterator[Job
         except ToolError as error:
             hint = f" ({error.hint})" if error.hint else ""
             yield PlanError(str(path), error.message + hint)
+        except (OSError, MemoryError, RecursionError) as error:
+            # one unreadable file is that file's error line; the batch goes on
+            yield PlanError(str(path), f"cannot be read ({type(error).__name__}: {error})")

@@ -184,3 +184,49 @@ def test_refused_and_flagged_sheets_get_annotated_images(package: Path, tmp_path
     refused = next(r for r in _records(out) if r.status == "refused")
     assert refused.reason.startswith("sheet belongs to test 'x-2026'")
     json.loads((out / RESULTS_JSONL).read_text().splitlines()[0])
+
+
+def _deep_fields_pdf(path: Path, depth: int = 3000) -> None:
+    """A PDF whose form field tree is a chain ``depth`` fields deep (pypdf recurses into it)."""
+    from pypdf import PdfWriter
+    from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
+
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    child = writer._add_object(DictionaryObject({NameObject("/T"): TextStringObject("leaf")}))
+    for k in range(depth):
+        node = DictionaryObject(
+            {NameObject("/T"): TextStringObject(f"f{k}"), NameObject("/Kids"): ArrayObject([child])}
+        )
+        child = writer._add_object(node)
+    form = DictionaryObject({NameObject("/Fields"): ArrayObject([child])})
+    writer._root_object[NameObject("/AcroForm")] = writer._add_object(form)
+    with path.open("wb") as handle:
+        writer.write(handle)
+
+
+def _encrypted_copy(source: Path, target: Path) -> None:
+    """``source`` with an owner password only (RC4): opens without a password, as many
+    scanner PDFs do."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(source))
+    writer.encrypt(user_password="", owner_password="owner", algorithm="RC4-128")
+    with target.open("wb") as handle:
+        writer.write(handle)
+
+
+def test_hostile_pdfs_are_their_own_error_and_the_batch_goes_on(
+    scans: Path, package: Path, tmp_path: Path
+) -> None:
+    _deep_fields_pdf(scans / "deep.pdf")
+    _encrypted_copy(scans / "scan.pdf", scans / "locked.pdf")
+    (scans / "scan.pdf").unlink()
+    out = tmp_path / "results"
+    summary = scan(ScanOptions([scans], package, out, workers=1))
+    deep = [e for e in summary.errors if e.startswith(str(scans / "deep.pdf"))]
+    assert deep == [f"{scans / 'deep.pdf'}: PDF structure is nested too deeply to read"]
+    records = _records(out)
+    locked = [r for r in records if r.source.file.endswith("locked.pdf")]
+    assert [(r.status, r.respondent) for r in locked] == [("ok", "100005")]
+    assert summary.totals is not None and summary.totals.read == 6
