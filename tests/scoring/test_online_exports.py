@@ -663,3 +663,9 @@ def test_cli_lists_name_matches_and_e_mail_matches_compactly(
         f"  {path}: row 4: matched to 100006 Орлова Дарья Сергеевна by name (Орлова Дарья)",
         "  matched by e-mail (2): row 2 → 100001, row 3 → 100002",
     ]
+
+
+def test_excel_unicode_text_utf16_tab_separated_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "unicode.txt"
+    path.write_bytes("ID\tВариант\t1\r\n100001\t1\tА\r\n".encode("utf-16"))
+    assert read_table(path) == [["ID", "Вариант", "1"], ["100001", "1", "А"]]
