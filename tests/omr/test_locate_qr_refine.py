@@ -142,7 +142,7 @@ def _bubble_grid() -> tuple[list[Bubble], np.ndarray]:
                     r=6.0,
                     question=q + 1,
                     option=letter,
-                )  # fmt: skip
+                )
             )
             groups.append(q)
     return bubbles, np.array(groups)
