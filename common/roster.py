@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from common.errors import InputNotFound, ValidationFailed
+from common.text import printable
 from common.validation import describe
 from common.vocabulary import Department
 
@@ -34,6 +36,20 @@ class RosterRowError(BaseModel):
     message: str
 
 
+def _rows(reader: csv.DictReader[str], where: str) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line, row) of every data row; a row the csv module cannot read (a cell over its field
+    limit, a stray NUL) is one validation error naming the line."""
+    line = 1
+    try:
+        for row in reader:
+            line = reader.line_num
+            yield line, row
+    except csv.Error as error:
+        raise ValidationFailed(
+            [f"row {reader.line_num}: cannot read the CSV ({error})"], where=where
+        ) from None
+
+
 def parse_roster(text: str, *, where: str = "roster") -> tuple[list[Teacher], list[str]]:
     """Parse roster CSV text. Returns the valid teachers and one message per bad row
     (``roster.csv: row 7: department: ...``); the caller decides whether bad rows are fatal."""
@@ -47,8 +63,8 @@ def parse_roster(text: str, *, where: str = "roster") -> tuple[list[Teacher], li
     teachers: list[Teacher] = []
     problems: list[str] = []
     seen: dict[str, int] = {}
-    for line, row in enumerate(reader, start=2):
-        data = {k: (row.get(k) or "").strip() for k in ROSTER_COLUMNS}
+    for line, row in _rows(reader, where):
+        data = {k: printable(row.get(k) or "") for k in ROSTER_COLUMNS}
         try:
             teacher = Teacher.model_validate(data)
         except ValidationError as error:

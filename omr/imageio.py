@@ -85,6 +85,46 @@ def _jpeg_size(data: bytes | mmap.mmap) -> tuple[int, int]:
     raise ValueError("JPEG has no frame header (truncated?)")
 
 
+def _jpeg_complete(data: bytes | mmap.mmap) -> bool:
+    """The image's own end marker is there: segments are walked to the first scan, then the
+    entropy-coded data (where ``FF`` is always followed by ``00``, a restart marker or fill)
+    to the next marker, scan after scan, until ``FFD9``. Bytes after it (a trailer some
+    phones append) do not matter; an ``FFD9`` inside an EXIF thumbnail is never mistaken for
+    it."""
+    size = len(data)
+    pos = 2
+    while pos + 2 <= size:
+        if data[pos] != 0xFF:
+            return False
+        marker = data[pos + 1]
+        if marker == 0xFF:
+            pos += 1
+            continue
+        if marker == 0xD9:
+            return True
+        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
+            pos += 2
+            continue
+        if pos + 4 > size:
+            return False
+        length = struct.unpack(">H", data[pos + 2 : pos + 4])[0]
+        pos += 2 + length
+        if marker != 0xDA:  # not a start of scan: the next segment follows
+            continue
+        while True:  # entropy-coded data up to the next real marker
+            pos = data.find(b"\xff", pos)
+            if pos < 0 or pos + 1 >= size:
+                return False
+            following = data[pos + 1]
+            if following == 0x00 or 0xD0 <= following <= 0xD7:
+                pos += 2
+            elif following == 0xFF:
+                pos += 1
+            else:
+                break
+    return False
+
+
 def _tiff_sizes(data: bytes | mmap.mmap) -> list[tuple[int, int]]:
     """Width and height of every page (IFD) of a TIFF file."""
     endian = "<" if data[:2] == b"II" else ">"
@@ -97,12 +137,17 @@ def _tiff_sizes(data: bytes | mmap.mmap) -> list[tuple[int, int]]:
             raise ValueError("TIFF directory points past the end of the file (truncated?)")
         (count,) = struct.unpack(endian + "H", data[offset : offset + 2])
         width = height = 0
+        seen_tags: set[int] = set()
         for k in range(count):
             entry = data[offset + 2 + 12 * k : offset + 14 + 12 * k]
             if len(entry) < 12:
                 raise ValueError("TIFF directory is truncated")
             tag, kind = struct.unpack(endian + "HH", entry[:4])
             if tag in (256, 257):
+                # a decoder may take the first of repeated tags while a check took the last
+                if tag in seen_tags:
+                    raise ValueError("TIFF directory repeats its width or height tag")
+                seen_tags.add(tag)
                 value = (
                     struct.unpack(endian + "H", entry[8:10])[0]
                     if kind == 3
@@ -220,7 +265,7 @@ def decode_image(
         raise ImageError(f"page {page} does not exist ({len(sizes)} pages)", where=where)
     width, height = sizes[page - 1]
     check_size(width, height, limits, where)
-    if kind == "jpeg" and bytes(data[-64:]).rstrip(b"\x00")[-2:] != b"\xff\xd9":
+    if kind == "jpeg" and not _jpeg_complete(data):
         # libjpeg pads a truncated file with grey and reports success; refuse it instead.
         raise ImageError("JPEG data is truncated (no end marker)", where=where, hint="rescan it")
     buffer = np.frombuffer(data, dtype=np.uint8)

@@ -24,6 +24,7 @@ from typing import IO
 from pydantic import ValidationError
 
 from common.files import ensure_writable_folder
+from common.spreadsheet import Cell, neutralise
 from omr.results import SheetResult
 from testgen.manifest import Manifest
 
@@ -195,18 +196,18 @@ def csv_text(records: list[SheetResult], questions: int) -> str:
             continue
         answers = r.answers()
         reason = r.reason or "; ".join(r.flags)
-        writer.writerow(
-            [
-                r.source.file,
-                r.source.page,
-                r.test_id or "",
-                r.variant if r.variant is not None else "",
-                r.respondent or "",
-                r.status,
-                reason,
-                *[answers.get(i, "") for i in range(1, questions + 1)],
-            ]
-        )
+        cells: list[Cell] = [
+            r.source.file,
+            r.source.page,
+            r.test_id or "",
+            r.variant if r.variant is not None else "",
+            r.respondent or "",
+            r.status,
+            reason,
+            *[answers.get(i, "") for i in range(1, questions + 1)],
+        ]
+        # file names, QR and form contents are outside text: never a formula in a spreadsheet
+        writer.writerow([neutralise(c) for c in cells])
     return buffer.getvalue()
 
 

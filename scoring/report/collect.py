@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from common.errors import InputNotFound, ToolError
+from common.text import printable
 from common.vocabulary import DEPARTMENT_TITLES, LETTERS, STAGE_SHORT_TITLES, STAGE_TITLES
 from scoring.analysis import (
     TeacherResult,
@@ -297,8 +298,10 @@ def _assemble(tests: _Tests, results: TestResults, generated: datetime) -> Repor
         rows.append(
             TeacherReport(
                 id=tr.teacher_id,
-                name=person.name if person else f"педагог {tr.teacher_id} (нет в списке)",
-                school=person.school if person else "—",
+                name=printable(person.name)
+                if person
+                else f"педагог {tr.teacher_id} (нет в списке)",
+                school=printable(person.school) if person else "—",
                 department=str(person.department) if person else department,
                 email=person.email if person else "",
                 variant=tr.variant,

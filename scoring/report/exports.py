@@ -17,11 +17,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from common.spreadsheet import Cell, neutralise
 from scoring.report.data import ReportData, TeacherReport
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-Cell = str | int | float | None
 
 TEACHER_COLUMNS = (
     "teacher_id",
@@ -60,13 +57,6 @@ TASK_COLUMNS = (
     "flagged",
     "overridden",
 )
-
-
-def neutralise(value: Cell) -> Cell:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def teacher_rows(

@@ -59,6 +59,22 @@ def school_file_stem(school: str) -> str:
     return stem[:80] or "school"
 
 
+def school_file_stems(schools: list[str]) -> dict[str, str]:
+    """A distinct file stem per school: two names that give the same stem (``"№ 5"`` and
+    ``"№5"``) get ``-2``, ``-3`` in the order of their names, so no pack overwrites another."""
+    stems: dict[str, str] = {}
+    taken: set[str] = set()
+    for school in sorted(schools):
+        base = school_file_stem(school)
+        stem, k = base, 1
+        while stem.casefold() in taken:  # case-insensitive file systems too
+            k += 1
+            stem = f"{base}-{k}"
+        taken.add(stem.casefold())
+        stems[school] = stem
+    return stems
+
+
 # Set in each worker by the pool initializer: the pool's one shared input.
 _worker_data: ReportData | None = None
 
@@ -97,12 +113,12 @@ def _job_summary(out_dir: str) -> list[str]:
     return [str(path)]
 
 
-def _job_schools(out_dir: str, schools: list[str]) -> list[str]:
+def _job_schools(out_dir: str, schools: list[tuple[str, str]]) -> list[str]:
     data = _data()
     written = []
-    for school in schools:
+    for school, file_stem in schools:
         teachers = [t for t in data.teachers if t.school == school]
-        stem = Path(out_dir) / "schools" / school_file_stem(school)
+        stem = Path(out_dir) / "schools" / file_stem
         pdf.render_school_pdf(data, school, teachers, stem.with_suffix(".pdf"))
         exports.write_csv(
             stem.with_suffix(".csv"),
@@ -127,20 +143,14 @@ def _prepare(out_dir: Path) -> None:
         ensure_writable_folder(out_dir / sub)
 
 
-def _school_groups(data: ReportData) -> list[list[str]]:
-    """Schools in groups of similar size, so the school jobs balance across workers."""
+def _school_groups(data: ReportData) -> list[list[tuple[str, str]]]:
+    """(school, file stem) in groups of similar size, so the school jobs balance across
+    workers."""
     schools = data.schools()
-    stems: dict[str, str] = {}
-    for school in schools:
-        stem = school_file_stem(school)
-        if stem in stems.values():
-            raise OutputError(
-                f"two schools give the same file name {stem!r}: {school!r}",
-                hint="make the school names in the roster distinct",
-            )
-        stems[school] = stem
+    stems = school_file_stems(schools)
+    pairs = [(school, stems[school]) for school in schools]
     size = 8
-    return [schools[k : k + size] for k in range(0, len(schools), size)]
+    return [pairs[k : k + size] for k in range(0, len(pairs), size)]
 
 
 def render_reports(

@@ -86,3 +86,38 @@ def test_large_jpeg_decodes_reduced() -> None:
     ok, jpeg = cv2.imencode(".jpg", np.full((3508, 2480), 200, np.uint8))
     assert ok
     assert decode_image(jpeg.tobytes(), 1, "a4.jpg").shape == (1754, 1240)
+
+
+def _jpeg(shape: tuple[int, int] = (200, 100)) -> bytes:
+    rng = np.random.default_rng(3)
+    ok, jpeg = cv2.imencode(".jpg", rng.integers(0, 255, shape, dtype=np.uint8))
+    assert ok
+    return jpeg.tobytes()
+
+
+def test_jpeg_with_bytes_after_its_end_marker_is_read() -> None:
+    data = _jpeg() + b"\x00" * 10 + b"SEFT trailer of a phone camera" * 20
+    assert decode_image(data, 1, "phone.jpg").shape == (200, 100)
+
+
+def test_truncated_jpeg_with_a_thumbnail_end_marker_is_still_refused() -> None:
+    thumbnail = _jpeg((16, 16))  # an EXIF thumbnail carries its own FFD9
+    app1 = b"Exif\x00\x00" + thumbnail
+    segment = b"\xff\xe1" + struct.pack(">H", len(app1) + 2) + app1
+    whole = _jpeg()
+    with_thumb = whole[:2] + segment + whole[2:]
+    assert decode_image(with_thumb, 1, "thumb.jpg").shape == (200, 100)
+    with pytest.raises(ImageError, match="truncated"):
+        decode_image(with_thumb[: len(with_thumb) - 300], 1, "cut.jpg")
+
+
+def test_tiff_that_repeats_its_size_tags_is_refused() -> None:
+    # one IFD: width 100, height 100, width 60000 (a check reading the last tag would pass
+    # 100 x 60000 while a decoder reading the first allocates 100 x 100, or the other way)
+    entries = [(256, 3, 1, 100), (257, 3, 1, 100), (256, 4, 1, 60_000)]
+    ifd = struct.pack("<H", len(entries))
+    for tag, kind, count, value in entries:
+        ifd += struct.pack("<HHII", tag, kind, count, value)
+    data = b"II*\x00" + struct.pack("<I", 8) + ifd + struct.pack("<I", 0)
+    with pytest.raises(ImageError, match="repeats its width or height tag"):
+        page_count(data, "tags.tif")

@@ -60,3 +60,9 @@ def test_resolving_is_idempotent_and_keeps_one_result_per_sheet(
         assert len(sheets) == len(distinct)
         if len(sheets) > 1:
             assert all(r.status == "flagged" for r in sheets)
+
+
+def test_csv_cells_from_outside_text_never_run_as_formulas() -> None:
+    forged = record("=cmd|' /C calc'!A0.png", '=HYPERLINK("http://x","click")', "A")
+    line = csv_text([forged], 1).splitlines()[1]
+    assert line == ('\'=cmd|\' /C calc\'!A0.png,1,t,1,"\'=HYPERLINK(""http://x"",""click"")",ok,,A')

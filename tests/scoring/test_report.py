@@ -353,3 +353,16 @@ def test_report_data_round_trips_through_json(data: ReportData) -> None:
     again = ReportData.model_validate_json(data.model_dump_json())
     assert again == data
     assert np.isclose(sum(b.count for b in again.distribution), len(data.teachers))
+
+
+def test_two_schools_with_one_file_name_both_get_their_pack(tmp_path: Path) -> None:
+    base = sample_report_data(teachers=6, tasks=5, seed=5)
+    names = ["МБОУ СОШ № 5", "МБОУ СОШ №5", "МБОУ «СОШ № 5»"]
+    teachers = [t.model_copy(update={"school": names[i % 3]}) for i, t in enumerate(base.teachers)]
+    data = base.model_copy(update={"teachers": teachers})
+    render_reports(data, tmp_path, workers=1)
+    packs = sorted(p.name for p in (tmp_path / "schools").glob("*.pdf"))
+    assert packs == ["МБОУ_СОШ_5-2.pdf", "МБОУ_СОШ_5-3.pdf", "МБОУ_СОШ_5.pdf"]
+    for name, school in zip(sorted(names), ("", "-2", "-3"), strict=True):
+        text = pdf_text(tmp_path / "schools" / f"МБОУ_СОШ_5{school}.pdf")
+        assert name in text, name
