@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -146,8 +147,17 @@ def _migration_2(con: sqlite3.Connection) -> None:
     )
 
 
+def _migration_3(con: sqlite3.Connection) -> None:
+    # Store-wide settings, e.g. the random key of the published pseudonyms.
+    con.execute("CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+
 # Ordered: migration k brings the schema from version k-1 to k. Append, never edit.
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migration_1, _migration_2)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
+    _migration_1,
+    _migration_2,
+    _migration_3,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -376,6 +386,20 @@ class Store:
             con.execute("UPDATE tests SET prefer = ? WHERE id = ?", (prefer, test_id))
         if attempts is not None:
             con.execute("UPDATE tests SET attempts = ? WHERE id = ?", (attempts, test_id))
+
+    def pseudonym_key(self) -> str:
+        """The store's secret for pseudonyms: 32 random bytes made on first use and kept in the
+        store, so codes are stable across runs and cannot be recomputed from IDs elsewhere."""
+        row = self.con.execute("SELECT value FROM settings WHERE key = 'pseudonym_key'").fetchone()
+        if row is not None:
+            return str(row[0])
+        with self.write() as con:
+            con.execute(
+                "INSERT OR IGNORE INTO settings(key, value) VALUES ('pseudonym_key', ?)",
+                (secrets.token_hex(32),),
+            )
+            found = con.execute("SELECT value FROM settings WHERE key = 'pseudonym_key'").fetchone()
+        return str(found[0])
 
     def rules(self, test_id: str) -> tuple[str, str]:
         """(prefer, attempts) of a test; the defaults for a test not in the store."""

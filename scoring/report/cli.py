@@ -38,7 +38,8 @@ from scoring.report.render import report_test
     "--salt",
     envvar="MONITORING_PSEUDONYM_SALT",
     default="",
-    help="Secret mixed into the codes of --pseudonymise (env MONITORING_PSEUDONYM_SALT).",
+    help="Key of the --pseudonymise codes instead of the store's own random key (env "
+    "MONITORING_PSEUDONYM_SALT), to give the same codes as another store.",
 )
 @click.option(
     "--prefer",

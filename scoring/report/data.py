@@ -11,6 +11,7 @@ with no final test yet), never zero.
 from __future__ import annotations
 
 import hashlib
+import hmac
 from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -256,11 +257,16 @@ def form_title(teacher: TeacherReport) -> str:
     return f"версия {teacher.form}" if teacher.form else "—"
 
 
-def pseudonym(teacher_id: str, salt: str = "") -> str:
-    """A stable code for a teacher in published pages: the same ID always gives the same code.
+def pseudonym(teacher_id: str, key: str) -> str:
+    """A stable code for a teacher in published pages: HMAC-SHA256 of the ID under ``key``
+    (the store's own random secret, :meth:`scoring.store.Store.pseudonym_key`).
 
-    It hides names from casual readers; with a known ID space it is not anonymisation, so pass a
-    ``salt`` kept by the team when codes must not be recomputable from IDs.
+    Without the key the code cannot be recomputed from an ID, so the six-digit ID space cannot
+    be searched; with it (the monitoring team) every code is the same across runs. The code
+    hides who is who on a public page; it does not hide a teacher from someone who knows their
+    score.
     """
-    digest = hashlib.sha256(f"{salt}:{teacher_id}".encode()).hexdigest()
+    if not key:
+        raise ValueError("a pseudonym needs a non-empty key")
+    digest = hmac.new(key.encode(), teacher_id.encode(), hashlib.sha256).hexdigest()
     return f"T-{digest[:8].upper()}"

@@ -31,6 +31,7 @@ from common.files import ensure_writable_folder
 from scoring.report import exports, html, pdf
 from scoring.report.collect import collect
 from scoring.report.data import ReportData
+from scoring.store import open_store
 
 Progress = Callable[[int, int], None]  # (jobs done, jobs in all)
 TEACHER_CHUNK = 16
@@ -244,6 +245,9 @@ def report_test(
     ``out_root/<test-id>/``, so the reports of the year's five tests sit side by side."""
     started = time.perf_counter()
     data = collect(store_path, test_id, prefer=prefer)
+    if pseudonymise and not salt:
+        with open_store(store_path) as store:
+            salt = store.pseudonym_key()
     collected = time.perf_counter() - started
     summary = render_reports(
         data,

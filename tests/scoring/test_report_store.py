@@ -3,6 +3,8 @@ with the scoring library, rendered, and checked against the raw attempts in the 
 
 from __future__ import annotations
 
+import hashlib
+import re
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,7 @@ from pypdf import PdfReader
 
 from scoring.cli import main
 from scoring.report.collect import collect
-from scoring.report.data import STAGES, ReportData
+from scoring.report.data import STAGES, ReportData, pseudonym
 from scoring.report.render import render_reports
 from scoring.store import open_store
 from testkit.reports import fill_store, sample_manifest
@@ -160,6 +162,14 @@ def test_report_command_pseudonymised_site_has_no_names(
     for teacher in data.teachers:
         assert teacher.name not in site
         assert teacher.id not in site
+    # the codes come from the store's own random key, made once and kept: not from the ID alone
+    with open_store(store_path) as store:
+        key = store.pseudonym_key()
+        assert store.pseudonym_key() == key and len(key) == 64
+    codes = set(re.findall(r"T-[0-9A-F]{8}", site))
+    assert codes and codes <= {pseudonym(t.id, key) for t in data.teachers}
+    assert not codes & {f"T-{hashlib.sha256(f':{t.id}'.encode()).hexdigest()[:8].upper()}"
+                        for t in data.teachers}  # fmt: skip
 
 
 def test_report_command_unknown_test_is_one_line_and_exit_code(
