@@ -11,16 +11,26 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import select
+import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from common.errors import ValidationFailed
+from common.errors import OutputError, ValidationFailed
 from omr.inputs import Job, PlanError, discover, plan
-from omr.results_folder import Appender, Totals, ensure_folder, finalise, load_results
+from omr.results_folder import (
+    Appender,
+    Totals,
+    ensure_folder,
+    finalise,
+    folder_lock,
+    load_results,
+)
 from omr.worker import ManifestRef, Outcome, annotate_again, read_job
 from testgen.manifest import Manifest, load_manifest
 
@@ -49,6 +59,13 @@ class ScanSummary:
     totals: Totals | None = None
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    refusal: str | None = None  # the commonest reason, when no sheet of the folder was read
+
+    @property
+    def nothing_read(self) -> bool:
+        """Sheets were there, and every one was refused: the wrong --test, or not sheets."""
+        t = self.totals
+        return t is not None and t.sheets > 0 and t.refused == t.sheets
 
 
 def default_workers() -> int:
@@ -67,13 +84,51 @@ def quiet_opencv() -> None:
     cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
 
 
+def _exit_with(coordinator: int) -> None:
+    """End this worker when the coordinator ends, however it ends (``kill -9`` included).
+
+    A pool worker's parent is the forkserver, which outlives a killed coordinator while its
+    workers hold its liveness pipe, and a worker waits on its task queue for ever: so each
+    worker watches the coordinator itself, through a pidfd that becomes readable when the
+    process exits (polling where there is none)."""
+    try:
+        handle: int | None = os.pidfd_open(coordinator)
+    except (AttributeError, OSError):
+        handle = None
+
+    def watch() -> None:
+        if handle is not None:
+            select.select([handle], [], [])
+        else:
+            while _alive(coordinator):
+                time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="coordinator-watch", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def single_threaded() -> None:
-    """Pool worker start-up: one OpenCV thread per process; the pool is the parallelism, and
+    """Worker start-up: one OpenCV thread per process; the pool is the parallelism, and
     OpenCV's own threads in every worker would only oversubscribe the cores."""
     import cv2
 
     cv2.setNumThreads(1)
     quiet_opencv()
+
+
+def _pool_worker(coordinator: int) -> None:
+    _exit_with(coordinator)
+    single_threaded()
 
 
 def run_local(jobs: Iterable[Job], ref: ManifestRef, workers: int) -> Iterator[Outcome]:
@@ -90,7 +145,10 @@ def run_local(jobs: Iterable[Job], ref: ManifestRef, workers: int) -> Iterator[O
     # the server imports the reader once; each worker forks from it ready to read
     context.set_forkserver_preload(["omr.worker"])
     with ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=single_threaded
+        max_workers=workers,
+        mp_context=context,
+        initializer=_pool_worker,
+        initargs=(os.getpid(),),
     ) as pool:
         pending: set[Future[Outcome]] = set()
         for job in jobs:
@@ -123,6 +181,18 @@ def scan(options: ScanOptions, progress: Progress = _no_progress) -> ScanSummary
     manifest, ref = manifest_ref(options.test)
     files = discover(options.inputs, exclude=options.out)
     ensure_folder(options.out)
+    with folder_lock(options.out):
+        return _scan_locked(options, progress, manifest, ref, files, started)
+
+
+def _scan_locked(
+    options: ScanOptions,
+    progress: Progress,
+    manifest: Manifest,
+    ref: ManifestRef,
+    files: list[Path],
+    started: float,
+) -> ScanSummary:
     summary = ScanSummary(out=options.out)
     done_hashes = (
         set() if options.force else {r.source.sha256 for r in load_results(options.out).values()}
@@ -145,15 +215,26 @@ def scan(options: ScanOptions, progress: Progress = _no_progress) -> ScanSummary
     else:
         outcomes = run_local(jobs, ref, min(workers, max(total, 1)))
     failed: list[str] = []
-    with Appender(options.out) as appender:
-        for done, outcome in enumerate(outcomes, start=1):
-            if outcome.result is not None:
-                appender.add(outcome.result, outcome.annotated)
-                summary.pages += 1
-            else:
-                failed.append(outcome.error or f"{outcome.job.file}: unknown error")
-            progress(done, total)
-    summary.errors.extend(sorted(failed))
-    summary.totals = finalise(options.out, manifest, partial(annotate_again, ref=ref))
+    try:
+        with Appender(options.out) as appender:
+            for done, outcome in enumerate(outcomes, start=1):
+                if outcome.result is not None:
+                    appender.add(outcome.result, outcome.annotated)
+                    summary.pages += 1
+                else:
+                    failed.append(outcome.error or f"{outcome.job.file}: unknown error")
+                progress(done, total)
+        summary.errors.extend(sorted(failed))
+        summary.totals = finalise(options.out, manifest, partial(annotate_again, ref=ref))
+    except OSError as error:  # a full disk, a folder made read-only or removed meanwhile
+        raise OutputError(
+            f"cannot write the results ({error.strerror or error})",
+            where=str(options.out),
+            hint="free disk space or fix the folder, then run again: the pages saved so far "
+            "are kept and not read twice",
+        ) from None
+    if summary.nothing_read:
+        reasons = Counter(r.reason or "" for r in load_results(options.out).values())
+        summary.refusal = reasons.most_common(1)[0][0] if reasons else None
     summary.seconds = time.perf_counter() - started
     return summary

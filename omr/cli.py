@@ -8,7 +8,7 @@ import click
 from tqdm import tqdm
 
 from common.cli import handle_errors, test_package_option, verbose_option
-from common.errors import ImageError
+from common.errors import ImageError, SheetRefused
 from omr.batch import ScanOptions, ScanSummary, scan
 
 
@@ -86,6 +86,12 @@ def scan_command(
     finally:
         bar.close()
     click.echo(format_summary(summary))
+    if summary.nothing_read:
+        raise SheetRefused(
+            f"no sheet was read: all {summary.totals.sheets if summary.totals else 0} refused "
+            f"({summary.refusal})",
+            hint="check --test: the sheets must belong to that test package",
+        )
     if summary.errors:
         # Every readable page was read and saved; the exit code tells scripts that some
         # files need attention (they are listed above).

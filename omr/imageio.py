@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import mmap
+import stat
 import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -194,9 +195,13 @@ def check_size(width: int, height: int, limits: Limits, where: str) -> None:
 def check_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> None:
     """Refuse a missing, empty or oversized file before anything opens it."""
     try:
-        size = path.stat().st_size
+        status = path.stat()
     except OSError as error:
         raise ImageError(f"cannot read file: {error.strerror}", where=str(path)) from None
+    if not stat.S_ISREG(status.st_mode):
+        # opening a named pipe would wait for a writer for ever
+        raise ImageError("not a regular file (a named pipe, socket or device)", where=str(path))
+    size = status.st_size
     if size == 0:
         raise ImageError("file is empty", where=str(path), hint="rescan it")
     if size > limits.max_file_bytes:

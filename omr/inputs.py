@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from common.errors import ImageError, InputNotFound, ToolError
+from common.errors import ImageError, InputNotFound, OutputError, ToolError
 from omr.esheet import pdf_outline
 from omr.imageio import (
     DEFAULT_LIMITS,
@@ -58,12 +58,20 @@ def discover(inputs: Iterable[Path], exclude: Path | None = None) -> list[Path]:
             "input not found: " + ", ".join(missing), hint="name scan files or folders"
         )
     skip = exclude.resolve() if exclude is not None else None
+    if skip is not None:
+        for item in inputs:
+            if item.is_dir() and skip.is_relative_to(item.resolve()):
+                raise OutputError(
+                    f"the results folder {exclude} is inside the input folder {item}",
+                    hint="choose an --out folder outside the scans",
+                )
     files: list[Path] = []
     seen: set[Path] = set()
     for item in inputs:
-        candidates = [item] if item.is_file() else sorted(item.rglob("*"))
+        candidates = [item] if not item.is_dir() else sorted(item.rglob("*"))
         for path in candidates:
-            if not path.is_file() or (item.is_dir() and _hidden(path.relative_to(item))):
+            # folders are walked; anything else (a pipe, a device) is planned and refused
+            if path.is_dir() or (item.is_dir() and _hidden(path.relative_to(item))):
                 continue
             resolved = path.resolve()
             if skip is not None and resolved.is_relative_to(skip):

@@ -12,17 +12,20 @@ and a Dask cluster write identical files) and ``results.csv`` are rewritten atom
 from __future__ import annotations
 
 import csv
+import fcntl
 import io
 import os
 import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 from pydantic import ValidationError
 
+from common.errors import OutputError
 from common.files import ensure_writable_folder
 from common.spreadsheet import Cell, neutralise
 from omr.results import SheetResult
@@ -37,6 +40,42 @@ CONFLICT_FLAG = "conflict:"
 Key = tuple[str, int]
 # a page's final record -> its annotated JPEG, or None when the page cannot be pictured
 Annotator = Callable[[SheetResult], bytes | None]
+
+
+LOCK_FILE = ".scan.lock"
+
+
+@contextmanager
+def folder_lock(out: Path) -> Iterator[None]:
+    """Hold the results folder for one ``omr scan`` at a time (an OS lock, released by the
+    kernel when the process ends, even by ``kill -9``): two scans appending to one
+    ``results.jsonl`` would lose each other's pages at finalisation."""
+    path = out / LOCK_FILE
+    try:
+        handle = path.open("a+")
+    except OSError as error:
+        raise OutputError(
+            f"cannot lock the results folder ({error.strerror})", where=str(out)
+        ) from None
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip()
+            raise OutputError(
+                "another `omr scan` is writing to this results folder"
+                + (f" (process {holder})" if holder else ""),
+                where=str(out),
+                hint="wait for it to finish, or choose another --out",
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        yield
+    finally:
+        handle.close()
 
 
 def ensure_folder(out: Path) -> None:

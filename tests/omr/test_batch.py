@@ -230,3 +230,78 @@ def test_hostile_pdfs_are_their_own_error_and_the_batch_goes_on(
     locked = [r for r in records if r.source.file.endswith("locked.pdf")]
     assert [(r.status, r.respondent) for r in locked] == [("ok", "100005")]
     assert summary.totals is not None and summary.totals.read == 6
+
+
+def _omr() -> str:
+    import sys
+
+    return str(Path(sys.executable).with_name("omr"))
+
+
+def test_two_scans_into_one_folder_one_waits_and_kill_9_loses_nothing(
+    package: Path, tmp_path: Path
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import time
+
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    for k in range(40):
+        cv2.imwrite(str(folder / f"s{k:02d}.png"), sheet_image({1: "A"}, f"1000{k:02d}"))
+    out = tmp_path / "results"
+    argv = [_omr(), "scan", str(folder), "--test", str(package), "--out", str(out)]
+    first = subprocess.Popen(
+        [*argv, "--workers", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not (out / RESULTS_JSONL).is_file() or not (out / RESULTS_JSONL).stat().st_size:
+            assert first.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        second = subprocess.run([*argv, "--workers", "1"], capture_output=True, text=True)
+        assert second.returncode == 4
+        assert second.stderr.startswith(
+            f"Error: {out}: another `omr scan` is writing to this results folder (process "
+        )
+        os.kill(first.pid, signal.SIGKILL)  # the lock dies with the process
+    finally:
+        first.kill()
+        first.wait()
+    again = subprocess.run([*argv, "--workers", "2"], capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    records = _records(out)
+    assert sorted(r.respondent for r in records) == [f"1000{k:02d}" for k in range(40)]
+
+
+def test_killing_the_scan_kills_its_workers(package: Path, tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import time
+
+    import psutil
+
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    for k in range(60):
+        cv2.imwrite(str(folder / f"s{k:02d}.png"), sheet_image({1: "B"}, f"2000{k:02d}"))
+    out = tmp_path / "results"
+    argv = [_omr(), "scan", str(folder), "--test", str(package), "--out", str(out)]
+    main = subprocess.Popen(
+        [*argv, "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not (out / RESULTS_JSONL).is_file() or not (out / RESULTS_JSONL).stat().st_size:
+            assert main.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        helpers = psutil.Process(main.pid).children(recursive=True)
+        assert helpers  # the forkserver and its workers
+        os.kill(main.pid, signal.SIGKILL)
+    finally:
+        main.kill()
+        main.wait()
+    _, alive = psutil.wait_procs(helpers, timeout=10)
+    assert alive == []

@@ -55,8 +55,10 @@ def test_missing_test_package_is_one_line_with_exit_code_2(tmp_path: Path) -> No
 def test_unwritable_output_is_one_line_with_exit_code_4(package: Path, tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
+    scans = tmp_path / "scans"
+    scans.mkdir()
     result = CliRunner().invoke(
-        main, ["scan", str(tmp_path), "--test", str(package), "--out", str(blocker / "out")]
+        main, ["scan", str(scans), "--test", str(package), "--out", str(blocker / "out")]
     )
     assert result.exit_code == 4
     assert result.stderr.startswith(f"Error: {blocker / 'out'}: cannot write the output folder")
@@ -83,3 +85,53 @@ def test_unreachable_scheduler_is_one_line(package: Path, tmp_path: Path) -> Non
     assert result.exit_code == 9
     assert result.stderr.startswith("Error: tcp://127.0.0.1:9: cannot reach the Dask scheduler")
     assert len(result.stderr.splitlines()) == 1
+
+
+def _scan(folder: Path, package: Path, out: Path):
+    return CliRunner().invoke(
+        main, ["scan", str(folder), "--test", str(package), "--out", str(out), "--workers", "1"]
+    )
+
+
+def test_sheets_of_another_test_exit_non_zero_saying_why(package: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    for k in range(2):
+        image = sheet_image({1: "A"}, f"12345{k}", test_id="other-2026")
+        cv2.imwrite(str(folder / f"s{k}.png"), image)
+    result = _scan(folder, package, tmp_path / "results")
+    assert result.exit_code == 6, result.output
+    [line] = result.stderr.splitlines()
+    assert line.startswith("Error: no sheet was read: all 2 refused (")
+    assert "other-2026" in line
+    assert line.endswith("(check --test: the sheets must belong to that test package)")
+
+
+def test_results_folder_inside_the_scans_is_refused(package: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    result = _scan(folder, package, folder / "results")
+    assert result.exit_code == 4
+    assert result.stderr == (
+        f"Error: the results folder {folder / 'results'} is inside the input folder {folder} "
+        "(choose an --out folder outside the scans)\n"
+    )
+    assert not (folder / "results").exists()
+
+
+def test_a_named_pipe_among_the_scans_is_listed_and_hangs_nothing(
+    package: Path, tmp_path: Path
+) -> None:
+    import os
+
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    cv2.imwrite(str(folder / "a.png"), sheet_image({1: "A"}, "123456"))
+    os.mkfifo(folder / "pipe.png")
+    result = _scan(folder, package, tmp_path / "results")
+    assert result.exit_code == 5, result.output
+    assert (
+        f"  error: {folder / 'pipe.png'}: not a regular file (a named pipe, socket or device)"
+        in result.stdout.splitlines()
+    )
+    assert "1 read" in result.stdout
