@@ -283,6 +283,15 @@ class Roster(Mapping[str, Teacher]):
         return {r[4].casefold(): r[0] for r in self._rows.values() if r[4]}
 
 
+def _write_hint(error: sqlite3.Error) -> str:
+    text = str(error).lower()
+    if "full" in text:
+        return "free disk space and run again"
+    if "readonly" in text or "read-only" in text:
+        return "the store or its folder is read-only: fix the permissions"
+    return "another import is running; wait and try again"
+
+
 class Store:
     """An open store. Use :func:`open_store` (a context manager) to get one."""
 
@@ -300,15 +309,23 @@ class Store:
             raise StoreError(
                 f"cannot start writing ({error})",
                 where=str(self.path),
-                hint="another import is running; wait and try again",
+                hint=_write_hint(error),
             ) from None
         try:
             yield self.con
-        except BaseException:
-            self.con.execute("ROLLBACK")
-            raise
-        else:
             self.con.execute("COMMIT")
+        except BaseException as error:
+            # SQLite rolls back by itself on some errors (a full disk): then there is no
+            # transaction left to roll back, and trying would hide the real error.
+            if self.con.in_transaction:
+                self.con.execute("ROLLBACK")
+            if isinstance(error, sqlite3.DatabaseError):
+                raise StoreError(
+                    f"cannot write the store ({error}); nothing of this step was written",
+                    where=str(self.path),
+                    hint=_write_hint(error),
+                ) from None
+            raise
 
     # -- teachers ----------------------------------------------------------------------
     def upsert_teachers(self, con: sqlite3.Connection, teachers: list[Teacher]) -> tuple[int, int]:

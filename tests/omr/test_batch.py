@@ -305,3 +305,38 @@ def test_killing_the_scan_kills_its_workers(package: Path, tmp_path: Path) -> No
         main.wait()
     _, alive = psutil.wait_procs(helpers, timeout=10)
     assert alive == []
+
+
+def test_a_full_disk_during_a_scan_is_one_line_and_a_rerun_finishes(
+    package: Path, tmp_path: Path
+) -> None:
+    import resource
+    import subprocess
+
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    for k in range(30):
+        cv2.imwrite(str(folder / f"s{k:02d}.png"), sheet_image({2: "C"}, f"3000{k:02d}"))
+    out = tmp_path / "results"
+    argv = [
+        _omr(),
+        "scan",
+        str(folder),
+        "--test",
+        str(package),
+        "--out",
+        str(out),
+        "--workers",
+        "1",
+    ]
+
+    def small_disk() -> None:  # files this process writes stop growing at 20 kB (EFBIG)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
+
+    full = subprocess.run(argv, capture_output=True, text=True, preexec_fn=small_disk)
+    assert full.returncode == 4, full.stderr
+    [line] = full.stderr.splitlines()
+    assert line.startswith(f"Error: {out}: cannot write the results (File too large) (free ")
+    again = subprocess.run(argv, capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    assert sorted(r.respondent for r in _records(out)) == [f"3000{k:02d}" for k in range(30)]

@@ -157,3 +157,34 @@ def test_killed_import_then_rerun_equals_uninterrupted(
             report = import_files(store, files, test_dir)
         assert sum(f.new + f.unchanged for f in report.files) == 1380
         assert _snapshot(db) == expected, f"killed after {limit} progress events"
+
+
+def test_a_full_disk_during_import_is_one_line_and_leaves_the_store_as_it_was(
+    tmp_path: Path, roster_file: Path, test_dir: Path
+) -> None:
+    from online_exports import Attempt, moodle_responses, write_moodle_csv
+
+    from common.errors import StoreError
+    from scoring.ingest import import_files, import_roster
+
+    rows = moodle_responses(
+        [
+            Attempt("Иванова", "Анна", "ivanova@school1.ru", responses=["4"] * 4,
+                    completed=(1 + k // 1440, k // 60 % 24, k % 60))
+            for k in range(3000)
+        ]
+    )  # fmt: skip
+    export = write_moodle_csv(rows, tmp_path / "big.csv")
+    with open_store(tmp_path / "full.db") as store:
+        import_roster(store, roster_file)
+        pages = store.con.execute("PRAGMA page_count").fetchone()[0]
+        # SQLite's own size cap raises the same SQLITE_FULL a full disk does
+        store.con.execute(f"PRAGMA max_page_count = {pages + 8}")
+        with pytest.raises(StoreError) as info:
+            import_files(store, [export], test_dir)
+        assert str(info.value) == (
+            f"{tmp_path / 'full.db'}: cannot write the store (database or disk is full); "
+            "nothing of this step was written (free disk space and run again)"
+        )
+        assert store.con.execute("SELECT COUNT(*) FROM attempts").fetchone() == (0,)
+        assert not store.con.in_transaction
