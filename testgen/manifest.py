@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from common.errors import InputNotFound, ValidationFailed
 from common.validation import describe
@@ -139,6 +139,20 @@ class Manifest(BaseModel):
         description="key_agreement[i][j]: positions where variants i+1 and j+1 share a key letter"
     )
     layouts: dict[str, SheetLayout]  # by layout hash
+
+    @model_validator(mode="after")
+    def _layout_hashes_hold(self) -> Manifest:
+        # A sheet names its layout by hash in the QR code: geometry edited by hand under an
+        # old hash would put every bubble somewhere the printed sheet does not have it.
+        for key, layout in self.layouts.items():
+            actual = layout.geometry_hash()
+            if layout.hash != actual or key != layout.hash:
+                raise ValueError(
+                    f"layout {key}: its geometry does not match its hash (computed {actual}); "
+                    "the manifest was edited after the build, so rebuild the package with "
+                    "testgen build"
+                )
+        return self
 
     def variant(self, number: int) -> Variant:
         for variant in self.variants:

@@ -174,3 +174,22 @@ def test_cli_variant_count_error_is_one_line(
     )
     assert result.exit_code == 3
     assert result.output == f"Error: {spec}: --variants: 27 is outside 2..26\n"
+
+
+def test_a_manifest_edited_by_hand_is_refused_on_load(tmp_path: Path) -> None:
+    import json
+
+    from testgen.manifest import load_manifest
+    from testkit.packages import make_manifest, write_package
+
+    folder = write_package(make_manifest(4, 4), tmp_path / "pkg", sheets=False)
+    path = folder / "manifest.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    layout = next(iter(data["layouts"].values()))
+    layout["pages"][0]["bubbles"][0]["x"] += 3.0  # one bubble moved, the hash kept
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ValidationFailed) as info:
+        load_manifest(folder)
+    [problem] = info.value.problems
+    assert "its geometry does not match its hash" in problem
+    assert "rebuild the package with testgen build" in problem
