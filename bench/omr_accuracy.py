@@ -30,7 +30,7 @@ from omr.sim.capture import PROFILES
 from omr.sim.run import simulate
 from omr.sim.truth import load_truth
 from testgen.build import build_test
-from testgen.manifest import load_manifest
+from testgen.manifest import load_identity_key, load_manifest
 
 FLAG_LIMIT = {"clean": 0.0, "scan": 2.0, "photo": 10.0}
 
@@ -136,6 +136,7 @@ def main(
         if not reuse:
             build_test(spec, package, variants=8, seed=seed)
         manifest = load_manifest(package)
+        key = load_identity_key(package)
         click.echo(
             f"package {manifest.test.id}: {len(manifest.variants)} variants, "
             f"{manifest.layout_of_kind('anonymous').questions} questions, built in "
@@ -155,7 +156,7 @@ def main(
                 names = set(summary.files)
                 part = [t for t in load_truth(out) if t.file in names]
             t1 = time.perf_counter()
-            results += read_simulated(out, part, manifest, workers=workers)
+            results += read_simulated(out, part, manifest, workers=workers, key=key)
             t2 = time.perf_counter()
             truth += part
             times[profile] = ((t1 - t0) / count, (t2 - t1) / count)

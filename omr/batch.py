@@ -32,7 +32,7 @@ from omr.results_folder import (
     load_results,
 )
 from omr.worker import ManifestRef, Outcome, annotate_again, read_job
-from testgen.manifest import Manifest, load_manifest
+from testgen.manifest import IDENTITY_KEY_FILE, Manifest, load_identity_key, load_manifest
 
 Progress = Callable[[int, int], None]  # (pages done, pages to do)
 IN_FLIGHT_PER_WORKER = 2
@@ -171,7 +171,18 @@ def manifest_ref(test: Path) -> tuple[Manifest, ManifestRef]:
         raise ValidationFailed(
             ["layouts: the manifest has no answer-sheet layout"], where=str(path)
         )
-    return manifest, ManifestRef(str(path), hashlib.sha256(path.read_bytes()).hexdigest())
+    key = load_identity_key(path)
+    if manifest.identity_signed and key is None:
+        raise ValidationFailed(
+            [
+                f"{IDENTITY_KEY_FILE} is missing beside manifest.json: this package's sheets are "
+                "signed, and their identity cannot be checked without it"
+            ],
+            where=str(path.parent),
+            hint=f"copy {IDENTITY_KEY_FILE} from the folder testgen build wrote",
+        )
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    return manifest, ManifestRef(str(path), sha, key.hex() if key else None)
 
 
 def scan(options: ScanOptions, progress: Progress = _no_progress) -> ScanSummary:

@@ -76,14 +76,17 @@ def esheet_fields(data: bytes | Path, where: str) -> dict[str, str] | None:
     return out
 
 
-def read_esheet(fields: dict[str, str], manifest: Manifest, source: SourceRef) -> SheetResult:
-    """One filled form -> one result (``channel="electronic"``, fills 1.0 or 0.0)."""
+def read_esheet(
+    fields: dict[str, str], manifest: Manifest, source: SourceRef, key: bytes | None = None
+) -> SheetResult:
+    """One filled form -> one result (``channel="electronic"``, fills 1.0 or 0.0); the
+    identity field must be signed with the package's ``key`` when its sheets are signed."""
     where = source.file
     try:
         qr = parse_qr(fields.get(IDENTITY_FIELD, ""))
         if qr is None:
             raise SheetRefused("the form's identity field is not one of this tool's", where=where)
-        layout, _ = identify(manifest, qr, where)
+        layout, _ = identify(manifest, qr, where, key)
     except SheetRefused as refusal:
         return SheetResult(
             source=source,

@@ -43,13 +43,23 @@ class PageRead:
     marks: dict[str, list[int]] = field(default_factory=dict)
 
 
-def identify(manifest: Manifest, qr: QRData, where: str) -> tuple[SheetLayout, SheetPage]:
-    """The layout and page the QR names; refuse anything that is not this build of this test."""
+def identify(
+    manifest: Manifest, qr: QRData, where: str, key: bytes | None = None
+) -> tuple[SheetLayout, SheetPage]:
+    """The layout and page the QR names; refuse anything that is not this build of this test,
+    and, for a package whose sheets are signed, anything not signed with its ``key``."""
     if qr.test_id != manifest.test.id:
         raise SheetRefused(
             f"sheet belongs to test {qr.test_id!r}, not {manifest.test.id!r}",
             where=where,
             hint=f"scan it with --test build/{qr.test_id}",
+        )
+    if manifest.identity_signed and (key is None or not qr.signed_by(key)):
+        raise SheetRefused(
+            "the sheet's identity is not signed by this test package (its QR code or "
+            "e-sheet identity was made again or edited)",
+            where=where,
+            hint="check the paper by hand and settle the sheet in the review",
         )
     if not any(v.number == qr.variant for v in manifest.variants):
         raise SheetRefused(
@@ -186,6 +196,7 @@ def read_page(
     rule: MarkRule = DEFAULT_RULE,
     want_annotation: bool = True,
     annotate_as: SheetResult | None = None,
+    key: bytes | None = None,
 ) -> PageRead:
     """Read one page image (greyscale, shape (H, W)) against ``manifest``.
 
@@ -196,6 +207,7 @@ def read_page(
     false). With ``annotate_as`` one always comes, its header showing that record's status and
     flags instead of this reading's: the coordinator uses it to picture a page whose final
     record (a duplicate conflict, say) was only known after the whole batch was read.
+    ``key`` is the package's identity key (``identity.key``), which signed sheets need.
     """
     where = f"{source.file} p.{source.page}"
     registration: Registration | None = None
@@ -209,7 +221,7 @@ def read_page(
         qr = parse_qr(text)
         if qr is None:
             raise SheetRefused("the QR code is not one of this tool's answer sheets", where=where)
-        _, page = identify(manifest, qr, where)
+        _, page = identify(manifest, qr, where, key)
         read = _read_marks(image, registration, page, qr, rule, where)
     except SheetRefused as refusal:
         result = SheetResult(

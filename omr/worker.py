@@ -27,6 +27,11 @@ class ManifestRef:
 
     path: str
     sha256: str
+    key: str | None = None  # the package's identity key, hex (signed sheets need it)
+
+    @property
+    def key_bytes(self) -> bytes | None:
+        return bytes.fromhex(self.key) if self.key else None
 
 
 @dataclass(frozen=True)
@@ -55,14 +60,14 @@ def read_job(job: Job, ref: ManifestRef, annotate_as: SheetResult | None = None)
             fields = esheet_fields(path, where)
             if fields is None:
                 return Outcome(job, error=f"{where}: the PDF form is not an answer sheet")
-            return Outcome(job, read_esheet(fields, manifest, source))
+            return Outcome(job, read_esheet(fields, manifest, source, ref.key_bytes))
         if job.kind == "pdf":
             check_file(path)
             image = render_pdf_page(path, job.page, where)
         else:
             with map_file(path) as data:
                 image = decode_image(data, job.page, where)
-        page = read_page(image, manifest, source, annotate_as=annotate_as)
+        page = read_page(image, manifest, source, annotate_as=annotate_as, key=ref.key_bytes)
         return Outcome(job, page.result, page.annotated)
     except ToolError as error:
         return Outcome(job, error=str(error) if error.where else f"{where}: {error}")

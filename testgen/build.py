@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,12 +27,14 @@ from testgen.esheet import render_esheet
 from testgen.keys import write_keys
 from testgen.layout import compute_layout
 from testgen.manifest import (
+    IDENTITY_KEY_FILE,
     Manifest,
     SheetLayout,
     SourceVersion,
     TestInfo,
     Variant,
     VariantItem,
+    load_identity_key,
     write_manifest,
 )
 from testgen.planner import Placement, Plan, fixed_plan, plan_variants
@@ -107,14 +110,29 @@ def sheet_layouts(spec: TestSpec) -> list[SheetLayout]:
 
 
 def make_manifest(spec: TestSpec, plan: Plan, spec_bytes: bytes) -> Manifest:
-    """The manifest of a planned build (pure)."""
+    """The manifest of a planned build (pure); its sheets are signed (``identity.key``)."""
     return assemble_manifest(
         spec,
         plan,
         sheet_layouts(spec),
         spec_sha256=hashlib.sha256(spec_bytes).hexdigest(),
         generator=f"testgen {__version__}",
+        identity_signed=True,
     )
+
+
+def identity_key(out_dir: Path) -> bytes:
+    """The package's identity key: read from ``identity.key``, or made (32 random bytes) and
+    written there on the first build. A rebuild keeps it, so sheets already printed from the
+    package stay valid; the key never goes into manifest.json."""
+    existing = load_identity_key(out_dir)
+    if existing is not None:
+        return existing
+    key = secrets.token_bytes(32)
+    path = out_dir / IDENTITY_KEY_FILE
+    path.write_text(key.hex() + "\n", encoding="ascii")
+    path.chmod(0o600)
+    return key
 
 
 def manifest_for(
@@ -152,6 +170,7 @@ def assemble_manifest(
     *,
     spec_sha256: str,
     generator: str,
+    identity_signed: bool = False,
 ) -> Manifest:
     """The manifest of ``spec`` and its ``plan`` with the given sheet ``layouts`` (pure).
 
@@ -195,6 +214,7 @@ def assemble_manifest(
         ],
         key_agreement=plan.key_agreement.tolist(),
         layouts={layout.hash: layout for layout in layouts},
+        identity_signed=identity_signed,
     )
 
 
@@ -240,6 +260,7 @@ def build_test(
     personal = manifest.layout_of_kind("personal")
     files: list[Path] = []
     try:
+        key = identity_key(out_dir)
         write_manifest(manifest, out_dir / "manifest.json")
         write_keys(manifest, out_dir / "keys.csv")
         files += [out_dir / "manifest.json", out_dir / "keys.csv"]
@@ -253,8 +274,8 @@ def build_test(
                 "commentary": out_dir / f"commentary-v{v:02d}.pdf",
             }
             render_booklet(names["booklet"], manifest, v, spec_path.parent)
-            render_sheets(names["sheet"], anonymous, manifest.test, [(v, None)])
-            render_esheet(names["form"], manifest, v, anonymous.hash)
+            render_sheets(names["sheet"], anonymous, manifest.test, [(v, None)], key)
+            render_esheet(names["form"], manifest, v, anonymous.hash, key)
             render_commentary(names["commentary"], manifest, v)
             files += list(names.values())
         if teachers:
@@ -263,7 +284,7 @@ def build_test(
             sheets = [
                 (variant, Respondent(id=t.id, name=t.name, school=t.school)) for t, variant in rows
             ]
-            render_sheets(out_dir / "sheets-personal.pdf", personal, manifest.test, sheets)
+            render_sheets(out_dir / "sheets-personal.pdf", personal, manifest.test, sheets, key)
             (out_dir / "personal-sheets.csv").write_text(
                 _personal_csv(rows, len(personal.pages)), encoding="utf-8", newline=""
             )

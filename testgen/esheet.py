@@ -53,14 +53,16 @@ TEXT = {
 }
 
 
-def render_esheet(path: Path, manifest: Manifest, number: int, layout_hash: str) -> None:
+def render_esheet(
+    path: Path, manifest: Manifest, number: int, layout_hash: str, key: bytes | None = None
+) -> None:
     """Write the fillable answer sheet of variant ``number``; ``layout_hash`` is the
-    anonymous sheet layout's hash, carried in the identity field."""
+    anonymous sheet layout's hash, carried in the identity field (signed with ``key``)."""
     fonts = register_fonts()
     test = manifest.test
     text = TEXT[test.language]
     variant = manifest.variant(number)
-    identity = qr_payload(test.id, number, 1, layout_hash)
+    identity = qr_payload(test.id, number, 1, layout_hash, key=key)
     width, height = A4
     c = Canvas(str(path), pagesize=A4, invariant=1)
     c.setTitle(f"{test.title} — {text['title']} — {text['variant']} {number}")

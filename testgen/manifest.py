@@ -8,7 +8,9 @@ corner with y pointing down, so any tool can find a bubble from this file alone.
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import json
 from pathlib import Path
 from typing import Literal
@@ -139,6 +141,9 @@ class Manifest(BaseModel):
         description="key_agreement[i][j]: positions where variants i+1 and j+1 share a key letter"
     )
     layouts: dict[str, SheetLayout]  # by layout hash
+    # Sheets and e-sheets carry a signature under the package's identity.key: a reader
+    # refuses any sheet of this package whose signature is missing or wrong.
+    identity_signed: bool = False
 
     @model_validator(mode="after")
     def _layout_hashes_hold(self) -> Manifest:
@@ -170,11 +175,28 @@ class Manifest(BaseModel):
         return self.sources[version].tasks[source_position - 1]
 
 
+IDENTITY_KEY_FILE = "identity.key"  # in the package folder, never in manifest.json
+SIGNATURE_CHARS = 8  # base32 of 40 bits of HMAC-SHA256: forging one sheet takes ~10^12 tries
+
+
+def sign_identity(text: str, key: bytes) -> str:
+    """The signature of a sheet's identity text under the package's key."""
+    digest = hmac.new(key, text.encode(), hashlib.sha256).digest()
+    return base64.b32encode(digest[:5]).decode()[:SIGNATURE_CHARS]
+
+
 def qr_payload(
-    test_id: str, variant: int, page: int, layout_hash: str, respondent: str = ""
+    test_id: str,
+    variant: int,
+    page: int,
+    layout_hash: str,
+    respondent: str = "",
+    key: bytes | None = None,
 ) -> str:
-    """The text in a sheet's QR code: ``MON1|test|variant|page|layout-hash|respondent``."""
-    return "|".join([QR_PREFIX, test_id, str(variant), str(page), layout_hash, respondent])
+    """The text in a sheet's QR code: ``MON1|test|variant|page|layout-hash|respondent``, and
+    with the package's ``key`` a last field ``|signature`` (:func:`sign_identity`)."""
+    text = "|".join([QR_PREFIX, test_id, str(variant), str(page), layout_hash, respondent])
+    return text if key is None else f"{text}|{sign_identity(text, key)}"
 
 
 class QRData(_Frozen):
@@ -183,12 +205,20 @@ class QRData(_Frozen):
     page: int
     layout_hash: str
     respondent: str
+    signature: str = ""  # "" when the sheet was printed without a key
+    signed_text: str = ""  # the part of the payload the signature covers
+
+    def signed_by(self, key: bytes) -> bool:
+        """The signature is this package's: nothing in the identity was changed."""
+        return bool(self.signature) and hmac.compare_digest(
+            self.signature, sign_identity(self.signed_text, key)
+        )
 
 
 def parse_qr(text: str) -> QRData | None:
     """Parse a QR payload written by :func:`qr_payload`; ``None`` if it is not one of ours."""
     parts = text.split("|")
-    if len(parts) != 6 or parts[0] != QR_PREFIX:
+    if len(parts) not in (6, 7) or parts[0] != QR_PREFIX:
         return None
     try:
         return QRData(
@@ -197,9 +227,25 @@ def parse_qr(text: str) -> QRData | None:
             page=int(parts[3]),
             layout_hash=parts[4],
             respondent=parts[5],
+            signature=parts[6] if len(parts) == 7 else "",
+            signed_text="|".join(parts[:6]),
         )
     except ValueError:
         return None
+
+
+def load_identity_key(package: Path) -> bytes | None:
+    """The package's identity key (``identity.key`` beside manifest.json), or ``None``."""
+    folder = package if package.is_dir() else package.parent
+    path = folder / IDENTITY_KEY_FILE
+    try:
+        return bytes.fromhex(path.read_text(encoding="ascii").strip())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        raise ValidationFailed(
+            [f"{IDENTITY_KEY_FILE}: not a key written by testgen build"], where=str(path)
+        ) from None
 
 
 def write_manifest(manifest: Manifest, path: Path) -> None:

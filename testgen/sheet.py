@@ -137,6 +137,7 @@ def _draw_header(
     test: TestInfo,
     variant: int,
     respondent: Respondent | None,
+    key: bytes | None,
 ) -> None:
     fonts = register_fonts()
     labels = LABELS[test.language]
@@ -165,7 +166,7 @@ def _draw_header(
         if respondent.school:
             c.drawString(x, _top(layout, top + 28), _fit(respondent.school, fonts.regular, 9, 430))
     payload = qr_payload(
-        test.id, variant, page.page, layout.hash, respondent.id if respondent else ""
+        test.id, variant, page.page, layout.hash, respondent.id if respondent else "", key
     )
     _draw_qr(c, layout, page.qr, qr_modules(payload))
 
@@ -230,8 +231,10 @@ def render_sheets(
     layout: SheetLayout,
     test: TestInfo,
     sheets: Iterable[tuple[int, Respondent | None]],
+    key: bytes | None = None,
 ) -> int:
-    """Write one PDF holding a full answer sheet (every layout page) per ``(variant, respondent)``.
+    """Write one PDF holding a full answer sheet (every layout page) per ``(variant, respondent)``;
+    with the package's identity ``key`` every QR code carries its signature.
 
     Returns the number of PDF pages written.
     """
@@ -249,7 +252,7 @@ def render_sheets(
                 c.endForm()
                 forms.add(page.page)
             c.doForm(name)
-            _draw_header(c, layout, page, test, variant, respondent)
+            _draw_header(c, layout, page, test, variant, respondent, key)
             c.showPage()
             count += 1
     c.save()

@@ -209,7 +209,7 @@ def compare(results: Iterable[SheetResult], truth: Iterable[SheetTruth]) -> Accu
     return AccuracyReport(total=total, profiles=profiles, errors=errors, styles=styles)
 
 
-def read_one(path: Path, page: int, manifest: Manifest) -> SheetResult:
+def read_one(path: Path, page: int, manifest: Manifest, key: bytes | None = None) -> SheetResult:
     """Read one simulated page with the reader's library (no annotation: only figures)."""
     where = f"{path} p.{page}"
     data = read_bytes(path)
@@ -221,12 +221,14 @@ def read_one(path: Path, page: int, manifest: Manifest) -> SheetResult:
             image = decode_image(data, page, where)
     except ImageError as error:
         return SheetResult(source=source, status="refused", reason=error.message)
-    return read_page(image, manifest, source, want_annotation=False).result
+    return read_page(image, manifest, source, want_annotation=False, key=key).result
 
 
-def _read_chunk(args: tuple[list[tuple[str, int]], Manifest]) -> list[SheetResult]:
-    items, manifest = args
-    return [read_one(Path(file), page, manifest) for file, page in items]
+def _read_chunk(
+    args: tuple[list[tuple[str, int]], Manifest, bytes | None],
+) -> list[SheetResult]:
+    items, manifest, key = args
+    return [read_one(Path(file), page, manifest, key) for file, page in items]
 
 
 def read_simulated(
@@ -236,18 +238,20 @@ def read_simulated(
     *,
     workers: int = 1,
     progress: Callable[[int, int], None] | None = None,
+    key: bytes | None = None,
 ) -> list[SheetResult]:
-    """Read every page that ``truth`` names in ``folder``; ``workers`` > 1 uses processes."""
+    """Read every page that ``truth`` names in ``folder``; ``workers`` > 1 uses processes.
+    ``key``: the package's identity key, for signed packages."""
     items = [(str(folder / t.file), t.page) for t in truth]
     if workers <= 1:
         out = []
         for done, (file, page) in enumerate(items, start=1):
-            out.append(read_one(Path(file), page, manifest))
+            out.append(read_one(Path(file), page, manifest, key))
             if progress is not None:
                 progress(done, len(items))
         return out
     size = 8
-    chunks = [(items[i : i + size], manifest) for i in range(0, len(items), size)]
+    chunks = [(items[i : i + size], manifest, key) for i in range(0, len(items), size)]
     results: list[SheetResult] = []
     with ProcessPoolExecutor(max_workers=workers) as pool:
         for chunk in pool.map(_read_chunk, chunks):

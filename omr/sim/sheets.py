@@ -17,6 +17,7 @@ from omr.sim.capture import BASE_DPI
 from omr.sim.truth import SheetKind
 from testgen.manifest import (
     Manifest,
+    load_identity_key,
     parse_qr,
 )
 from testgen.sheet import render_sheets
@@ -93,7 +94,8 @@ class Sheets:
         # A package with only manifest.json: draw the sheet exactly as testgen build does.
         path = self.scratch / f"sheet-v{variant:02d}.pdf"
         if not path.is_file():
-            render_sheets(path, self.layout, self.manifest.test, [(variant, None)])
+            key = load_identity_key(self.test_dir)
+            render_sheets(path, self.layout, self.manifest.test, [(variant, None)], key)
         return path
 
     def page(self, variant: int, page_no: int) -> np.ndarray:

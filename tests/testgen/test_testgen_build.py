@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from testgen.manifest import (
     RESPONDENT_FIELD,
     Manifest,
     SheetLayout,
+    load_identity_key,
     load_manifest,
     parse_qr,
     qr_payload,
@@ -84,7 +86,13 @@ def _ring_darkness(image: np.ndarray, x: float, y: float, r: float) -> float:
 def test_package_holds_every_file(package: tuple[Path, Path]) -> None:
     _, out = package
     names = sorted(p.name for p in out.iterdir())
-    expected = {"manifest.json", "keys.csv", "sheets-personal.pdf", "personal-sheets.csv"}
+    expected = {
+        "manifest.json",
+        "keys.csv",
+        "identity.key",
+        "sheets-personal.pdf",
+        "personal-sheets.csv",
+    }
     for v in range(1, VARIANTS + 1):
         expected |= {f"{kind}-v{v:02d}.pdf" for kind in ("booklet", "sheet", "form", "commentary")}
     assert names == sorted(expected)
@@ -94,11 +102,17 @@ def test_same_seed_gives_identical_bytes_and_another_seed_does_not(
     package: tuple[Path, Path], tmp_path: Path
 ) -> None:
     spec, out = package
+    # the sheets carry signatures under the package's own random key: same spec, seed and
+    # key give the same bytes (a rebuild in the same folder keeps the key)
+    (tmp_path / "again").mkdir()
+    shutil.copy(out / "identity.key", tmp_path / "again" / "identity.key")
     build_test(spec, tmp_path / "again", variants=VARIANTS, seed=2011)
     build_test(spec, tmp_path / "other", variants=VARIANTS, seed=2012)
     for name in ("manifest.json", "keys.csv", "sheet-v01.pdf", "booklet-v02.pdf"):
         assert (tmp_path / "again" / name).read_bytes() == (out / name).read_bytes(), name
     assert (tmp_path / "other" / "keys.csv").read_bytes() != (out / "keys.csv").read_bytes()
+    assert (tmp_path / "other" / "identity.key").read_bytes() != (out / "identity.key").read_bytes()
+    assert (tmp_path / "other" / "manifest.json").read_text().count("identity.key") == 0
 
 
 def test_manifest_has_both_layouts_keyed_by_hash(manifest: Manifest) -> None:
@@ -219,8 +233,11 @@ def test_qr_decodes_to_the_manifest_payload(package: tuple[Path, Path], manifest
     for v in range(1, VARIANTS + 1):
         image = _page_image(package[1] / f"sheet-v{v:02d}.pdf")
         text = _decode_qr(image, layout)
-        assert text == qr_payload(manifest.test.id, v, 1, layout.hash)
-        assert parse_qr(text) is not None
+        key = load_identity_key(package[1])
+        assert key is not None
+        assert text == qr_payload(manifest.test.id, v, 1, layout.hash, key=key)
+        parsed = parse_qr(text)
+        assert parsed is not None and parsed.signed_by(key)
 
 
 def test_qr_has_a_quiet_zone_of_four_modules(
@@ -229,7 +246,7 @@ def test_qr_has_a_quiet_zone_of_four_modules(
     layout = manifest.layout_of_kind("anonymous")
     box = layout.pages[0].qr
     # the longest payload we print: a 40-character test id and a 12-digit respondent
-    payload = qr_payload("x" * 40, 26, 9, layout.hash, "123456789012")
+    payload = qr_payload("x" * 40, 26, 9, layout.hash, "123456789012", key=b"k" * 32)
     modules = qr_modules(payload)
     quiet = 4 * box.width / modules.shape[0]
     image = _page_image(package[1] / "sheet-v01.pdf")
@@ -264,7 +281,12 @@ def test_personal_sheets_carry_the_teacher_in_the_qr_and_the_text(
     for page, row in enumerate(rows):
         image = _page_image(out / "sheets-personal.pdf", index=page)
         expected = qr_payload(
-            manifest.test.id, int(row["variant"]), 1, layout.hash, row["teacher_id"]
+            manifest.test.id,
+            int(row["variant"]),
+            1,
+            layout.hash,
+            row["teacher_id"],
+            key=load_identity_key(out),
         )
         assert _decode_qr(image, layout) == expected
     for b in layout.pages[0].bubbles:
@@ -296,7 +318,7 @@ def test_fillable_form_has_the_documented_fields(
     fields = reader.get_fields()
     assert fields is not None
     layout_hash = manifest.layout_of_kind("anonymous").hash
-    identity = qr_payload(manifest.test.id, 2, 1, layout_hash)
+    identity = qr_payload(manifest.test.id, 2, 1, layout_hash, key=load_identity_key(package[1]))
     assert fields[IDENTITY_FIELD]["/V"] == identity
     assert reader.metadata is not None and reader.metadata.subject == identity
     assert RESPONDENT_FIELD in fields
