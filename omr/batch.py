@@ -14,14 +14,16 @@ import os
 import select
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
 from common.errors import OutputError, ValidationFailed
+from omr.imageio import MAX_PAGES, Limits
 from omr.inputs import Job, PlanError, discover, plan
 from omr.results_folder import (
     Appender,
@@ -31,7 +33,16 @@ from omr.results_folder import (
     folder_lock,
     load_results,
 )
-from omr.worker import ManifestRef, Outcome, annotate_again, read_job
+from omr.worker import (
+    PAGE_MEMORY_BYTES,
+    PAGE_SECONDS,
+    ManifestRef,
+    Outcome,
+    annotate_again,
+    limit_memory,
+    read_job,
+    read_job_budgeted,
+)
 from testgen.manifest import IDENTITY_KEY_FILE, Manifest, load_identity_key, load_manifest
 
 Progress = Callable[[int, int], None]  # (pages done, pages to do)
@@ -46,6 +57,7 @@ class ScanOptions:
     workers: int = 0  # 0: one per core
     force: bool = False
     scheduler: str | None = None
+    max_pages: int = MAX_PAGES  # per input file
 
 
 @dataclass
@@ -129,38 +141,73 @@ def single_threaded() -> None:
 def _pool_worker(coordinator: int) -> None:
     _exit_with(coordinator)
     single_threaded()
+    limit_memory(PAGE_MEMORY_BYTES)
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    context = multiprocessing.get_context("forkserver")
+    # the server imports the reader once; each worker forks from it ready to read
+    context.set_forkserver_preload(["omr.worker"])
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_pool_worker,
+        initargs=(os.getpid(),),
+    )
 
 
 def run_local(jobs: Iterable[Job], ref: ManifestRef, workers: int) -> Iterator[Outcome]:
     """Outcomes as they complete: in this process for one worker, else a process pool.
 
     Pool workers start by *forkserver*: never forked from a coordinator that may hold PDFium
-    or thread state.
+    or thread state. Each page in the pool has a memory and a time budget
+    (:func:`omr.worker.read_job_budgeted`); a page that breaks them kills its worker, which
+    breaks the pool. Then the pages that were in flight are read again one at a time, each in
+    a pool of its own, so the one that did it gets the error line and the others are read;
+    the rest of the batch goes on in a new pool.
     """
     if workers <= 1:
         for job in jobs:
             yield read_job(job, ref)
         return
-    context = multiprocessing.get_context("forkserver")
-    # the server imports the reader once; each worker forks from it ready to read
-    context.set_forkserver_preload(["omr.worker"])
-    with ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=context,
-        initializer=_pool_worker,
-        initargs=(os.getpid(),),
-    ) as pool:
-        pending: set[Future[Outcome]] = set()
-        for job in jobs:
-            pending.add(pool.submit(read_job, job, ref))
-            if len(pending) >= workers * IN_FLIGHT_PER_WORKER:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    yield future.result()
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                yield future.result()
+    todo = deque(jobs)
+    while todo:
+        suspects: list[Job] = []
+        with _pool(workers) as pool:
+            pending: dict[Future[Outcome], Job] = {}
+            try:
+                while todo or pending:
+                    while todo and len(pending) < workers * IN_FLIGHT_PER_WORKER:
+                        job = todo.popleft()
+                        pending[pool.submit(read_job_budgeted, job, ref)] = job
+                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        job = pending.pop(future)
+                        try:
+                            outcome = future.result()
+                        except BrokenProcessPool:
+                            suspects.append(job)
+                            raise
+                        yield outcome
+            except BrokenProcessPool:
+                suspects += pending.values()
+        for job in suspects:
+            yield _alone(job, ref)
+
+
+def _alone(job: Job, ref: ManifestRef) -> Outcome:
+    """Read one page in a pool of its own: the page that broke a pool is found this way."""
+    with _pool(1) as pool:
+        try:
+            return pool.submit(read_job_budgeted, job, ref).result()
+        except BrokenProcessPool:
+            where = f"{job.file} p.{job.page}" if job.kind == "pdf" or job.page > 1 else job.file
+            return Outcome(
+                job,
+                error=f"{where}: reading this page was stopped: it needed more than "
+                f"{PAGE_MEMORY_BYTES >> 30} GiB of memory or {PAGE_SECONDS} s "
+                "(not an answer sheet, or a damaged or hostile file)",
+            )
 
 
 def manifest_ref(test: Path) -> tuple[Manifest, ManifestRef]:
@@ -209,7 +256,7 @@ def _scan_locked(
         set() if options.force else {r.source.sha256 for r in load_results(options.out).values()}
     )
     jobs: list[Job] = []
-    for item in plan(files):
+    for item in plan(files, Limits(max_pages=options.max_pages)):
         if isinstance(item, PlanError):
             summary.errors.append(f"{item.file}: {item.message}")
         elif item.sha256 in done_hashes:

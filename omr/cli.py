@@ -10,6 +10,7 @@ from tqdm import tqdm
 from common.cli import handle_errors, test_package_option, verbose_option
 from common.errors import ImageError, SheetRefused
 from omr.batch import ScanOptions, ScanSummary, scan
+from omr.imageio import MAX_PAGES
 
 
 @click.group()
@@ -54,6 +55,13 @@ def format_summary(summary: ScanSummary) -> str:
 )
 @click.option("--force", is_flag=True, help="Read again pages already in the results.")
 @click.option(
+    "--max-pages",
+    type=click.IntRange(min=1),
+    default=MAX_PAGES,
+    show_default=True,
+    help="Most pages one input file may hold; a longer file is refused with one line.",
+)
+@click.option(
     "--scheduler",
     default=None,
     metavar="tcp://HOST:8786",
@@ -66,6 +74,7 @@ def scan_command(
     out: Path,
     workers: int,
     force: bool,
+    max_pages: int,
     scheduler: str | None,
 ) -> None:
     """Read every sheet in INPUT files and folders (PNG, JPEG, TIFF, PDF, filled forms).
@@ -82,7 +91,8 @@ def scan_command(
         bar.refresh()
 
     try:
-        summary = scan(ScanOptions(list(inputs), test, out, workers, force, scheduler), progress)
+        options = ScanOptions(list(inputs), test, out, workers, force, scheduler, max_pages)
+        summary = scan(options, progress)
     finally:
         bar.close()
     click.echo(format_summary(summary))

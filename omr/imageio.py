@@ -27,6 +27,7 @@ PDF_SUFFIXES = {".pdf"}
 MAX_FILE_BYTES = 2 * 1024**3  # a 400-page scanned PDF or TIFF; files are mapped, not read
 MAX_PIXELS = 60_000_000  # an A3 page at 600 dpi is 35 Mpx; beyond this is not a scan
 MAX_SIDE = 20_000
+MAX_PAGES = 1000  # a bulk scanner's 400-sheet session of two-page sheets is 800
 # JPEG decodes at half or quarter size for free (DCT scaling); 150 dpi is ample for reading.
 TARGET_LONG_SIDE = 1800
 
@@ -38,6 +39,7 @@ class Limits:
     max_file_bytes: int = MAX_FILE_BYTES
     max_pixels: int = MAX_PIXELS
     max_side: int = MAX_SIDE
+    max_pages: int = MAX_PAGES  # per file
 
 
 DEFAULT_LIMITS = Limits()

@@ -117,6 +117,12 @@ def plan_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> list[Job]:
             kind, pages = _pdf_plan(path, where)
         else:
             kind, pages = "image", page_count(data, where)
+        if pages > limits.max_pages:
+            raise ImageError(
+                f"the file has {pages} pages, more than the {limits.max_pages} one file may hold",
+                where=where,
+                hint="split it, or raise the limit with --max-pages",
+            )
         file_sha = hashlib.sha256(data).hexdigest()
     absolute = str(path.resolve())
     return [

@@ -7,6 +7,9 @@ outcome naming the file, so one bad file never stops the batch.
 
 from __future__ import annotations
 
+import os
+import resource
+import signal
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -71,8 +74,42 @@ def read_job(job: Job, ref: ManifestRef, annotate_as: SheetResult | None = None)
         return Outcome(job, page.result, page.annotated)
     except ToolError as error:
         return Outcome(job, error=str(error) if error.where else f"{where}: {error}")
+    except MemoryError:
+        return Outcome(
+            job,
+            error=f"{where}: reading this page needed more memory than a page may use "
+            "(not an answer sheet, or a damaged or hostile file)",
+        )
     except Exception as error:  # one broken page must never stop the batch
         return Outcome(job, error=f"{where}: internal error {type(error).__name__}: {error}")
+
+
+PAGE_SECONDS = 10  # a real page takes well under a second
+PAGE_MEMORY_BYTES = 1 << 30  # beyond what the worker needs at rest
+
+
+def limit_memory(extra: int) -> None:
+    """Cap this process's address space at what it uses now plus ``extra`` bytes: a page that
+    fans out (nested PDF XObjects, a decoder lied to) fails to allocate instead of taking the
+    machine's memory."""
+    with open("/proc/self/statm", encoding="ascii") as handle:
+        size = int(handle.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = size + extra
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def read_job_budgeted(job: Job, ref: ManifestRef) -> Outcome:
+    """:func:`read_job` in a pool worker, within :data:`PAGE_SECONDS`: the alarm's default
+    action ends the process even while PDFium or OpenCV hold it in C code, and the
+    coordinator then finds the page (:func:`omr.batch.run_local`)."""
+    signal.alarm(PAGE_SECONDS)
+    try:
+        return read_job(job, ref)
+    finally:
+        signal.alarm(0)
 
 
 def annotate_again(result: SheetResult, ref: ManifestRef) -> bytes | None:
