@@ -228,4 +228,43 @@ def load_spec(path: Path) -> TestSpec:
         raise ValidationFailed(["not UTF-8 text"], where=str(path)) from None
     if not isinstance(data, dict):
         raise ValidationFailed(["a spec must be a YAML mapping"], where=str(path))
+    if expanded_size(data, MAX_SPEC_VALUES) > MAX_SPEC_VALUES:
+        raise ValidationFailed(
+            [
+                f"the YAML expands to more than {MAX_SPEC_VALUES:,} values through its "
+                "&anchors and *aliases (an alias bomb?)"
+            ],
+            where=str(path),
+        )
     return parse_spec(data, where=str(path))
+
+
+# A 60-task spec in two versions is a few thousand values; aliases that multiply that by
+# millions are an attack on the validator, not a test.
+MAX_SPEC_VALUES = 200_000
+
+
+def expanded_size(data: object, limit: int) -> int:
+    """How many values ``data`` holds once every YAML alias is expanded (counting stops a
+    little past ``limit``). Shared nodes are sized once, so a bomb costs nothing to measure."""
+    sizes: dict[int, int] = {}
+
+    def size(node: object) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if isinstance(node, dict):
+            children: list[object] = [*node.keys(), *node.values()]
+        elif isinstance(node, list):
+            children = node
+        else:
+            return 1
+        total = 1
+        for child in children:
+            total += size(child)
+            if total > limit:
+                break
+        sizes[key] = total
+        return total
+
+    return size(data)

@@ -193,3 +193,21 @@ def test_a_manifest_edited_by_hand_is_refused_on_load(tmp_path: Path) -> None:
     [problem] = info.value.problems
     assert "its geometry does not match its hash" in problem
     assert "rebuild the package with testgen build" in problem
+
+
+def test_a_yaml_alias_bomb_is_refused_before_validation(tmp_path: Path) -> None:
+    from testgen.spec import load_spec
+
+    task = "{id: t, topic: x, stem: s, options: [a, b], correct: A}"
+    lines = [f"t0: &t0 [{', '.join([task] * 10)}]"]
+    for k in range(1, 7):
+        lines.append(f"t{k}: &t{k} [{', '.join([f'*t{k - 1}'] * 10)}]")
+    lines.append("sources: {A: {tasks: *t6}, B: {tasks: *t6}}")
+    path = tmp_path / "bomb.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ValidationFailed) as info:
+        load_spec(path)
+    assert info.value.problems == [
+        "the YAML expands to more than 200,000 values through its &anchors and *aliases "
+        "(an alias bomb?)"
+    ]
