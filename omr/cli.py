@@ -118,7 +118,15 @@ def _respondent_ids(
     if value is None:
         return None
     path = Path(value)
-    text = path.read_text(encoding="utf-8-sig") if path.is_file() else value.replace(",", "\n")
+    if path.is_file():
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as error:
+            raise click.BadParameter(f"{path}: not a UTF-8 list of IDs ({error})") from None
+    elif "/" in value or path.exists():
+        raise click.BadParameter(f"{value}: no such file of IDs (or give IDs separated by commas)")
+    else:
+        text = value.replace(",", "\n")
     ids = [line.strip() for line in text.splitlines() if line.strip()]
     if not ids:
         raise click.BadParameter("no IDs given")

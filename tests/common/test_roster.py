@@ -47,3 +47,14 @@ def test_load_roster_strict_and_missing_file(tmp_path: Path) -> None:
         load_roster(path)
     teachers, problems = load_roster(path, strict=False)
     assert teachers == [] and len(problems) == 1
+
+
+def test_control_characters_in_roster_cells_become_spaces() -> None:
+    from common.roster import parse_roster
+
+    text = (
+        "id,name,department,school,email\n100001,Иванова\vАнна\x00 Петровна,mathematics,СОШ\t№ 1,\n"
+    )
+    teachers, problems = parse_roster(text)
+    assert problems == []
+    assert (teachers[0].name, teachers[0].school) == ("Иванова Анна Петровна", "СОШ № 1")

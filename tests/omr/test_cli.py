@@ -135,3 +135,15 @@ def test_a_named_pipe_among_the_scans_is_listed_and_hangs_nothing(
         in result.stdout.splitlines()
     )
     assert "1 read" in result.stdout
+
+
+def test_respondents_file_that_is_not_text_is_one_line(package: Path, tmp_path: Path) -> None:
+    ids = tmp_path / "ids.txt"
+    ids.write_bytes(b"\xff\xfe\x00\x01")
+    result = CliRunner().invoke(
+        main, ["simulate", "--test", str(package), "--respondents", str(ids), "--out",
+               str(tmp_path / "sim")],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert f"Invalid value for '--respondents': {ids}: not a UTF-8 list of IDs" in result.output
