@@ -144,6 +144,33 @@ def deep_fields(folder: Path) -> tuple[str, str | None]:
     return "deep.pdf", "PDF structure is nested too deeply to read"
 
 
+def prev_loop(folder: Path) -> tuple[str, str | None]:
+    """A PDF whose cross-reference sections point back at each other (``/Prev`` loop) and
+    whose only page is not a sheet: read without hanging, refused as not a sheet."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+    ]
+    data = _pdf(objects)
+    xref = data.rindex(b"xref\n")
+    trailer = b"trailer\n<< /Size 4 /Root 1 0 R /Prev %d >>" % xref
+    data = data.replace(b"trailer\n<< /Size 4 /Root 1 0 R >>", trailer)
+    (folder / "loop.pdf").write_bytes(data)
+    return "loop.pdf", None  # opened and read: its page is refused, not an error
+
+
+def password_pdf(folder: Path) -> tuple[str, str | None]:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    writer.encrypt(user_password="secret", owner_password="owner", algorithm="RC4-128")
+    with (folder / "locked.pdf").open("wb") as handle:
+        writer.write(handle)
+    return "locked.pdf", "PDF cannot be opened"
+
+
 def named_pipe(folder: Path) -> tuple[str, str | None]:
     os.mkfifo(folder / "pipe.tif")
     return "pipe.tif", "not a regular file"
@@ -159,6 +186,8 @@ CASES: tuple[Case, ...] = (
     xobject_bomb,
     too_many_pages,
     deep_fields,
+    prev_loop,
+    password_pdf,
     named_pipe,
 )
 
