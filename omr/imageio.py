@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import mmap
+import re
 import stat
 import struct
 from collections.abc import Iterator
@@ -88,6 +89,11 @@ def _jpeg_size(data: bytes | mmap.mmap) -> tuple[int, int]:
     raise ValueError("JPEG has no frame header (truncated?)")
 
 
+# In entropy-coded data FF is followed by 00 (a stuffed byte), a restart marker D0-D7, or
+# more FF fill bytes; anything else is the next real marker (here: the last FF of a run).
+_NEXT_MARKER = re.compile(rb"\xff(?=[^\x00\xd0-\xd7\xff])")
+
+
 def _jpeg_complete(data: bytes | mmap.mmap) -> bool:
     """The image's own end marker is there: segments are walked to the first scan, then the
     entropy-coded data (where ``FF`` is always followed by ``00``, a restart marker or fill)
@@ -114,17 +120,10 @@ def _jpeg_complete(data: bytes | mmap.mmap) -> bool:
         pos += 2 + length
         if marker != 0xDA:  # not a start of scan: the next segment follows
             continue
-        while True:  # entropy-coded data up to the next real marker
-            pos = data.find(b"\xff", pos)
-            if pos < 0 or pos + 1 >= size:
-                return False
-            following = data[pos + 1]
-            if following == 0x00 or 0xD0 <= following <= 0xD7:
-                pos += 2
-            elif following == 0xFF:
-                pos += 1
-            else:
-                break
+        found = _NEXT_MARKER.search(data, pos)  # in C: entropy-coded data is most of the file
+        if found is None:
+            return False
+        pos = found.start()
     return False
 
 
