@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -16,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from common.errors import InputNotFound, ValidationFailed
 from common.text import printable
 from common.validation import describe
-from common.vocabulary import Department
+from common.vocabulary import DEPARTMENT_TITLES, Department
 
 ROSTER_COLUMNS = ("id", "name", "department", "school", "email")
 
@@ -36,35 +35,69 @@ class RosterRowError(BaseModel):
     message: str
 
 
-def _rows(reader: csv.DictReader[str], where: str) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line, row) of every data row; a row the csv module cannot read (a cell over its field
-    limit, a stray NUL) is one validation error naming the line."""
-    line = 1
-    try:
-        for row in reader:
-            line = reader.line_num
-            yield line, row
-    except csv.Error as error:
-        raise ValidationFailed(
-            [f"row {reader.line_num}: cannot read the CSV ({error})"], where=where
-        ) from None
+# Column titles a team may use, in English or Russian -> the roster's own column.
+COLUMN_ALIASES: dict[str, str] = {
+    "id": "id",
+    "ид": "id",
+    "табельный номер": "id",
+    "идентификатор": "id",
+    "name": "name",
+    "фио": "name",
+    "ф.и.о.": "name",
+    "department": "department",
+    "кафедра": "department",
+    "предмет": "department",
+    "school": "school",
+    "школа": "school",
+    "оо": "school",
+    "образовательная организация": "school",
+    "email": "email",
+    "e-mail": "email",
+    "почта": "email",
+    "электронная почта": "email",
+    "адрес электронной почты": "email",
+}
+# Department as a Russian team writes it -> its code.
+DEPARTMENT_NAMES: dict[str, str] = {
+    **{title.casefold(): code for code, title in DEPARTMENT_TITLES.items()},
+    "русский": "russian",
+    "английский": "english",
+    "история": "history-social",
+    "обществознание": "history-social",
+    "история и обществоведение": "history-social",
+}
 
 
-def parse_roster(text: str, *, where: str = "roster") -> tuple[list[Teacher], list[str]]:
-    """Parse roster CSV text. Returns the valid teachers and one message per bad row
-    (``roster.csv: row 7: department: ...``); the caller decides whether bad rows are fatal."""
-    text = text.removeprefix("\ufeff")
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+def department_code(text: str) -> str:
+    """``"Математика"`` -> ``"mathematics"``; a code or anything else is returned as it is."""
+    key = " ".join(text.split()).casefold().replace("ё", "е")
+    return DEPARTMENT_NAMES.get(key, text)
+
+
+def parse_rows(rows: list[list[str]], *, where: str = "roster") -> tuple[list[Teacher], list[str]]:
+    """Teachers of a table whose first row is the header (English or Russian titles), and one
+    message per bad row naming its row and column."""
+    if not rows:
+        raise ValidationFailed(["the roster is empty"], where=where)
+    header = [COLUMN_ALIASES.get(" ".join(h.split()).casefold(), h.strip().casefold())
+              for h in rows[0]]  # fmt: skip
     missing = [c for c in ROSTER_COLUMNS[:4] if c not in header]
     if missing:
-        raise ValidationFailed([f"missing column(s): {', '.join(missing)}"], where=where)
-    reader.fieldnames = header
+        found = ", ".join(h for h in rows[0] if h.strip()) or "nothing"
+        raise ValidationFailed(
+            [f"missing column(s): {', '.join(missing)} (the header row has: {found})"],
+            where=where,
+            hint="columns id, name, department, school, email (or ФИО, кафедра, школа ...)",
+        )
     teachers: list[Teacher] = []
     problems: list[str] = []
     seen: dict[str, int] = {}
-    for line, row in _rows(reader, where):
+    for line, cells in enumerate(rows[1:], start=2):
+        if not any(c.strip() for c in cells):
+            continue
+        row = dict(zip(header, cells, strict=False))
         data = {k: printable(row.get(k) or "") for k in ROSTER_COLUMNS}
+        data["department"] = department_code(data["department"])
         try:
             teacher = Teacher.model_validate(data)
         except ValidationError as error:
@@ -78,17 +111,72 @@ def parse_roster(text: str, *, where: str = "roster") -> tuple[list[Teacher], li
     return teachers, problems
 
 
+def _csv_rows(text: str, where: str) -> list[list[str]]:
+    text = text.removeprefix("\ufeff")
+    first = text.split("\n", 1)[0]
+    # Russian Excel writes ";" (the comma is the decimal sign there); some tools write tabs
+    delimiter = max((",", ";", "\t"), key=first.count)
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    rows: list[list[str]] = []
+    try:
+        rows.extend(reader)
+    except csv.Error as error:
+        raise ValidationFailed(
+            [f"row {reader.line_num}: cannot read the CSV ({error})"], where=where
+        ) from None
+    return rows
+
+
+def parse_roster(text: str, *, where: str = "roster") -> tuple[list[Teacher], list[str]]:
+    """Parse roster CSV text (``,``, ``;`` or tab separated). Returns the valid teachers and one
+    message per bad row (``roster.csv: row 7: department: ...``); the caller decides whether
+    bad rows are fatal."""
+    return parse_rows(_csv_rows(text, where), where=where)
+
+
+def _xlsx_rows(path: Path) -> list[list[str]]:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            return [
+                [
+                    ""
+                    if v is None
+                    else str(int(v))
+                    if isinstance(v, float) and v.is_integer()
+                    else str(v)
+                    for v in row
+                ]
+                for row in book.worksheets[0].iter_rows(values_only=True)
+            ]
+        finally:
+            book.close()
+    except Exception as error:  # openpyxl raises many types for a broken file
+        raise ValidationFailed([f"cannot read the workbook ({error})"], where=str(path)) from None
+
+
 def load_roster(path: Path, *, strict: bool = True) -> tuple[list[Teacher], list[str]]:
-    """Read a roster file; with ``strict`` any bad row raises :class:`ValidationFailed`."""
+    """Read a roster file (CSV in UTF-8 or Windows-1251, or XLSX); with ``strict`` any bad
+    row raises :class:`ValidationFailed`."""
     if not path.is_file():
         raise InputNotFound("roster not found", where=str(path))
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ValidationFailed(
-            ["not UTF-8 text (save the CSV as UTF-8)"], where=str(path)
-        ) from None
-    teachers, problems = parse_roster(text, where=str(path))
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        teachers, problems = parse_rows(_xlsx_rows(path), where=str(path))
+    else:
+        data = path.read_bytes()
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            try:
+                text = data.decode("cp1251")
+            except UnicodeDecodeError:
+                raise ValidationFailed(
+                    ["not a text file in UTF-8 or Windows-1251 (save the CSV as UTF-8)"],
+                    where=str(path),
+                ) from None
+        teachers, problems = parse_roster(text, where=str(path))
     if strict and problems:
         raise ValidationFailed(problems)
     return teachers, problems

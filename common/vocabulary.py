@@ -8,6 +8,19 @@ from enum import StrEnum
 from typing import Literal
 
 LETTERS = string.ascii_uppercase  # printed option letters are Latin on every sheet
+# Cyrillic letters that look like Latin ones: a Russian keyboard types А В С Е where a person
+# means A B C E, and on paper and screen they cannot be told apart.
+_LOOKALIKES = str.maketrans("АВСЕНКМОРТХавсенкмортх", "ABCEHKMOPTXABCEHKMOPTX")
+
+
+def latin_letters(text: str) -> str:
+    """``text`` upper-cased with Cyrillic look-alikes (А В С Е Н К М О Р Т Х) made Latin."""
+    return text.translate(_LOOKALIKES).upper()
+
+
+def describe_letter(letter: str) -> str:
+    """A letter as a person can tell it apart: ``'Z'`` or ``'Д' (U+0414)`` when not Latin."""
+    return repr(letter) if letter.isascii() else f"{letter!r} (U+{ord(letter):04X})"
 
 
 class Department(StrEnum):

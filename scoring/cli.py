@@ -130,6 +130,9 @@ def import_outcome(report: ImportReport) -> ImportFailed | None:
     "answer texts; A for letter-only exports].",
 )
 @db_option
+@click.option(
+    "--create", is_flag=True, help="Make the store if it does not exist yet (no roster in it)."
+)
 @handle_errors
 def import_cmd(
     files: tuple[Path, ...],
@@ -139,6 +142,7 @@ def import_cmd(
     attempts: str | None,
     form: str | None,
     db: Path | None,
+    create: bool,
 ) -> None:
     """Import result FILES (omr results.jsonl, Moodle, Google Forms, MS Forms, CSV/XLSX)."""
 
@@ -146,7 +150,7 @@ def import_cmd(
         if event == "file":
             click.echo(f"  importing {file}", err=True)
 
-    with open_store(db) as store:
+    with open_store(db, create=create) as store:
         report = import_files(
             store,
             list(files),
@@ -182,7 +186,7 @@ def override(
     db: Path | None,
 ) -> None:
     """Set a teacher's answer to one question by hand (audited; survives re-imports)."""
-    with open_store(db) as store:
+    with open_store(db, create=False) as store:
         ov = add_override(store, test, teacher, question, answer, reason, who or getpass.getuser())
     after = ov.after or "none"
     before = ov.before or "none"
@@ -217,7 +221,7 @@ def format_status(st: TestStatus) -> str:
 @handle_errors
 def status(test: str, db: Path | None) -> None:
     """Roster vs results of a test: who is missing, flagged or conflicting."""
-    with open_store(db) as store:
+    with open_store(db, create=False) as store:
         click.echo(format_status(status_report(store, resolve_test_id(store, test))))
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from common.errors import ImportFailed, InputNotFound, ToolError
 from common.roster import load_roster
-from common.vocabulary import LETTERS
+from common.vocabulary import LETTERS, describe_letter, latin_letters
 from scoring.forms import TestForms
 from scoring.imports import ImportContext, parse_file
 from scoring.imports.base import FORMATS, MatchNote, file_sha256
@@ -208,15 +208,17 @@ def add_override(
         raise ToolError(f"question {question} is not in test {test_id} (1..{n})")
     t = merged.row_of(teacher_id)
     item = forms.forms[int(merged.form_index[t])].items[question - 1]
-    letters = answer.strip().upper().replace(",", "").replace(" ", "")
+    letters = latin_letters(answer.strip()).replace(",", "").replace(" ", "")
     letters = "" if letters == "-" else "".join(sorted(set(letters)))
     # A sheet prints as many bubbles as the test's largest task has options, so a teacher can
     # mark E on a four-option task; the reviewer records what is on the sheet (it scores wrong).
     printed = max((len(layout.options) for layout in manifest.layouts.values()), default=0)
     allowed = LETTERS[: max(len(item.task.options), printed)]
-    if any(c not in allowed for c in letters):
+    wrong = [c for c in letters if c not in allowed]
+    if wrong:
         raise ToolError(
-            f"answer {answer!r} is not an option of question {question}",
+            f"answer {answer!r} is not an option of question {question}: "
+            f"{describe_letter(wrong[0])} is not one of its letters",
             hint=f"use letters {allowed[0]}-{allowed[-1]}, or - for none",
         )
     before = answer_text(int(merged.marks[t, question - 1]), int(merged.states[t, question - 1]))

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
-from common.errors import StoreError
+from common.errors import InputNotFound, StoreError
 from common.roster import Teacher
 from common.vocabulary import Department
 from testgen.manifest import Manifest
@@ -599,11 +599,19 @@ def _migrate(con: sqlite3.Connection, path: Path) -> None:
 
 
 @contextmanager
-def open_store(path: str | Path | None = None) -> Iterator[Store]:
-    """Open the store at ``path`` (see :func:`default_db_path`), creating and migrating it."""
+def open_store(path: str | Path | None = None, *, create: bool = True) -> Iterator[Store]:
+    """Open the store at ``path`` (see :func:`default_db_path`) and migrate it; a missing store
+    is created only with ``create`` (a misspelt ``--db`` must not start an empty year)."""
     db = default_db_path(path)
     if db.parent and not db.parent.exists():
         raise StoreError("folder of the store does not exist", where=str(db))
+    if not create and not db.exists():
+        raise InputNotFound(
+            "results store not found",
+            where=str(db),
+            hint="check --db; a new store is made by `scoring roster import ROSTER` "
+            "(or `scoring import --create`)",
+        )
     try:
         # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a transaction is exactly
         # one import and nothing is committed implicitly.

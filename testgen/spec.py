@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from common.errors import InputNotFound, ValidationFailed
 from common.validation import describe
-from common.vocabulary import LETTERS, Department, Stage, Version
+from common.vocabulary import LETTERS, Department, Stage, Version, describe_letter, latin_letters
 
 SPEC_SCHEMA_VERSION = 1
 
@@ -71,7 +71,7 @@ class Task(BaseModel):
 
     @model_validator(mode="after")
     def _correct_exists(self) -> Task:
-        letters = self.correct.replace(",", "").replace(" ", "").upper()
+        letters = latin_letters(self.correct.replace(",", "").replace(" ", ""))
         if not letters or len(set(letters)) != len(letters):
             raise ValueError(f"correct: {self.correct!r} must list distinct option letters")
         for letter in letters:
@@ -79,7 +79,8 @@ class Task(BaseModel):
             if index < 0 or index >= len(self.options):
                 count = len(self.options)
                 raise ValueError(
-                    f"correct: option {letter} does not exist (task has {count} options)"
+                    f"correct: option {describe_letter(letter)} does not exist (task has "
+                    f"{count} options, {LETTERS[0]}-{LETTERS[count - 1]})"
                 )
         self.correct = "".join(sorted(letters))
         firsts = [i for i, o in enumerate(self.options) if o.pin == "first"]

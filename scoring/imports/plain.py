@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from common.errors import ImportFailed
-from common.vocabulary import LETTERS
+from common.vocabulary import LETTERS, latin_letters
 from scoring.imports._table import norm_header, read_table
 from scoring.imports.base import (
     Identity,
@@ -39,7 +39,6 @@ ID_COLUMNS = (
 )
 VARIANT_COLUMNS = ("variant", "вариант", "form", "version", "версия")
 QUESTION_HEADER = re.compile(r"^(?:q|question|task|задание|вопрос|в|з)?\s*\.?\s*(\d+)$")
-_LOOKALIKE = str.maketrans("АВСЕавсе", "ABCEABCE")
 
 
 def question_columns(header: list[str]) -> list[tuple[int, int]]:
@@ -53,7 +52,7 @@ def question_columns(header: list[str]) -> list[tuple[int, int]]:
 
 def parse_letters(cell: str, n_options: int) -> tuple[str, str] | None:
     """(letters, state) or None when the cell is not letters of this question."""
-    text = cell.translate(_LOOKALIKE).upper().replace(",", "").replace(" ", "")
+    text = latin_letters(cell).replace(",", "").replace(" ", "")
     if text in ("", "-"):
         return "", "blank"
     if text == "?":
@@ -65,7 +64,7 @@ def parse_letters(cell: str, n_options: int) -> tuple[str, str] | None:
 
 
 def _form_of(cell: str, ctx: ImportContext) -> str | None:
-    text = cell.strip().upper().translate(_LOOKALIKE)
+    text = latin_letters(cell.strip())
     if text in ("A", "B"):
         return text
     text = text.removeprefix("V").removeprefix("В")

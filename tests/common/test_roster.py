@@ -58,3 +58,49 @@ def test_control_characters_in_roster_cells_become_spaces() -> None:
     teachers, problems = parse_roster(text)
     assert problems == []
     assert (teachers[0].name, teachers[0].school) == ("Иванова Анна Петровна", "СОШ № 1")
+
+
+RUSSIAN = (
+    "Табельный номер;ФИО;Кафедра;Школа;Адрес электронной почты\n"
+    "100001;Иванова Анна Петровна;Математика;МБОУ СОШ № 1;ivanova@school1.ru\n"
+    "100002;Петров Борис Ильич;русский язык;МБОУ СОШ № 1;\n"
+    "100003;Сидорова Вера;Биология;МБОУ СОШ № 2;\n"
+)
+
+
+def test_a_roster_as_russian_excel_writes_it(tmp_path: Path) -> None:
+    from common.roster import load_roster
+
+    path = tmp_path / "список.csv"
+    path.write_bytes(RUSSIAN.encode("cp1251"))
+    teachers, problems = load_roster(path, strict=False)
+    assert [(t.id, t.department.value) for t in teachers] == [
+        ("100001", "mathematics"),
+        ("100002", "russian"),
+    ]
+    [problem] = problems
+    assert problem.startswith(f"{path}: row 4: department: ")
+
+
+def test_a_roster_workbook_and_a_tab_separated_roster(tmp_path: Path) -> None:
+    import openpyxl
+
+    from common.roster import load_roster
+
+    book = openpyxl.Workbook()
+    for row in RUSSIAN.splitlines():
+        book.active.append([int(c) if c.isdigit() else c for c in row.split(";")])
+    book.save(tmp_path / "r.xlsx")
+    tabbed = tmp_path / "r.tsv"
+    tabbed.write_text(RUSSIAN.replace(";", "\t"), encoding="utf-8")
+    for path in (tmp_path / "r.xlsx", tabbed):
+        teachers, _ = load_roster(path, strict=False)
+        assert [t.id for t in teachers] == ["100001", "100002"], path
+
+
+def test_missing_columns_name_what_the_header_has() -> None:
+    with pytest.raises(ValidationFailed) as info:
+        parse_roster("Номер;Имя\n1;x\n")
+    assert str(info.value).startswith(
+        "roster: missing column(s): id, name, department, school (the header row has: Номер, Имя)"
+    )

@@ -143,10 +143,15 @@ def test_override_errors(store: Store, test_dir: Path, tmp_path: Path) -> None:
     assert str(info.value) == "question 9 is not in test math-2026-acc (1..4)"
     with pytest.raises(ToolError) as info:
         add_override(store, TEST, "100002", 1, "F", "x", "me")
-    assert (
-        str(info.value)
-        == "answer 'F' is not an option of question 1 (use letters A-D, or - for none)"
+    assert str(info.value) == (
+        "answer 'F' is not an option of question 1: 'F' is not one of its letters (use letters "
+        "A-D, or - for none)"
     )
+    with pytest.raises(ToolError) as info:
+        add_override(store, TEST, "100002", 1, "Ф", "x", "me")
+    assert "'Ф' (U+0424) is not one of its letters" in str(info.value)
+    # Cyrillic А В С Е typed on a Russian keyboard are the Latin letters
+    assert add_override(store, TEST, "100002", 1, "с", "typed in Russian", "me").after == "C"
 
 
 def test_status_lists_missing_and_outside_department(

@@ -91,7 +91,8 @@ def test_override_and_status(run, roster_file: Path, test_dir: Path, tmp_path: P
     assert "Flagged (0):" in out.splitlines()
 
 
-def test_errors_are_one_line(run, tmp_path: Path, test_dir: Path) -> None:
+def test_errors_are_one_line(run, tmp_path: Path, test_dir: Path, roster_file: Path) -> None:
+    run("roster", "import", str(roster_file))  # the store exists from the roster on
     code, _, err = run("status", "--test", "nope")
     assert code == 7
     assert err == (
@@ -116,6 +117,7 @@ def test_errors_are_one_line(run, tmp_path: Path, test_dir: Path) -> None:
 
 
 def test_form_option_checked(run, roster_file: Path, test_dir: Path) -> None:
+    run("roster", "import", str(roster_file))
     code, _, err = run(
         "import", str(FIXTURES / "plain.csv"), "--test", str(test_dir), "--form", "V9"
     )
@@ -128,3 +130,30 @@ def test_db_from_environment(tmp_path: Path, roster_file: Path, monkeypatch) -> 
     result = CliRunner().invoke(main, ["roster", "import", str(roster_file)])
     assert result.exit_code == 0
     assert env_db.is_file()
+
+
+def test_a_misspelt_db_is_refused_not_made(tmp_path: Path, test_dir: Path) -> None:
+    from scoring.cli import main as scoring_main
+
+    missing = tmp_path / "monitoring-typo.db"
+    runner = CliRunner()
+    export = tmp_path / "x.csv"
+    export.write_text("ID,1,2,3,4\n100001,A,B,C,D\n", encoding="utf-8")
+    for argv in (
+        ["import", str(export), "--test", str(test_dir), "--db", str(missing)],
+        ["status", "--test", str(test_dir), "--db", str(missing)],
+        ["override", "--test", "t", "--teacher", "1", "--question", "1", "--answer", "A",
+         "--reason", "r", "--db", str(missing)],
+    ):  # fmt: skip
+        result = runner.invoke(scoring_main, argv)
+        assert result.exit_code == 2, (argv, result.output)
+        assert result.stderr == (
+            f"Error: {missing}: results store not found (check --db; a new store is made by "
+            "`scoring roster import ROSTER` (or `scoring import --create`))\n"
+        )
+        assert not missing.exists()
+    made = runner.invoke(
+        scoring_main,
+        ["import", str(export), "--test", str(test_dir), "--db", str(missing), "--create"],
+    )
+    assert missing.exists() and made.exit_code == 8  # made, but no roster: nothing imported

@@ -44,7 +44,16 @@ def test_correct_option_that_does_not_exist(make_spec: Any) -> None:
     data = make_spec(4)
     data["sources"]["B"]["tasks"][3]["correct"] = "F"
     assert _problems(data) == [
-        "sources.B.tasks[3]: correct: option F does not exist (task has 4 options)"
+        "sources.B.tasks[3]: correct: option 'F' does not exist (task has 4 options, A-D)"
+    ]
+
+
+def test_correct_typed_on_a_russian_keyboard_is_read_as_latin(make_spec: Any) -> None:
+    data = make_spec(4)
+    data["sources"]["A"]["tasks"][0]["correct"] = "ВС"  # Cyrillic В and С
+    data["sources"]["B"]["tasks"][0]["correct"] = "Д"  # a Cyrillic letter with no Latin twin
+    assert _problems(data) == [
+        "sources.B.tasks[0]: correct: option 'Д' (U+0414) does not exist (task has 4 options, A-D)"
     ]
 
 
