@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import functools
+import sys
+import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from tqdm import tqdm
 
 from common.errors import ExitCode, ToolError
 
@@ -68,3 +71,60 @@ def handle_errors(func: F) -> F:
             ctx.exit(ExitCode.INTERNAL_ERROR)
 
     return wrapper  # type: ignore[return-value]
+
+
+PLAIN_EVERY_S = 5.0
+
+
+class Progress:
+    """Progress of a long command, on stderr: a bar on a terminal, and where the output goes
+    to a log or a pipe (CI, cron, ``| tee``), a plain line every :data:`PLAIN_EVERY_S`
+    seconds and, after those, one at the end, so a log shows the work moving (a run shorter
+    than that prints none).
+
+    Use it as a context manager; call it with ``(done, total)``.
+    """
+
+    def __init__(self, desc: str, unit: str, *, quiet: bool = False, every: float = PLAIN_EVERY_S):
+        self.desc, self.unit, self.quiet, self.every = desc, unit, quiet, every
+        self.terminal = sys.stderr.isatty()
+        self._bar: Any = None
+        self._started = time.monotonic()
+        self._last_line = self._started
+        self._done = self._total = 0
+        self._lines = 0
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __call__(self, done: int, total: int) -> None:
+        self._done, self._total = done, total
+        if self.quiet:
+            return
+        if self.terminal:
+            if self._bar is None:
+                self._bar = tqdm(total=total, unit=self.unit, desc=self.desc, leave=False)
+            if self._bar.total != total:
+                self._bar.reset(total=total)
+            self._bar.n = done
+            self._bar.refresh()
+            return
+        now = time.monotonic()
+        if now - self._last_line >= self.every:
+            self._last_line = now
+            self._lines += 1
+            self._line(now)
+
+    def _line(self, now: float) -> None:
+        share = f" ({100 * self._done / self._total:.0f} %)" if self._total else ""
+        click.echo(
+            f"{self.desc}: {self._done}/{self._total} {self.unit}(s){share}, "
+            f"{now - self._started:.0f} s",
+            err=True,
+        )
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.close()
+        elif self._lines and exc[0] is None:  # a long run in a log ends with its last count
+            self._line(time.monotonic())

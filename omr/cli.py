@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from tqdm import tqdm
 
-from common.cli import handle_errors, test_package_option, verbose_option
+from common.cli import Progress, handle_errors, test_package_option, verbose_option
 from common.errors import ImageError, SheetRefused
 from omr.batch import ScanOptions, ScanSummary, scan
 from omr.imageio import MAX_PAGES
@@ -82,19 +81,9 @@ def scan_command(
     A file that cannot be read is listed by name and the rest are still read; the exit code
     is then 5.
     """
-    bar = tqdm(total=0, unit="page", desc="reading", disable=None, leave=False)
-
-    def progress(done: int, total: int) -> None:
-        if bar.total != total:
-            bar.reset(total=total)
-        bar.n = done
-        bar.refresh()
-
-    try:
-        options = ScanOptions(list(inputs), test, out, workers, force, scheduler, max_pages)
+    options = ScanOptions(list(inputs), test, out, workers, force, scheduler, max_pages)
+    with Progress("reading", "page") as progress:
         summary = scan(options, progress)
-    finally:
-        bar.close()
     click.echo(format_summary(summary))
     if summary.nothing_read:
         raise SheetRefused(
@@ -188,13 +177,7 @@ def simulate_command(
     """Fill COUNT sheets of the test the way people do, degrade them, write ground truth."""
     from omr.sim.run import simulate_package
 
-    total = len(respondents) if respondents else count
-    with tqdm(total=total, unit="sheet", desc="simulating", disable=None, leave=False) as bar:
-
-        def progress(done: int, total: int) -> None:
-            bar.n = done
-            bar.refresh()
-
+    with Progress("simulating", "sheet") as progress:
         summary = simulate_package(
             test,
             count,

@@ -6,9 +6,8 @@ import os
 from pathlib import Path
 
 import click
-from tqdm import tqdm
 
-from common.cli import handle_errors
+from common.cli import Progress, handle_errors
 from scoring.options import db_option
 from scoring.report.render import report_test
 
@@ -67,17 +66,7 @@ def report_command(
 ) -> None:
     """Write every report of a test: per-teacher PDFs, department, school extracts,
     monitoring summary, website pages and CSV/XLSX exports."""
-    bars: list[tqdm] = []  # created on the first report, so an early error prints alone
-
-    def progress(done: int, total: int) -> None:
-        if quiet:
-            return
-        if not bars:
-            bars.append(tqdm(total=total, unit="job", desc="reports", leave=False))
-        bars[0].n = done
-        bars[0].refresh()
-
-    try:
+    with Progress("reports", "job", quiet=quiet) as progress:
         summary = report_test(
             db,
             test_id,
@@ -88,9 +77,6 @@ def report_command(
             prefer=prefer,
             progress=progress,
         )
-    finally:
-        for bar in bars:
-            bar.close()
     click.echo(
         f"{summary.test_id}: {summary.teacher_pdfs} teacher reports, {summary.schools} school "
         f"extracts, department, summary, website and exports ({summary.files} files) in "

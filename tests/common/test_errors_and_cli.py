@@ -70,3 +70,29 @@ def test_errors_survive_pickling_across_processes() -> None:
     assert type(copy) is ValidationFailed
     assert copy.problems == ["a: bad", "b: worse"]
     assert str(copy) == str(error)
+
+
+def test_progress_in_a_log_is_plain_lines_and_a_last_one() -> None:
+    import io
+    import sys
+    import time
+
+    from common.cli import Progress
+
+    captured = io.StringIO()
+    saved, sys.stderr = sys.stderr, captured
+    try:
+        with Progress("reading", "page", every=0.05) as progress:
+            progress(0, 4)
+            time.sleep(0.06)
+            progress(1, 4)  # a line: more than `every` since the last
+            progress(2, 4)  # none: too soon
+            progress(4, 4)
+    finally:
+        sys.stderr = saved
+    lines = captured.getvalue().splitlines()
+    assert [line.split(",")[0] for line in lines] == [
+        "reading: 1/4 page(s) (25 %)",
+        "reading: 4/4 page(s) (100 %)",
+    ]
+    assert all(line.endswith(" s") for line in lines)
