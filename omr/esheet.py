@@ -117,8 +117,13 @@ def read_esheet(
                 fills=[1.0 if letter in picked else 0.0 for letter in letters],
             )
         )
-    respondent = fields.get(RESPONDENT_FIELD, "").strip() or None
+    # a personalised e-sheet names its teacher inside the signed identity; the ID field is
+    # only what the teacher typed on an anonymous one
+    typed = fields.get(RESPONDENT_FIELD, "").strip() or None
+    respondent = qr.respondent or typed
     flags = [] if respondent else ["respondent ID not filled in"]
+    if qr.respondent and typed and typed != qr.respondent:
+        flags.append(f"the ID field says {typed}, the sheet was made for {qr.respondent}")
     return SheetResult(
         source=source,
         channel="electronic",
@@ -129,7 +134,7 @@ def read_esheet(
         sheet_page=qr.page,
         layout_hash=qr.layout_hash,
         respondent=respondent,
-        respondent_source="form" if respondent else None,
+        respondent_source="qr" if qr.respondent else "form" if respondent else None,
         questions=questions,
         software=SOFTWARE,
     )

@@ -44,6 +44,7 @@ from testgen.spec import TestSpec, load_spec
 MIN_VARIANTS, MAX_VARIANTS = 2, 26
 Progress = Callable[[str, int, int], None]  # (what, done, total)
 PERSONAL_COLUMNS = ("teacher_id", "name", "school", "variant", "first_page")
+PERSONAL_ESHEETS = "esheets-personal"  # <teacher-id>.pdf, one per teacher of the roster
 
 
 @dataclass(frozen=True)
@@ -289,6 +290,14 @@ def build_test(
                 _personal_csv(rows, len(personal.pages)), encoding="utf-8", newline=""
             )
             files += [out_dir / "sheets-personal.pdf", out_dir / "personal-sheets.csv"]
+            # each teacher's own fillable sheet: name and ID filled in, locked and signed
+            folder = out_dir / PERSONAL_ESHEETS
+            folder.mkdir(exist_ok=True)
+            for variant, person in sheets:
+                assert person is not None
+                path = folder / f"{person.id}.pdf"
+                render_esheet(path, manifest, variant, anonymous.hash, key, person)
+                files.append(path)
         report("done", steps, steps)
     except OSError as error:
         raise OutputError(

@@ -3,14 +3,17 @@
 Field names are a contract with ``omr`` (which reads filled forms with pypdf); see
 ``docs/formats.md``:
 
-- ``respondent_id``: text field, the teacher's ID (digits).
+- ``respondent_id``: text field, the teacher's ID (digits); ``respondent_name``: the name,
+  typed by the teacher. On a teacher's personalised e-sheet the ID is filled in and locked and
+  the name is printed (there is no name field).
 - ``qNN`` (``q01`` .. ``q99``, ``q100`` ..): one radio group per single-answer question; the
   export value of each button is the printed letter (``A``, ``B``, ...).
 - ``qNN_L`` (e.g. ``q07_A``, ``q07_C``): one check box per option of a multi-answer question,
   export value ``Yes`` when ticked.
-- ``test_identity``: read-only text field holding the QR payload of the variant's anonymous
-  sheet (``MON1|test|variant|1|layout-hash|``); the same text is the document's Subject and
-  Keywords.
+- ``test_identity``: hidden read-only text field holding the signed QR payload of the
+  variant's anonymous sheet (``MON1|test|variant|1|layout-hash|respondent|signature``; the
+  respondent only on a personalised e-sheet); the same text is the document's Subject and
+  Keywords. It is never printed on the page.
 """
 
 from __future__ import annotations
@@ -23,14 +26,23 @@ from reportlab.pdfgen.canvas import Canvas
 
 from common.fonts import register_fonts
 from common.vocabulary import LETTERS
-from testgen.manifest import IDENTITY_FIELD, RESPONDENT_FIELD, Manifest, qr_payload, question_field
+from testgen.manifest import (
+    IDENTITY_FIELD,
+    RESPONDENT_FIELD,
+    RESPONDENT_NAME_FIELD,
+    Manifest,
+    qr_payload,
+    question_field,
+)
 from testgen.numbers import variant_in_words
+from testgen.sheet import Respondent
 
 ROWS_PER_COLUMN = 28
 COLUMNS = 2
 ROW_PITCH = 22.0
 OPTION_PITCH = 27.0
 BUTTON = 13.0
+LETTER_GAP = 8.0  # a letter's left edge to its own button
 TOP = 200.0  # first question row, points from the page top
 GREY = Color(0.4, 0.4, 0.4)
 TEXT = {
@@ -38,6 +50,7 @@ TEXT = {
         "title": "Электронный бланк ответов",
         "variant": "Вариант",
         "id": "Номер участника",
+        "name": "Фамилия, имя, отчество",
         "how": "Отметьте один ответ в каждом вопросе (в вопросах с флажками — все верные). "
         "Сохраните файл и отправьте его организаторам.",
         "page": "стр.",
@@ -46,6 +59,7 @@ TEXT = {
         "title": "Electronic answer sheet",
         "variant": "Variant",
         "id": "Respondent ID",
+        "name": "Full name",
         "how": "Choose one answer per question (tick every correct one where boxes are "
         "shown). Save the file and send it to the organisers.",
         "page": "page",
@@ -54,15 +68,22 @@ TEXT = {
 
 
 def render_esheet(
-    path: Path, manifest: Manifest, number: int, layout_hash: str, key: bytes | None = None
+    path: Path,
+    manifest: Manifest,
+    number: int,
+    layout_hash: str,
+    key: bytes | None = None,
+    respondent: Respondent | None = None,
 ) -> None:
     """Write the fillable answer sheet of variant ``number``; ``layout_hash`` is the
-    anonymous sheet layout's hash, carried in the identity field (signed with ``key``)."""
+    anonymous sheet layout's hash, carried in the identity field (signed with ``key``). With
+    ``respondent`` it is that teacher's own e-sheet: name and ID filled in and locked, and
+    the ID inside the signed identity."""
     fonts = register_fonts()
     test = manifest.test
     text = TEXT[test.language]
     variant = manifest.variant(number)
-    identity = qr_payload(test.id, number, 1, layout_hash, key=key)
+    identity = qr_payload(test.id, number, 1, layout_hash, respondent.id if respondent else "", key)
     width, height = A4
     c = Canvas(str(path), pagesize=A4, invariant=1)
     c.setTitle(f"{test.title} — {text['title']} — {text['variant']} {number}")
@@ -81,43 +102,63 @@ def render_esheet(
         c.drawString(50, height - 80, f"{text['title']} · {text['variant']} {number} ({words})")
         c.setFont(fonts.regular, 8)
         c.drawRightString(width - 50, 30, f"{text['page']} {page + 1} / {pages}")
-        c.setFillColor(GREY)
-        c.drawString(50, 30, identity)
         if page == 0:
+            locked = "readOnly" if respondent is not None else ""
             c.setFillColor(black)
             c.setFont(fonts.regular, 10)
-            c.drawString(50, height - 112, f"{text['id']}:")
+            c.drawString(50, height - 112, f"{text['name']}:")
+            c.drawString(50, height - 136, f"{text['id']}:")
+            if respondent is not None:
+                # printed, not a field: PDF form fields draw with Latin-1 fonts only
+                c.setFont(fonts.bold, 11)
+                c.drawString(200, height - 113, respondent.name)
+            else:
+                form.textfield(
+                    name=RESPONDENT_NAME_FIELD,
+                    tooltip=text["name"],
+                    x=200,
+                    y=height - 118,
+                    width=345,
+                    height=18,
+                    borderColor=black,
+                    fillColor=white,
+                    textColor=black,
+                    fontName="Helvetica",
+                    fontSize=11,
+                )
             form.textfield(
                 name=RESPONDENT_FIELD,
                 tooltip=text["id"],
-                x=170,
-                y=height - 118,
+                value=respondent.id if respondent else "",
+                x=200,
+                y=height - 142,
                 width=140,
                 height=18,
                 maxlen=12,
+                fieldFlags=locked,
                 borderColor=black,
                 fillColor=white,
                 textColor=black,
                 fontName="Helvetica",
                 fontSize=11,
             )
+            # the identity travels with the file for the reader, unseen by the teacher
             form.textfield(
                 name=IDENTITY_FIELD,
                 value=identity,
                 x=330,
-                y=height - 118,
-                width=215,
-                height=14,
+                y=height - 142,
+                width=1,
+                height=1,
                 fieldFlags="readOnly",
+                annotationFlags="hidden",
                 borderWidth=0,
-                fillColor=white,
-                textColor=GREY,
                 fontName="Helvetica",
-                fontSize=6,
+                fontSize=1,
             )
             c.setFont(fonts.regular, 8.5)
             c.setFillColor(black)
-            _wrap(c, text["how"], 50, height - 140, width - 100, fonts.regular, 8.5)
+            _wrap(c, text["how"], 50, height - 162, width - 100, fonts.regular, 8.5)
         items = variant.items[page * per_page : (page + 1) * per_page]
         for index, item in enumerate(items):
             column, row = divmod(index, ROWS_PER_COLUMN)
@@ -130,10 +171,13 @@ def render_esheet(
             multi = len(item.key) > 1
             for p in range(len(task.options)):
                 letter = LETTERS[p]
-                bx = x + 32 + p * OPTION_PITCH
-                c.setFont(fonts.regular, 9)
-                c.setFillColor(GREY)
-                c.drawString(bx + BUTTON + 3, y + 2, letter)
+                # the letter just before its own button, a wider gap before the next letter:
+                # "A ○   B ○   C ○", never "○ A○ B○ C"
+                lx = x + 30 + p * OPTION_PITCH
+                bx = lx + LETTER_GAP
+                c.setFont(fonts.bold, 9)
+                c.setFillColor(black)
+                c.drawString(lx, y + 2, letter)
                 common = {
                     "x": bx,
                     "y": y - 1,

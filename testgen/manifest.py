@@ -274,6 +274,7 @@ def load_manifest(path: Path) -> Manifest:
 # Field names of the fillable answer sheet (form-vNN.pdf): part of the package contract,
 # since omr reads the filled sheets back by them.
 RESPONDENT_FIELD = "respondent_id"
+RESPONDENT_NAME_FIELD = "respondent_name"
 IDENTITY_FIELD = "test_identity"  # holds the QR payload of the sheet
 
 

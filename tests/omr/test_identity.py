@@ -119,3 +119,27 @@ def test_a_signed_package_without_its_key_is_refused_before_reading(
     assert str(info.value).startswith(
         f"{copy}: identity.key is missing beside manifest.json: this package's sheets are signed"
     )
+
+
+def test_a_teachers_own_esheet_names_them_and_an_edited_id_is_flagged(
+    package: Path, tmp_path: Path
+) -> None:
+    own = package / "esheets-personal" / "100002.pdf"
+    fields = pypdf.PdfReader(own).get_fields()
+    assert fields is not None
+    assert fields[RESPONDENT_FIELD]["/V"] == "100002"
+    assert fields[RESPONDENT_FIELD].get("/Ff", 0) & 1  # read-only
+    assert "Петров Борис Ильич" in pypdf.PdfReader(own).pages[0].extract_text()
+    folder = tmp_path / "forms"
+    folder.mkdir()
+    for name, typed in (("as-sent.pdf", None), ("edited.pdf", "100001")):
+        writer = pypdf.PdfWriter(clone_from=str(own))
+        values = {"q01": "/A"} | ({RESPONDENT_FIELD: typed} if typed else {})
+        writer.update_page_form_field_values(writer.pages[0], values, auto_regenerate=False)
+        writer.write(str(folder / name))
+    results = {Path(r.source.file).name: r for r in _scan(folder, package, tmp_path / "out")}
+    sent, edited = results["as-sent.pdf"], results["edited.pdf"]
+    assert (sent.status, sent.respondent, sent.respondent_source) == ("ok", "100002", "qr")
+    # the signed identity wins over the field; the edit is shown to a person
+    assert (edited.status, edited.respondent) == ("flagged", "100002")
+    assert edited.flags[0] == "the ID field says 100001, the sheet was made for 100002"

@@ -90,6 +90,7 @@ def test_package_holds_every_file(package: tuple[Path, Path]) -> None:
         "manifest.json",
         "keys.csv",
         "identity.key",
+        "esheets-personal",
         "sheets-personal.pdf",
         "personal-sheets.csv",
     }
