@@ -200,6 +200,20 @@ def file_sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def teacher_of_row(ctx: ImportContext, parsed: ParsedFile, where: str, who: Identity) -> str | None:
+    """The teacher a row belongs to, or ``None`` with the row listed as a failed problem; a
+    match not made by ID is kept in ``parsed.matches``."""
+    found = ctx.match(who)
+    if found.teacher_id is None:
+        parsed.problems.append(f"{where}: {found.problem}")
+        parsed.failed_rows += 1
+        return None
+    note = ctx.match_note(where, found, who)
+    if note:
+        parsed.matches.append(note)
+    return found.teacher_id
+
+
 def refuse_if_most_failed(parsed: ParsedFile, where: str) -> None:
     """:class:`ImportFailed` when most rows of the file could not be mapped."""
     total = parsed.failed_rows + len(parsed.records)

@@ -44,6 +44,7 @@ from scoring.imports.base import (
     fingerprint,
     numbered_columns,
     refuse_if_most_failed,
+    teacher_of_row,
     text_file,
 )
 from scoring.store import AttemptRecord
@@ -187,16 +188,9 @@ def _attempts(
             else:
                 parsed.problems.append(f"{where}: unknown attempt state {shown!r}, skipped")
             continue
-        who = cols.who(row)
-        found = ctx.match(who)
-        if found.teacher_id is None:
-            parsed.problems.append(f"{where}: {found.problem}")
-            parsed.failed_rows += 1
-            continue
-        note = ctx.match_note(where, found, who)
-        if note:
-            parsed.matches.append(note)
-        yield number, row, found.teacher_id
+        teacher = teacher_of_row(ctx, parsed, where, cols.who(row))
+        if teacher is not None:
+            yield number, row, teacher
 
 
 def _header(rows: list[list[str]], path: Path, pattern: re.Pattern[str], what: str) -> list[str]:

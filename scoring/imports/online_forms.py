@@ -24,7 +24,14 @@ from pathlib import Path
 from common.errors import ImportFailed
 from scoring.forms import normalise_text
 from scoring.imports._table import MISALIGNED, header_width, norm_header, overflows, read_table
-from scoring.imports.base import Identity, ImportContext, ParsedFile, TextRow, text_file
+from scoring.imports.base import (
+    Identity,
+    ImportContext,
+    ParsedFile,
+    TextRow,
+    teacher_of_row,
+    text_file,
+)
 
 GOOGLE_TIMESTAMP = ("timestamp", "отметка времени")
 GOOGLE_EMAIL = ("email address", "адрес электронной почты")
@@ -241,20 +248,12 @@ def _read(
             parsed.problems.append(f"{line}: {MISALIGNED}")
             parsed.failed_rows += 1
             continue
-        who = ids.who(row)
-        found = ctx.match(who)
-        if found.teacher_id is None:
-            parsed.problems.append(f"{line}: {found.problem}")
-            parsed.failed_rows += 1
+        teacher = teacher_of_row(ctx, parsed, line, ids.who(row))
+        if teacher is None:
             continue
-        note = ctx.match_note(line, found, who)
-        if note:
-            parsed.matches.append(note)
         taken = row[time_col] if time_col is not None else None
         text_rows.append(
-            TextRow(
-                number, found.teacher_id, taken or None, tuple(row[c] for c in mapping.questions)
-            )
+            TextRow(number, teacher, taken or None, tuple(row[c] for c in mapping.questions))
         )
     return text_rows, parsed, mapping
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import time
 from pathlib import Path
 
 import cv2
@@ -232,6 +234,14 @@ def test_hostile_pdfs_are_their_own_error_and_the_batch_goes_on(
     assert summary.totals is not None and summary.totals.read == 6
 
 
+def _wait_for_first_result(process: subprocess.Popen[bytes], out: Path) -> None:
+    """Until the running scan has saved its first sheet (it must not have ended)."""
+    deadline = time.monotonic() + 60
+    while not (out / RESULTS_JSONL).is_file() or not (out / RESULTS_JSONL).stat().st_size:
+        assert process.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+
+
 def _omr() -> str:
     import sys
 
@@ -244,7 +254,6 @@ def test_two_scans_into_one_folder_one_waits_and_kill_9_loses_nothing(
     import os
     import signal
     import subprocess
-    import time
 
     folder = tmp_path / "scans"
     folder.mkdir()
@@ -256,10 +265,7 @@ def test_two_scans_into_one_folder_one_waits_and_kill_9_loses_nothing(
         [*argv, "--workers", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
     try:
-        deadline = time.monotonic() + 60
-        while not (out / RESULTS_JSONL).is_file() or not (out / RESULTS_JSONL).stat().st_size:
-            assert first.poll() is None and time.monotonic() < deadline
-            time.sleep(0.05)
+        _wait_for_first_result(first, out)
         second = subprocess.run([*argv, "--workers", "1"], capture_output=True, text=True)
         assert second.returncode == 4
         assert second.stderr.startswith(
@@ -279,7 +285,6 @@ def test_killing_the_scan_kills_its_workers(package: Path, tmp_path: Path) -> No
     import os
     import signal
     import subprocess
-    import time
 
     import psutil
 
@@ -293,10 +298,7 @@ def test_killing_the_scan_kills_its_workers(package: Path, tmp_path: Path) -> No
         [*argv, "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
     try:
-        deadline = time.monotonic() + 60
-        while not (out / RESULTS_JSONL).is_file() or not (out / RESULTS_JSONL).stat().st_size:
-            assert main.poll() is None and time.monotonic() < deadline
-            time.sleep(0.05)
+        _wait_for_first_result(main, out)
         helpers = psutil.Process(main.pid).children(recursive=True)
         assert helpers  # the forkserver and its workers
         os.kill(main.pid, signal.SIGKILL)
