@@ -487,6 +487,19 @@ def growth(
 # -- status -----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class FlaggedResult:
+    """A teacher's result that needs a person: who, where it came from, what is open."""
+
+    teacher_id: str
+    name: str
+    sources: tuple[str, ...]  # "scans/a.png page 1", "moodle.csv row 7"
+    notes: tuple[str, ...]
+
+    def describe(self) -> str:
+        return f"{self.teacher_id} {self.name} ({', '.join(self.sources)}): {'; '.join(self.notes)}"
+
+
 @dataclass
 class TestStatus:
     """Roster vs results of one test: who is missing, flagged, conflicting."""
@@ -500,7 +513,7 @@ class TestStatus:
     live: int
     remote: int
     missing: list[Teacher]
-    flagged: list[tuple[str, tuple[str, ...]]]  # (teacher id, flags)
+    flagged: list[FlaggedResult]
     conflicts: list[Conflict]
     outside_department: list[str]  # results of teachers of another department
     overrides: int
@@ -527,7 +540,9 @@ def status_report(store: Store, test_id: str) -> TestStatus:
             notes.append("unresolved question(s) " + ", ".join(str(q) for q in open_questions))
         # Sheet flags count as resolved once someone has overridden an answer of that sheet.
         if open_questions or (notes and tid not in merged.overrides):
-            flagged.append((tid, tuple(notes)))
+            name = results.teachers[tid].name if tid in results.teachers else "(not in roster)"
+            sources = tuple(f"{p.source_file} {p.locator}" for p in merged.sources_of(t))
+            flagged.append(FlaggedResult(tid, name, sources, tuple(notes)))
     return TestStatus(
         test_id=test_id,
         department=dept,

@@ -205,13 +205,21 @@ def format_status(st: TestStatus) -> str:
     ]
     lines += [f"  {t.id} {t.name} ({t.school})" for t in st.missing]
     lines.append(f"Flagged ({len(st.flagged)}):")
-    lines += [f"  {tid}: {'; '.join(flags)}" for tid, flags in st.flagged]
+    lines += [f"  {f.describe()}" for f in st.flagged]
     lines.append(f"Conflicts ({len(st.conflicts)}):")
     lines += [f"  {c.describe()}" for c in st.conflicts]
     if st.outside_department:
         lines.append(
             "Results of teachers of another department: " + ", ".join(st.outside_department)
         )
+    if st.flagged:
+        lines.append(
+            f"Next: look at each flagged sheet (omr's annotated/ images) and settle it with "
+            f"`scoring override --test {st.test_id} --teacher ID --question N --answer L "
+            '--reason "..."`, then `scoring report`.'
+        )
+    else:
+        lines.append(f"Next: `scoring report --test {st.test_id}`.")
     return "\n".join(lines)
 
 

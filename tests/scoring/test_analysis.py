@@ -113,7 +113,11 @@ def test_override_is_audited_and_survives_reimport(
         + "\n",
     )
     import_files(store, [path], test_dir)
-    assert [t for t, _ in status_report(store, TEST).flagged] == ["100002"]
+    [flagged] = status_report(store, TEST).flagged
+    assert flagged.describe() == (
+        "100002 Петров Борис Ильич (scan.png page 1): question 2: ambiguous; unresolved "
+        "question(s) 2"
+    )
     ov = add_override(store, TEST, "100002", 2, "a", "read by hand from the sheet", "tutor")
     assert (ov.before, ov.after, ov.who, ov.why) == (
         "?",

@@ -77,7 +77,11 @@ def test_override_and_status(run, roster_file: Path, test_dir: Path, tmp_path: P
         "Test math-2026-acc (mathematics): 1 result(s) (1 live, 0 remote) of 6 teacher(s) in "
         "the roster; 0 override(s)"
     )
-    assert "  100002: q2 ambiguous; unresolved question(s) 2" in out.splitlines()
+    assert (
+        "  100002 Петров Борис Ильич (scan.png page 1): q2 ambiguous; unresolved question(s) 2"
+        in out.splitlines()
+    )
+    assert out.splitlines()[-1].startswith("Next: look at each flagged sheet")
     code, out, _ = run(
         "override", "--test", "math-2026-acc", "--teacher", "100002", "--question", "2",
         "--answer", "A", "--reason", "checked on paper", "--by", "tutor",
@@ -89,6 +93,7 @@ def test_override_and_status(run, roster_file: Path, test_dir: Path, tmp_path: P
     )
     code, out, _ = run("status", "--test", str(test_dir))
     assert "Flagged (0):" in out.splitlines()
+    assert out.splitlines()[-1] == "Next: `scoring report --test math-2026-acc`."
 
 
 def test_errors_are_one_line(run, tmp_path: Path, test_dir: Path, roster_file: Path) -> None:
