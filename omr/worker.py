@@ -92,8 +92,11 @@ def limit_memory(extra: int) -> None:
     """Cap this process's address space at what it uses now plus ``extra`` bytes: a page that
     fans out (nested PDF XObjects, a decoder lied to) fails to allocate instead of taking the
     machine's memory."""
-    with open("/proc/self/statm", encoding="ascii") as handle:
-        size = int(handle.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    try:
+        with open("/proc/self/statm", encoding="ascii") as handle:
+            size = int(handle.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError):  # not Linux: no budget rather than no reading
+        return
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
     limit = size + extra
     if hard != resource.RLIM_INFINITY:
