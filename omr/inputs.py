@@ -65,6 +65,11 @@ def discover(inputs: Iterable[Path], exclude: Path | None = None) -> list[Path]:
                     f"the results folder {exclude} is inside the input folder {item}",
                     hint="choose an --out folder outside the scans",
                 )
+            if item.resolve().is_relative_to(skip):
+                raise OutputError(
+                    f"the input {item} is inside the results folder {exclude}",
+                    hint="choose an --out folder outside the scans",
+                )
     files: list[Path] = []
     seen: set[Path] = set()
     for item in inputs:

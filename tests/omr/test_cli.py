@@ -147,3 +147,14 @@ def test_respondents_file_that_is_not_text_is_one_line(package: Path, tmp_path: 
     assert result.exit_code == 2
     assert "Traceback" not in result.output
     assert f"Invalid value for '--respondents': {ids}: not a UTF-8 list of IDs" in result.output
+
+
+def test_scans_inside_the_results_folder_are_refused(package: Path, tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    (out / "scans").mkdir(parents=True)
+    result = _scan(out / "scans", package, out)
+    assert result.exit_code == 4
+    assert result.stderr == (
+        f"Error: the input {out / 'scans'} is inside the results folder {out} (choose an --out "
+        "folder outside the scans)\n"
+    )
