@@ -50,6 +50,11 @@ def main() -> int:
         site = reports / "site" / "index.html"
         if site.exists():
             print(f"  website: {site.resolve()}")
+    print(
+        "\nNext: open a teacher's PDF or the website above; then run the day yourself, command"
+        '\nby command: `. .venv/bin/activate` and follow "The day of the monitoring team" in'
+        "\nREADME.md (README.ru.md in Russian). `make test` runs the tests."
+    )
     return 0
 
 
