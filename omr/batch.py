@@ -157,7 +157,8 @@ def _pool(workers: int) -> ProcessPoolExecutor:
 
 
 def run_local(jobs: Iterable[Job], ref: ManifestRef, workers: int) -> Iterator[Outcome]:
-    """Outcomes as they complete: in this process for one worker, else a process pool.
+    """Outcomes as they complete: in this process for one worker (PDF pages in one budgeted
+    worker), else a process pool.
 
     Pool workers start by *forkserver*: never forked from a coordinator that may hold PDFium
     or thread state. Each page in the pool has a memory and a time budget
@@ -167,9 +168,21 @@ def run_local(jobs: Iterable[Job], ref: ManifestRef, workers: int) -> Iterator[O
     the rest of the batch goes on in a new pool.
     """
     if workers <= 1:
+        # images are bounded by their checked sizes and read here; PDF pages (a renderer can
+        # be sent into a loop by the file) still go through a budgeted worker of their own
+        pdfs: list[Job] = []
         for job in jobs:
-            yield read_job(job, ref)
+            if job.kind == "image":
+                yield read_job(job, ref)
+            else:
+                pdfs.append(job)
+        if pdfs:
+            yield from _run_pool(pdfs, ref, 1)
         return
+    yield from _run_pool(jobs, ref, workers)
+
+
+def _run_pool(jobs: Iterable[Job], ref: ManifestRef, workers: int) -> Iterator[Outcome]:
     todo = deque(jobs)
     while todo:
         suspects: list[Job] = []

@@ -70,3 +70,20 @@ def test_hostile_files_are_one_line_each_and_the_good_sheets_are_read(
     refused = {Path(r.source.file).name for r in records if r.status == "refused"}
     assert refused == {name for name, text in expected.items() if text is None}
     assert seconds < 120
+
+
+def test_with_one_worker_a_pdf_bomb_is_still_stopped(package: Path, tmp_path: Path) -> None:
+    from hostile_corpus import xobject_bomb
+
+    from omr.batch import ScanOptions, scan
+
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    name, text = xobject_bomb(folder)
+    cv2.imwrite(str(folder / "good.png"), sheet_image({1: "A"}, "400100"))
+    started = time.monotonic()
+    summary = scan(ScanOptions([folder], package, tmp_path / "out", workers=1))
+    assert time.monotonic() - started < 60
+    [error] = summary.errors
+    assert error.startswith(str(folder / name)) and text is not None and text in error
+    assert summary.totals is not None and summary.totals.read == 1
