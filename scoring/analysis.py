@@ -51,6 +51,19 @@ from testgen.manifest import Manifest, TestInfo
 MIN_N = 10
 VARIANT_DIFF = 0.15
 VARIANT_Z = 3.29
+# A key is called into question only on evidence: a negative discrimination whose 95 %
+# confidence interval (Fisher's z) lies below zero, from at least KEY_MIN_N answers. With
+# fewer, or an interval that reaches zero, a correct key often shows a small negative value.
+KEY_MIN_N = 30
+Z_95 = 1.96
+
+
+def clearly_negative(r: float, n: int) -> bool:
+    """The correlation ``r`` of ``n`` pairs is below zero with 95 % confidence."""
+    if n < KEY_MIN_N or math.isnan(r) or r >= 0:
+        return False
+    r = max(r, -0.999999)
+    return math.tanh(math.atanh(r) + Z_95 / math.sqrt(n - 3)) < 0
 
 
 @dataclass
@@ -279,7 +292,7 @@ def alerts(ia: ItemAnalysis) -> list[Alert]:
     tasks = ia.tasks
     for k in range(len(ia.labels)):
         d = tasks.discrimination[k]
-        if tasks.n[k] >= MIN_N and not math.isnan(d) and d < 0:
+        if clearly_negative(float(d), int(tasks.n[k])):
             top = _top_upper_option(tasks, k, int(ia.n_options[k]))
             hint = (
                 f"; the strongest teachers mostly chose source option {top}"
@@ -317,7 +330,7 @@ def alerts(ia: ItemAnalysis) -> list[Alert]:
             others_fine = any(
                 other != name and od >= 0.1 for other, od in per_column.get(int(k), [])
             )
-            if not math.isnan(d) and d < 0 and others_fine:
+            if clearly_negative(float(d), n1) and others_fine:
                 out.append(
                     Alert(
                         "variant-wrong-key",
