@@ -278,15 +278,6 @@ def header_width(rows: list[list[str]]) -> int:
     return max((i + 1 for i, h in enumerate(header) if h), default=0)
 
 
-def overflows(row: list[str], width: int) -> bool:
-    """The row has cells beyond the header: a separator or quote out of place shifted it,
-    and its cells no longer sit under their titles."""
-    return any(row[width:])
-
-
-MISALIGNED = "more cells than the header has columns (a comma or quote out of place?); skipped"
-
-
 def norm_header(text: str) -> str:
     return " ".join(text.replace("\ufeff", "").split()).casefold()
 

@@ -200,6 +200,19 @@ def file_sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+MISALIGNED = "more cells than the header has columns (a comma or quote out of place?); skipped"
+
+
+def misaligned(parsed: ParsedFile, where: str, row: list[str], width: int) -> bool:
+    """The row has cells beyond the header's ``width`` (an unquoted comma shifted it): it is
+    listed as a failed row, to be skipped."""
+    if not any(row[width:]):
+        return False
+    parsed.problems.append(f"{where}: {MISALIGNED}")
+    parsed.failed_rows += 1
+    return True
+
+
 def teacher_of_row(ctx: ImportContext, parsed: ParsedFile, where: str, who: Identity) -> str | None:
     """The teacher a row belongs to, or ``None`` with the row listed as a failed problem; a
     match not made by ID is kept in ``parsed.matches``."""

@@ -25,11 +25,9 @@ from pathlib import Path
 
 from common.errors import ImportFailed
 from scoring.imports._table import (
-    MISALIGNED,
     check_unique,
     header_width,
     norm_header,
-    overflows,
     parse_number,
     read_table,
 )
@@ -42,6 +40,7 @@ from scoring.imports.base import (
     file_sha256,
     find_column,
     fingerprint,
+    misaligned,
     numbered_columns,
     refuse_if_most_failed,
     teacher_of_row,
@@ -171,9 +170,7 @@ def _attempts(
         if not any(row) or _is_average(row, cols.identity):
             continue
         where = f"{path}: row {number}"
-        if overflows(row, width):
-            parsed.problems.append(f"{where}: {MISALIGNED}")
-            parsed.failed_rows += 1
+        if misaligned(parsed, where, row, width):
             continue
         state = " ".join(row[cols.state].split()).casefold()
         if state not in finished:

@@ -23,12 +23,13 @@ from pathlib import Path
 
 from common.errors import ImportFailed
 from scoring.forms import normalise_text
-from scoring.imports._table import MISALIGNED, header_width, norm_header, overflows, read_table
+from scoring.imports._table import header_width, norm_header, read_table
 from scoring.imports.base import (
     Identity,
     ImportContext,
     ParsedFile,
     TextRow,
+    misaligned,
     teacher_of_row,
     text_file,
 )
@@ -244,9 +245,7 @@ def _read(
         if not any(row):
             continue
         line = f"{where}: row {number}"
-        if overflows(row, width):
-            parsed.problems.append(f"{line}: {MISALIGNED}")
-            parsed.failed_rows += 1
+        if misaligned(parsed, line, row, width):
             continue
         teacher = teacher_of_row(ctx, parsed, line, ids.who(row))
         if teacher is None:

@@ -21,7 +21,9 @@ from scoring.imports.base import (
     file_sha256,
     find_column,
     fingerprint,
+    numbered_columns,
     refuse_if_most_failed,
+    teacher_of_row,
 )
 from scoring.store import AttemptRecord
 
@@ -39,15 +41,6 @@ ID_COLUMNS = (
 )
 VARIANT_COLUMNS = ("variant", "вариант", "form", "version", "версия")
 QUESTION_HEADER = re.compile(r"^(?:q|question|task|задание|вопрос|в|з)?\s*\.?\s*(\d+)$")
-
-
-def question_columns(header: list[str]) -> list[tuple[int, int]]:
-    found = []
-    for i, h in enumerate(header):
-        m = QUESTION_HEADER.match(h)
-        if m:
-            found.append((i, int(m.group(1))))
-    return sorted(found, key=lambda t: t[1])
 
 
 def parse_letters(cell: str, n_options: int) -> tuple[str, str] | None:
@@ -82,7 +75,7 @@ def parse_plain(path: Path, ctx: ImportContext) -> ParsedFile:
             "no ID column", where=str(path), hint="name the teacher column 'ID' or 'Email'"
         )
     variant_col = find_column(header, *VARIANT_COLUMNS)
-    columns = question_columns(header)
+    columns = numbered_columns(header, QUESTION_HEADER)
     n = ctx.forms.n_positions
     if [q for _, q in columns] != list(range(1, n + 1)):
         raise ImportFailed(
@@ -93,26 +86,22 @@ def parse_plain(path: Path, ctx: ImportContext) -> ParsedFile:
     sha = file_sha256(path.read_bytes())
     # Cells repeat ("A", "B", ...): parse each distinct (cell, option count) once.
     seen: dict[tuple[str, int], tuple[str, str] | None] = {}
-    records: list[AttemptRecord] = []
-    problems: list[str] = []
-    failed = 0
+    parsed_file = ParsedFile("csv", [], [], ctx.form)
+    problems = parsed_file.problems
     for number, row in enumerate(rows[1:], start=2):
         if not any(row):
             continue
         where = f"{path}: row {number}"
         who = Identity(row[id_col], (row[id_col],) if "@" in row[id_col] else ())
-        found = ctx.match(who)
-        teacher = found.teacher_id
+        teacher = teacher_of_row(ctx, parsed_file, where, who)
         if teacher is None:
-            problems.append(f"{where}: {found.problem}")
-            failed += 1
             continue
         form = ctx.form or "A"
         if variant_col is not None and row[variant_col]:
             variant = _form_of(row[variant_col], ctx)
             if variant is None:
                 problems.append(f"{where}: unknown variant {row[variant_col]!r}, skipped")
-                failed += 1
+                parsed_file.failed_rows += 1
                 continue
             form = variant
         items = ctx.forms.form(form).items
@@ -131,9 +120,9 @@ def parse_plain(path: Path, ctx: ImportContext) -> ParsedFile:
             states.append(parsed[1])
         if bad:
             problems.append(bad)
-            failed += 1
+            parsed_file.failed_rows += 1
             continue
-        records.append(
+        parsed_file.records.append(
             AttemptRecord(
                 teacher_id=teacher,
                 channel="remote",
@@ -147,6 +136,5 @@ def parse_plain(path: Path, ctx: ImportContext) -> ParsedFile:
                 states=tuple(states),
             )
         )
-    parsed_file = ParsedFile("csv", records, problems, ctx.form, failed_rows=failed)
     refuse_if_most_failed(parsed_file, str(path))
     return parsed_file
