@@ -234,6 +234,14 @@ def test_hostile_pdfs_are_their_own_error_and_the_batch_goes_on(
     assert summary.totals is not None and summary.totals.read == 6
 
 
+def _sheet_folder(folder: Path, count: int, answers: dict[int, str], prefix: str) -> Path:
+    """``count`` filled sheets ``sNN.png`` whose respondents are ``prefix`` + NN."""
+    folder.mkdir()
+    for k in range(count):
+        cv2.imwrite(str(folder / f"s{k:02d}.png"), sheet_image(answers, f"{prefix}{k:02d}"))
+    return folder
+
+
 def _wait_for_first_result(process: subprocess.Popen[bytes], out: Path) -> None:
     """Until the running scan has saved its first sheet (it must not have ended)."""
     deadline = time.monotonic() + 60
@@ -255,10 +263,7 @@ def test_two_scans_into_one_folder_one_waits_and_kill_9_loses_nothing(
     import signal
     import subprocess
 
-    folder = tmp_path / "scans"
-    folder.mkdir()
-    for k in range(40):
-        cv2.imwrite(str(folder / f"s{k:02d}.png"), sheet_image({1: "A"}, f"1000{k:02d}"))
+    folder = _sheet_folder(tmp_path / "scans", 40, {1: "A"}, "1000")
     out = tmp_path / "results"
     argv = [_omr(), "scan", str(folder), "--test", str(package), "--out", str(out)]
     first = subprocess.Popen(
@@ -288,10 +293,7 @@ def test_killing_the_scan_kills_its_workers(package: Path, tmp_path: Path) -> No
 
     import psutil
 
-    folder = tmp_path / "scans"
-    folder.mkdir()
-    for k in range(60):
-        cv2.imwrite(str(folder / f"s{k:02d}.png"), sheet_image({1: "B"}, f"2000{k:02d}"))
+    folder = _sheet_folder(tmp_path / "scans", 60, {1: "B"}, "2000")
     out = tmp_path / "results"
     argv = [_omr(), "scan", str(folder), "--test", str(package), "--out", str(out)]
     main = subprocess.Popen(
@@ -315,10 +317,7 @@ def test_a_full_disk_during_a_scan_is_one_line_and_a_rerun_finishes(
     import resource
     import subprocess
 
-    folder = tmp_path / "scans"
-    folder.mkdir()
-    for k in range(30):
-        cv2.imwrite(str(folder / f"s{k:02d}.png"), sheet_image({2: "C"}, f"3000{k:02d}"))
+    folder = _sheet_folder(tmp_path / "scans", 30, {2: "C"}, "3000")
     out = tmp_path / "results"
     argv = [
         _omr(),

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from scoring_helpers import ROSTER, SMALL_SPEC, SMALL_VARIANTS, manifest_from_plan
 
+from scoring.ingest import import_roster
+from scoring.store import Store, open_store
 from testgen.manifest import Manifest, write_manifest
 from testgen.spec import parse_spec
 
@@ -35,3 +38,11 @@ def roster_file(tmp_path: Path) -> Path:
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
     return tmp_path / "monitoring.db"
+
+
+@pytest.fixture
+def store(db: Path, roster_file: Path) -> Iterator[Store]:
+    """A store holding the small roster."""
+    with open_store(db) as s:
+        import_roster(s, roster_file)
+        yield s

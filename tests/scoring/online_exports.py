@@ -449,6 +449,16 @@ def write_moodle_json(rows: list[list[str]], path: Path) -> Path:
 # -- Google Forms and Microsoft Forms ------------------------------------------------------
 
 
+def _choices(response: str | list[str] | None, separator: str, *, trailing: bool = False) -> str:
+    """A forms cell: no answer empty, several choices joined by ``separator`` (Microsoft Forms
+    also ends the list with it)."""
+    if response is None:
+        return ""
+    if isinstance(response, str):
+        return response
+    return separator.join(response) + (separator if trailing else "")
+
+
 def google_forms(
     questions: list[str],
     answers: list[dict[str, str]],
@@ -466,14 +476,7 @@ def google_forms(
     )
     rows = [[*meta, *extra, *questions]]
     for k, (who, response) in enumerate(zip(answers, responses, strict=True)):
-        cells = []
-        for r in response:
-            if r is None:
-                cells.append("")
-            elif isinstance(r, list):
-                cells.append(", ".join(r))
-            else:
-                cells.append(r)
+        cells = [_choices(r, ", ") for r in response]
         stamp = f"2026/11/24 10:{10 + k:02d}:00 AM GMT+3"
         rows.append(
             [stamp, who.get("email", ""), f"{who.get('score', '0')} / {len(questions)}"]
@@ -518,13 +521,7 @@ def ms_forms(
             *(who.get(e, "") for e in extra),
         ]
         for r in response:
-            if r is None:
-                cell = ""
-            elif isinstance(r, list):
-                cell = "".join(f"{x};" for x in r)
-            else:
-                cell = r
-            row += [cell, "0", ""]
+            row += [_choices(r, ";", trailing=True), "0", ""]
         rows.append(row)
     return rows
 

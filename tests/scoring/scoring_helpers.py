@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from common.vocabulary import LETTERS
+from scoring.analysis import load_results, teacher_results
+from scoring.store import Store
 from testgen.build import manifest_for
 from testgen.manifest import Manifest
 from testgen.spec import TestSpec, parse_spec
@@ -136,6 +138,16 @@ ROSTER = """\ufeffid,name,department,school,email
 100006,Орлова Дарья Сергеевна,mathematics,Lyceum 3,
 200001,Лебедева Елена Ивановна,russian,МБОУ СОШ № 1,lebedeva@school1.ru
 """
+
+
+def merged_rows(
+    store: Store, test_id: str = "math-2026-acc"
+) -> dict[str, tuple[str, tuple, float]]:
+    """teacher -> (form, printed answers, score) of a test's merged results."""
+    return {
+        r.teacher_id: (r.form, r.answers, r.score)
+        for r in teacher_results(load_results(store, test_id))
+    }
 
 
 def manifest_from_plan(

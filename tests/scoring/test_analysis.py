@@ -21,17 +21,10 @@ from scoring.analysis import (
     topic_scores,
 )
 from scoring.ingest import add_override, import_files, import_roster
-from scoring.store import Store, open_store
+from scoring.store import Store
 from testgen.manifest import write_manifest
 
 TEST = "math-2026-acc"
-
-
-@pytest.fixture
-def store(db: Path, roster_file: Path):
-    with open_store(db) as s:
-        import_roster(s, roster_file)
-        yield s
 
 
 def _write(tmp_path: Path, name: str, text: str) -> Path:

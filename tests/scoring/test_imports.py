@@ -7,30 +7,15 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from scoring_helpers import FIXTURES, sheet_line
+from scoring_helpers import FIXTURES, merged_rows, sheet_line
 
 from common.errors import ImportFailed
 from scoring.analysis import load_results, teacher_results
 from scoring.imports import detect_format
 from scoring.imports._table import read_table, unguard
-from scoring.ingest import import_files, import_roster
-from scoring.store import Store, open_store
+from scoring.ingest import import_files
+from scoring.store import Store
 from scoring.timeparse import sortable_time
-
-
-@pytest.fixture
-def store(db: Path, roster_file: Path):
-    with open_store(db) as s:
-        import_roster(s, roster_file)
-        yield s
-
-
-def _rows(store: Store, test_id: str = "math-2026-acc") -> dict[str, tuple[str, tuple, float]]:
-    """teacher -> (form, answers, score) of the merged results."""
-    return {
-        r.teacher_id: (r.form, r.answers, r.score)
-        for r in teacher_results(load_results(store, test_id))
-    }
 
 
 @pytest.mark.parametrize(
@@ -59,7 +44,7 @@ def test_moodle_responses_english(store: Store, test_dir: Path) -> None:
         f"{path}: row 6: attempt not finished (In progress), skipped",
         f"{path}: row 7: question 2: answer 'x = 3' matches no option; kept as unmatched",
     ]
-    rows = _rows(store)
+    rows = merged_rows(store)
     assert rows["100001"] == ("A", ("C", "B", "AC", "B"), 4.0)
     # matched by e-mail; spacing normalised; "'-" is Moodle's guarded "-" = no answer
     assert rows["100002"] == ("A", ("C", "A", "B", ""), 1.0)
@@ -71,7 +56,7 @@ def test_moodle_responses_english(store: Store, test_dir: Path) -> None:
 def test_moodle_responses_russian_bom_semicolons(store: Store, test_dir: Path) -> None:
     report = import_files(store, [FIXTURES / "moodle-responses-ru.csv"], test_dir)
     assert (report.files[0].form, report.files[0].new, report.files[0].problems) == ("B", 3, [])
-    rows = _rows(store)
+    rows = merged_rows(store)
     # "'-3" unguarded to "-3"; "Шар; Конус" two choices; quotes ignored in «Прямой»
     assert rows["100003"] == ("B", ("A", "B", "BD", "C"), 4.0)
     assert rows["100006"] == ("B", ("B", "B", "A", "A"), 1.0)  # no e-mail: matched by ID
@@ -97,7 +82,7 @@ def test_moodle_grades_right_or_wrong_and_overall_average(store: Store, test_dir
 def test_google_forms_variant_detected_from_texts(store: Store, test_dir: Path) -> None:
     report = import_files(store, [FIXTURES / "google-forms.csv"], test_dir)
     assert (report.files[0].form, report.files[0].new) == ("V2", 2)
-    rows = _rows(store)
+    rows = merged_rows(store)
     assert rows["100004"] == ("V2", ("C", "A", "AB", "C"), 3.0)  # "Шар, Конус" -> AB
     assert rows["100005"] == ("V2", ("A", "", "D", "B"), 1.0)  # e-mail case ignored
 
@@ -106,7 +91,7 @@ def test_ms_forms(store: Store, test_dir: Path) -> None:
     report = import_files(store, [FIXTURES / "ms-forms.csv"], test_dir)
     assert report.files[0].new == 1
     assert len(report.files[0].problems) == 1
-    assert _rows(store)["100003"] == ("A", ("C", "B", "AC", "A"), 3.0)
+    assert merged_rows(store)["100003"] == ("A", ("C", "B", "AC", "A"), 3.0)
 
 
 def test_plain_csv_letters_variants_and_lookalikes(store: Store, test_dir: Path) -> None:
@@ -115,7 +100,7 @@ def test_plain_csv_letters_variants_and_lookalikes(store: Store, test_dir: Path)
     assert report.files[0].problems == [
         f"{path}: row 4: question 4: 'Z' is not an option letter, row skipped"
     ]
-    rows = _rows(store)
+    rows = merged_rows(store)
     assert rows["100001"] == ("V1", ("A", "D", "AC", "C"), 4.0)
     assert rows["100002"] == ("V2", ("C", "A", "AB", ""), 3.0)  # Cyrillic С, lower-case a
     assert rows["100004"] == ("A", ("C", "B", "AC", "B"), 4.0)
@@ -138,13 +123,13 @@ def test_xlsx_with_russian_headers(store: Store, test_dir: Path, tmp_path: Path)
     ]
     # rows 2 (by ID) and 3 (by e-mail) are both teacher 100003: the first attempt counts
     # by default, the later one with --attempts last; both say which
-    assert _rows(store)["100003"] == ("V2", ("C", "A", "AB", "B"), 4.0)
+    assert merged_rows(store)["100003"] == ("V2", ("C", "A", "AB", "B"), 4.0)
     assert [s.describe() for s in report.several] == [
         f"teacher 100003: 2 online attempts; {path} row 2 counts (--attempts first)"
     ]
     again = import_files(store, [path], test_dir, attempts="last")
     assert again.attempts == "last"
-    assert _rows(store)["100003"] == ("B", ("A", "B", "BD", "D"), 3.0)
+    assert merged_rows(store)["100003"] == ("B", ("A", "B", "BD", "D"), 3.0)
 
 
 def test_omr_results(store: Store, test_dir: Path, tmp_path: Path) -> None:
@@ -181,11 +166,11 @@ def test_omr_results(store: Store, test_dir: Path, tmp_path: Path) -> None:
 def test_reimport_adds_nothing(store: Store, test_dir: Path) -> None:
     files = sorted(FIXTURES.glob("*.csv"))
     first = import_files(store, files, test_dir)
-    before = _rows(store)
+    before = merged_rows(store)
     again = import_files(store, files, test_dir)
     assert [f.new for f in again.files] == [0] * len(files)
     assert [f.unchanged for f in again.files] == [f.new for f in first.files]
-    assert _rows(store) == before
+    assert merged_rows(store) == before
 
 
 def test_reexport_with_more_rows_adds_only_the_new(
@@ -272,4 +257,4 @@ def test_ms_forms_as_xlsx_reads_like_the_csv(store: Store, test_dir: Path, tmp_p
     assert detect_format(path) == "ms-forms"
     report = import_files(store, [path], test_dir)
     assert (report.files[0].new, len(report.files[0].problems)) == (1, 1)
-    assert _rows(store)["100003"] == ("A", ("C", "B", "AC", "A"), 3.0)
+    assert merged_rows(store)["100003"] == ("A", ("C", "B", "AC", "A"), 3.0)

@@ -20,33 +20,18 @@ from online_exports import (
     write_plain_csv,
     write_xlsx_inline,
 )
-from scoring_helpers import SMALL_SPEC, SMALL_VARIANTS, manifest_from_plan
+from scoring_helpers import SMALL_SPEC, SMALL_VARIANTS, manifest_from_plan, merged_rows
 
-from scoring.analysis import load_results, teacher_results
 from scoring.cli import main
 from scoring.imports import detect_format
 from scoring.imports._table import HEADER_BYTES, read_header, read_table
 from scoring.ingest import import_files, import_roster
-from scoring.store import Store, open_store
+from scoring.store import Store
 from testgen.manifest import write_manifest
 from testgen.spec import parse_spec
 
 # The small test's version A: what a teacher who knows everything answers.
 RIGHT_A: list[str | list[str] | None] = ["4", "x = 2", ["Ромб", "Квадрат"], "180°"]
-
-
-@pytest.fixture
-def store(db: Path, roster_file: Path):
-    with open_store(db) as s:
-        import_roster(s, roster_file)
-        yield s
-
-
-def _scores(store: Store, test_id: str = "math-2026-acc") -> dict[str, tuple[str, tuple, float]]:
-    return {
-        r.teacher_id: (r.form, r.answers, r.score)
-        for r in teacher_results(load_results(store, test_id))
-    }
 
 
 def _import(store: Store, test_dir: Path, *paths: Path, **options: str):
@@ -122,7 +107,7 @@ def test_moodle_45_english_email_only_imports_finished_attempts_only(
         f"{path}: row 2: matched to 100001 Иванова Анна Петровна by e-mail (ivanova@school1.ru)",
         f"{path}: row 6: matched to 100006 Орлова Дарья Сергеевна by name (Орлова Дарья)",
     ]
-    scores = _scores(store)
+    scores = merged_rows(store)
     assert scores["100001"] == ("A", ("C", "B", "AC", "B"), 4.0)  # bold "РОМБ" matched too
     assert scores["100006"] == ("A", ("C", "A", "B", ""), 1.0)
     assert set(scores) == {"100001", "100006"}
@@ -182,7 +167,7 @@ def test_unfinished_then_finished_in_a_later_download(
     later = write_moodle_csv(moodle_responses([done]), tmp_path / "later.csv")
     _, f = _import(store, test_dir, later)
     assert f.new == 1
-    assert _scores(store)["100002"][2] == 4.0
+    assert merged_rows(store)["100002"][2] == 4.0
 
 
 @pytest.mark.parametrize(("rule", "score"), [("first", 4.0), ("last", 1.0), ("highest", 4.0)])
@@ -210,7 +195,7 @@ def test_attempt_rule_decides_between_finished_attempts(
     ]
     path = write_moodle_csv(moodle_responses(attempts), tmp_path / "r.csv")
     report, _ = _import(store, test_dir, path, attempts=rule)
-    assert _scores(store)["100002"][2] == score
+    assert merged_rows(store)["100002"][2] == score
     [several] = report.several
     assert several.count == 2
     assert several.describe().endswith(f"counts (--attempts {rule})")
@@ -228,7 +213,7 @@ def test_an_untimed_attempt_never_passes_for_the_latest(
     )
     _import(store, test_dir, timed, attempts="last")
     _import(store, test_dir, untimed)  # imported later, no completion time
-    assert _scores(store)["100002"][2] == 4.0
+    assert merged_rows(store)["100002"][2] == 4.0
 
 
 def test_moodle_45_russian_with_id_number(store: Store, test_dir: Path, tmp_path: Path) -> None:
@@ -275,7 +260,7 @@ def test_moodle_45_russian_with_id_number(store: Store, test_dir: Path, tmp_path
     assert [m.describe() for m in f.matches] == [
         f"{path}: row 3: matched to 100004 Кузнецов Глеб Андреевич by e-mail (kuznetsov@school2.ru)"
     ]
-    scores = _scores(store)
+    scores = merged_rows(store)
     # "−3" (U+2212) is the option "-3"; «Прямой» matches the option written «Прямой»
     assert scores["100003"] == ("B", ("A", "B", "BD", "C"), 4.0)
     assert scores["100004"] == ("B", ("B", "", "A", "A"), 0.0)
@@ -294,7 +279,7 @@ def test_moodle_41_headers_and_question_columns(
     path = write_moodle_csv(rows, tmp_path / "r.csv")
     _, f = _import(store, test_dir, path)
     assert (f.new, f.problems) == (1, [])
-    assert _scores(store)["100005"][2] == 4.0
+    assert merged_rows(store)["100005"][2] == 4.0
 
 
 def test_moodle_right_answer_other_than_the_key_is_a_problem(
@@ -331,7 +316,7 @@ def test_typography_is_folded_before_matching(store: Store, test_dir: Path, tmp_
     )
     _, f = _import(store, test_dir, path)
     assert f.problems == []
-    scores = _scores(store)
+    scores = merged_rows(store)
     assert scores["100001"][1] == ("C", "B", "AC", "B")
     assert scores["100002"][1] == ("C", "C", "", "")  # "x = −1" is the option "x = -1"
 
@@ -390,7 +375,7 @@ def test_grades_marks_are_read_against_each_rescaled_maximum(
         f"{path}: row 3: question 3: partial mark {half} of {float(qmax.replace(',', '.')):g} "
         "in Moodle; wrong by this test's rule (all or nothing)"
     ]
-    scores = _scores(store)
+    scores = merged_rows(store)
     assert scores["100001"][2] == 4.0
     assert scores["100002"][2] == 1.0
 
@@ -436,7 +421,7 @@ def test_xlsx_ods_and_json_twins_of_a_csv_add_nothing(
     rows = _en_rows()
     csv_path = write_moodle_csv(rows, tmp_path / "r.csv")
     assert _import(store, test_dir, csv_path)[1].new == 2
-    before = _scores(store)
+    before = merged_rows(store)
     for path in (
         write_xlsx_inline(rows, tmp_path / "r.xlsx"),
         write_ods(rows, tmp_path / "r.ods"),
@@ -445,7 +430,7 @@ def test_xlsx_ods_and_json_twins_of_a_csv_add_nothing(
         assert detect_format(path) == "moodle-responses", path
         _, f = _import(store, test_dir, path)
         assert (f.new, f.unchanged, f.problems) == (0, 2, []), path
-    assert _scores(store) == before
+    assert merged_rows(store) == before
 
 
 def test_ods_reads_like_csv(tmp_path: Path) -> None:
@@ -545,7 +530,7 @@ def test_google_forms_columns_by_stem_identity_questions_and_commas(
         f"{path}: row 3: matched to 100002 Петров Борис Ильич by e-mail (petrov@school1.ru)",
         f"{path}: row 4: matched to 100004 Кузнецов Глеб Андреевич by name (Кузнецов Г.А.)",
     ]
-    scores = _scores(store, "math-2026-acc")
+    scores = merged_rows(store, "math-2026-acc")
     assert scores["100001"] == ("A", ("C", "B", "AC", "B"), 4.0)
     assert scores["100002"] == ("A", ("C", "A", "AB", ""), 1.0)  # "Круг, овал" is one option
     assert scores["100004"] == ("A", ("D", "B", "B", "A"), 1.0)
@@ -584,7 +569,7 @@ def test_microsoft_forms_with_an_id_question_and_anonymous_email(
     assert detect_format(path) == "ms-forms"
     _, f = _import(store, test_dir, path)
     assert (f.form, f.new, f.problems) == ("A", 2, [])
-    scores = _scores(store)
+    scores = merged_rows(store)
     assert scores["100003"] == ("A", ("C", "B", "AC", "B"), 4.0)
     assert scores["100006"] == ("A", ("C", "", "B", "A"), 1.0)
 
@@ -605,7 +590,7 @@ def test_a_file_where_most_rows_fail_is_refused_whole(
         "imported)"
     )
     assert report.nothing_imported
-    assert _scores(store) == {}
+    assert merged_rows(store) == {}
 
 
 def test_ambiguous_name_is_not_guessed(store: Store, test_dir: Path, tmp_path: Path) -> None:
