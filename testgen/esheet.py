@@ -19,8 +19,9 @@ Field names are a contract with ``omr`` (which reads filled forms with pypdf); s
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from reportlab.lib.colors import Color, black, white
+from reportlab.lib.colors import black, white
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
@@ -44,7 +45,14 @@ OPTION_PITCH = 27.0
 BUTTON = 13.0
 LETTER_GAP = 8.0  # a letter's left edge to its own button
 TOP = 200.0  # first question row, points from the page top
-GREY = Color(0.4, 0.4, 0.4)
+# a field the teacher types into (or sees filled in): black on white, a form font
+TYPED_FIELD: dict[str, Any] = {
+    "borderColor": black,
+    "fillColor": white,
+    "textColor": black,
+    "fontName": "Helvetica",
+    "fontSize": 11,
+}
 TEXT = {
     "ru": {
         "title": "Электронный бланк ответов",
@@ -120,11 +128,7 @@ def render_esheet(
                     y=height - 118,
                     width=345,
                     height=18,
-                    borderColor=black,
-                    fillColor=white,
-                    textColor=black,
-                    fontName="Helvetica",
-                    fontSize=11,
+                    **TYPED_FIELD,
                 )
             form.textfield(
                 name=RESPONDENT_FIELD,
@@ -136,11 +140,7 @@ def render_esheet(
                 height=18,
                 maxlen=12,
                 fieldFlags=locked,
-                borderColor=black,
-                fillColor=white,
-                textColor=black,
-                fontName="Helvetica",
-                fontSize=11,
+                **TYPED_FIELD,
             )
             # the identity travels with the file for the reader, unseen by the teacher
             form.textfield(
