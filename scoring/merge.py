@@ -32,7 +32,6 @@ from scoring.timeparse import sortable_time
 
 Prefer = Literal["live", "remote", "latest"]
 PREFER_CHOICES: tuple[str, ...] = ("live", "remote", "latest")
-AttemptRule = Literal["first", "last", "highest"]
 ATTEMPT_CHOICES: tuple[str, ...] = ("first", "last", "highest")
 _ABSENT = STATE_CODES["absent"]
 _ANSWERED = (STATE_CODES["marked"], STATE_CODES["multiple"])
