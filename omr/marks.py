@@ -1,25 +1,37 @@
-"""Measure every bubble of a page at once and decide each question's state.
+"""Measure every bubble of a page at once and decide what a person would see in it.
 
-Fill is measured on a ring *inside* each bubble, between 0.45 r and 0.75 r: the printed letter
-sits in the centre (so a blank bubble reads ~0 without any baseline), the printed outline
-lies outside it, and a dot in the middle of a bubble never reaches it. Darkness is normalised
-between this sheet's own levels: paper white from a ring just outside each bubble (the
-median, so lighting gradients cancel) and ink black from the
-black border cells of the corner markers.
+The model (also in docs/marking.md, in a reviewer's words):
+
+1. **Ink is what the printed sheet does not explain.** Darkness is measured between this
+   sheet's own paper white (the median of a ring just outside each bubble) and ink black (the
+   corner markers' black cells). Every bubble is sampled over its whole disc, centre included,
+   and on a ring just outside its outline. What an *empty* bubble of the same printed letter
+   looks like on this very page (same scanner, same blur, same threshold) is the per-sample
+   median of the lighter half of that letter's bubbles: most bubbles of a sheet are empty.
+   Ink = darkness minus that reference, so the printed letter and outline cancel, on a grey
+   scan and on a 1-bit one alike.
+2. **Shape, not only amount.** Per bubble: *fill* (mean ink over the disc), *stroke* (the
+   darkness of the mark itself: the 90th percentile of its ink), *area* (the share of the disc
+   covered at half the stroke's darkness or more), *sectors* (how many of 8 angular sectors
+   are at least half covered), and *outside* (the share of the ring just outside the outline
+   that carries ink, and in how many separate places). A fill covers the disc in every sector;
+   a line crosses two sectors and leaves the disc in two places; a cross, four.
+3. **This sheet's statistics, not fixed constants.** Something is *there* when the fill
+   stands clear of this page's empty bubbles (their median plus 6 robust standard
+   deviations, at least 0.03). A *mark* must be as dark as this person's other marks: its
+   stroke at least 0.6 x the median stroke of the sheet's clear marks (0.5 when the sheet
+   has fewer than three).
+
+Decision per bubble: **marked** (there, filled in shape: area >= 0.45 in >= 4 sectors, fill
+>= 0.1, stroke >= 0.2 and >= the sheet's bar), **blank** (nothing there; or a line that
+crosses the disc and leaves it in at most two places; or a tick or cross next to a marked
+bubble of the same question), anything else **doubtful**. In a question, a marked bubble much
+lighter than the darkest one (fill < 0.6 x, or stroke < 0.75 x) is doubtful: erasure residue
+next to a real mark. A circle drawn around a bubble (ink on half its outside ring) is never
+blank.
 
 Every sample is taken through the registration's homography with one ``cv2.remap`` call for
 the whole page: no warp of the page is needed.
-
-The rule (also in docs/marking.md):
-
-- *fill* = mean darkness of the ring (0 = paper, 1 = ink black);
-  *cover* = share of the ring darker than :attr:`MarkRule.cover_level`.
-- A bubble is **marked** when fill >= ``mark_fill`` and cover >= ``mark_cover``; **blank** when
-  fill < ``blank_fill`` and cover < ``blank_cover``; anything between is **doubtful**.
-- In a question, a marked bubble much lighter than the darkest one (fill < ``relative`` x the
-  darkest) is doubtful too: that is what erasure residue next to a real mark looks like.
-- Question: any doubtful bubble -> ``ambiguous``; else no marked -> ``blank``; one ->
-  ``marked``; more -> ``multiple``.
 """
 
 from __future__ import annotations
@@ -35,41 +47,59 @@ from testgen.manifest import Bubble, Marker
 
 @dataclass(frozen=True)
 class MarkRule:
-    """Thresholds of the mark rule (darkness 0 = paper white, 1 = ink black)."""
+    """Thresholds of the mark model (ink 0 = the printed empty bubble, 1 = ink black)."""
 
-    mark_fill: float = 0.15
-    mark_cover: float = 0.3
-    blank_fill: float = 0.1
-    blank_cover: float = 0.15
-    cover_level: float = 0.25
-    relative: float = 0.6
+    floor_fill: float = 0.03  # the least fill that is "something there" ...
+    noise_k: float = 6.0  # ... and this many robust sigmas above the page's empty bubbles
+    mark_fill: float = 0.1
+    mark_area: float = 0.4
+    mark_sectors: int = 4
+    stroke_min: float = 0.2
+    stroke_share: float = 0.5  # a sample is covered at this share of the bubble's stroke
+    line_area: float = 0.25  # below this area, ink is a stroke: a line, tick, cross or dot
+    sheet_relative: float = 0.6  # a mark's stroke against the sheet's median mark stroke
+    bar_max: float = 0.34  # ... but a mark this dark is one on any sheet
+    residue_ratio: float = 3.0  # a trace this many times lighter than a clear mark beside it
+    typical_default: float = 0.5  # the sheet's mark stroke when it has too few clear marks
+    typical_marks: int = 3
+    pair_fill: float = 0.6
+    pair_stroke: float = 0.75
+    circled: float = 0.5  # share of the outside ring with ink: a circle drawn around
+    outside_ink: float = 0.3
 
 
 DEFAULT_RULE = MarkRule()
 MIN_CONTRAST = 40.0  # grey levels between paper and ink below which nothing is trustworthy
+LOW_CONTRAST = 90.0  # below this, light pencil may vanish: the sheet is flagged
 
-_RING_RADII = (0.45, 0.6, 0.75)
-_RING_POINTS = 16
-_WHITE_RADIUS = 1.4
+_RADII = (0.2, 0.38, 0.56, 0.74)
+_ANGLES = 16
+_SECTORS = 8
+_OUTSIDE_RADIUS = 1.22
+_WHITE_RADIUS = 1.45
 _WHITE_POINTS = 12
+_CENTRE_WEIGHT = 0.05
+_SAME_PRINT = 0.08  # empty bubbles of two letters differ in mean darkness by less
 
 
-def _ring_offsets() -> np.ndarray:
-    """Unit offsets of the measuring samples, shape (48, 2); rings staggered in angle."""
-    out = []
-    for k, radius in enumerate(_RING_RADII):
-        angles = (np.arange(_RING_POINTS) + k / len(_RING_RADII)) * 2 * np.pi / _RING_POINTS
-        out.append(np.stack([np.cos(angles), np.sin(angles)], axis=1) * radius)
-    return np.concatenate(out)
+def _circle(points: int, radius: float, phase: float) -> np.ndarray:
+    angles = (np.arange(points) + phase) * 2 * np.pi / points
+    return np.stack([np.cos(angles), np.sin(angles)], axis=1) * radius
 
 
-def _white_offsets() -> np.ndarray:
-    angles = (np.arange(_WHITE_POINTS) + 0.5) * 2 * np.pi / _WHITE_POINTS
-    return np.stack([np.cos(angles), np.sin(angles)], axis=1) * _WHITE_RADIUS
+def _disc_offsets() -> np.ndarray:
+    """Centre, then rings of :data:`_ANGLES` samples at :data:`_RADII` (staggered)."""
+    rings = [_circle(_ANGLES, r, k / len(_RADII)) for k, r in enumerate(_RADII)]
+    return np.concatenate([np.zeros((1, 2)), *rings])
 
 
-RING = _ring_offsets()
-WHITE_RING = _white_offsets()
+DISC = _disc_offsets()
+OUTSIDE = _circle(_ANGLES, _OUTSIDE_RADIUS, 0.5)
+WHITE_RING = _circle(_WHITE_POINTS, _WHITE_RADIUS, 0.5)
+_N_DISC, _N_OUT = len(DISC), len(OUTSIDE)
+# Each sample stands for the area around it: proportional to its radius.
+_WEIGHTS = np.concatenate([[_CENTRE_WEIGHT], np.repeat(_RADII, _ANGLES)])
+_WEIGHTS = _WEIGHTS / _WEIGHTS.sum()
 
 
 def sample(image: np.ndarray, registration: Registration, points: np.ndarray) -> np.ndarray:
@@ -113,53 +143,179 @@ def ink_black(image: np.ndarray, registration: Registration, markers: list[Marke
     return float(np.nanmedian(values))
 
 
+def is_bilevel(image: np.ndarray) -> bool:
+    """A 1-bit page (thresholded or dithered): two grey levels only, on a sample of rows."""
+    rows = image[:: max(1, image.shape[0] // 200)]
+    counts = np.bincount(rows.ravel(), minlength=256)
+    top2 = np.sort(counts)[-2:].sum()
+    return bool(top2 >= 0.995 * rows.size)
+
+
+def bubble_labels(bubbles: list[Bubble]) -> np.ndarray:
+    """What is printed inside each bubble, as an int: answer letters and ID digits apart."""
+    out = []
+    for b in bubbles:
+        if b.kind == "answer":
+            out.append(ord((b.option or "?")[0]))
+        else:
+            out.append(1000 + (b.value or 0))
+    return np.array(out, dtype=np.int64)
+
+
 @dataclass(frozen=True)
 class Measured:
-    """Per bubble, in layout order: ``fill``, ``cover`` (N,) and the paper level used (N,)."""
+    """Per bubble, in layout order, each of shape (N,)."""
 
-    fill: np.ndarray
-    cover: np.ndarray
-    white: np.ndarray
-    outside: bool  # some bubble lies outside the image (page cut off)
+    fill: np.ndarray  # mean ink over the disc
+    stroke: np.ndarray  # darkness of the mark's own ink (90th percentile)
+    area: np.ndarray  # share of the disc covered at >= half the stroke
+    sectors: np.ndarray  # int: sectors of 8 at least half covered
+    outside: np.ndarray  # share of the ring outside the outline with ink
+    places: np.ndarray  # int: separate runs of ink on that ring
+    white: np.ndarray  # paper level used
+    cut_off: bool  # some bubble lies outside the image (page cut off)
+
+
+def _lighter_half(members: np.ndarray, means: np.ndarray) -> np.ndarray:
+    return members[np.argsort(means[members])[: max(1, (len(members) + 1) // 2)]]
+
+
+def _references(dark: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Per-sample darkness of an empty bubble of each label on this page, shape like ``dark``.
+
+    The median over the lighter half of the bubbles of one label: a mark is rarely on most
+    bubbles of a letter. When it is (every answer "B", an ID of "111111"), that reference is
+    much darker than the others, and the label borrows its kind's pooled reference instead,
+    as does a label with fewer than three bubbles.
+    """
+    out = np.empty_like(dark)
+    means = dark[:, :_N_DISC] @ _WEIGHTS
+    for is_id in (False, True):
+        kind = np.flatnonzero((labels >= 1000) == is_id)
+        if not len(kind):
+            continue
+        pooled = np.median(dark[_lighter_half(kind, means)], axis=0)
+        level = float(pooled[:_N_DISC] @ _WEIGHTS)
+        for label in np.unique(labels[kind]):
+            members = kind[labels[kind] == label]
+            reference = pooled
+            if len(members) >= 3:
+                own = np.median(dark[_lighter_half(members, means)], axis=0)
+                if float(own[:_N_DISC] @ _WEIGHTS) <= level + _SAME_PRINT:
+                    reference = own
+            out[members] = reference
+    return out
 
 
 def measure(
     image: np.ndarray,
     registration: Registration,
     bubbles: list[Bubble],
-    groups: np.ndarray,
     black: float,
     rule: MarkRule = DEFAULT_RULE,
 ) -> Measured:
-    """Fill and cover of every bubble.
-
-    Parameters
-    ----------
-    bubbles : the page's bubbles, N of them
-    groups : ndarray of shape (N,), int
-        Group index of each bubble (a question, or an ID digit's value row); paper white is
-        taken per group.
-    black : ink level from :func:`ink_black`.
-    """
+    """The features of every bubble of a page (see the module docstring)."""
     centres = np.array([[b.x, b.y] for b in bubbles], dtype=np.float64)
     radii = np.array([b.r for b in bubbles], dtype=np.float64)
-    ring = centres[:, None, :] + RING[None] * radii[:, None, None]
-    around = centres[:, None, :] + WHITE_RING[None] * radii[:, None, None]
-    values = sample(image, registration, np.concatenate([ring, around], axis=1))
-    outside = bool(np.isnan(values).any())
+    offsets = np.concatenate([DISC, OUTSIDE, WHITE_RING])
+    points = centres[:, None, :] + offsets[None] * radii[:, None, None]
+    values = sample(image, registration, points)
+    cut_off = bool(np.isnan(values).any())
     values = np.nan_to_num(values, nan=black)
-    inner, outer = values[:, : len(RING)], values[:, len(RING) :]
-    # The median of the ring just outside each bubble: robust to a mark spilling over part
-    # of it, and close enough that lighting gradients across the page cancel.
-    white = np.median(outer, axis=1)
+    # The median of the ring outside each bubble: robust to a mark spilling over part of it,
+    # and close enough that lighting gradients across the page cancel.
+    white = np.median(values[:, _N_DISC + _N_OUT :], axis=1)
     span = np.maximum(white - black, 1.0)
-    darkness = np.clip((white[:, None] - inner) / span[:, None], 0.0, 1.0)
+    dark = (white[:, None] - values[:, : _N_DISC + _N_OUT]) / span[:, None]
+    ink = np.clip(dark - _references(dark, bubble_labels(bubbles)), -1.0, 1.0)
+    disc = np.clip(ink[:, :_N_DISC], 0.0, 1.0)
+    stroke = np.percentile(disc, 90, axis=1)
+    level = np.maximum(rule.stroke_share * stroke, 0.08)[:, None]
+    covered = disc >= level
+    rings = covered[:, 1:].reshape(len(bubbles), len(_RADII), _SECTORS, _ANGLES // _SECTORS)
+    outside = ink[:, _N_DISC:] >= np.maximum(rule.outside_ink, 0.5 * stroke)[:, None]
+    starts = (outside & ~np.roll(outside, 1, axis=1)).sum(axis=1)
+    places = np.where(outside.all(axis=1), 1, starts)
     return Measured(
-        fill=darkness.mean(axis=1),
-        cover=(darkness >= rule.cover_level).mean(axis=1),
+        fill=np.clip(ink[:, :_N_DISC] @ _WEIGHTS, 0.0, 1.0),
+        stroke=stroke,
+        area=covered @ _WEIGHTS,
+        sectors=(rings.mean(axis=(1, 3)) >= 0.5).sum(axis=1),
+        outside=outside.mean(axis=1),
+        places=places,
         white=white,
-        outside=outside,
+        cut_off=cut_off,
     )
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Per bubble (N,): marked / doubtful masks and a confidence 0..1 (1 = far from every
+    threshold); and the page statistics the decision used."""
+
+    marked: np.ndarray
+    doubtful: np.ndarray
+    confidence: np.ndarray
+    floor: float  # the least fill that counts as something there, on this page
+    typical: float  # the sheet's median mark stroke (or the default)
+    lines: np.ndarray  # ink read as a line or a stray stroke, ignored
+
+
+def _empty_floor(fill: np.ndarray, rule: MarkRule) -> float:
+    if len(fill) == 0:
+        return rule.floor_fill
+    empties = fill[fill <= np.quantile(fill, 0.6)]
+    centre = float(np.median(empties))
+    sigma = 1.4826 * float(np.median(np.abs(empties - centre)))
+    return max(rule.floor_fill, centre + rule.noise_k * sigma)
+
+
+def _per_group_max(values: np.ndarray, mask: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    out = np.zeros(int(groups.max()) + 1 if len(groups) else 0)
+    np.maximum.at(out, groups[mask], values[mask])
+    return out
+
+
+def decide(m: Measured, groups: np.ndarray, rule: MarkRule = DEFAULT_RULE) -> Decision:
+    """Marked, blank or doubtful for every bubble of a page; ``groups`` (N,) names each
+    bubble's question or ID digit."""
+    floor = _empty_floor(m.fill, rule)
+    present = m.fill >= floor
+    shaped = (m.area >= rule.mark_area) & (m.sectors >= rule.mark_sectors)
+    candidate = present & shaped & (m.fill >= rule.mark_fill) & (m.stroke >= rule.stroke_min)
+    best = _per_group_max(m.stroke, candidate, groups)
+    strokes = best[best > 0]
+    typical = (
+        float(np.median(strokes)) if len(strokes) >= rule.typical_marks else rule.typical_default
+    )
+    bar = min(max(rule.stroke_min, rule.sheet_relative * typical), rule.bar_max)
+    strong = candidate & (m.stroke >= bar)
+    circled = m.outside >= rule.circled
+    thin = (m.area < rule.line_area) & ~circled
+    lines = present & thin & (m.places <= 2)
+    has_mark = np.zeros(len(best), dtype=bool)
+    has_mark[groups[strong]] = True
+    # a tick or a cross beside a filled bubble of the same question: the fill is the answer
+    darkest_fill = _per_group_max(m.fill, strong, groups)
+    beside = present & ~circled & has_mark[groups]
+    beside &= thin | (
+        (m.stroke < rule.stroke_min) & (m.fill * rule.residue_ratio <= darkest_fill[groups])
+    )
+    blank = (~present & ~circled) | lines | beside
+    darkest_stroke = _per_group_max(m.stroke, strong, groups)
+    faint = strong & (
+        (m.fill < rule.pair_fill * darkest_fill[groups])
+        | (m.stroke < rule.pair_stroke * darkest_stroke[groups])
+    )
+    marked = strong & ~faint
+    doubtful = ~marked & ~blank
+    confidence = np.where(
+        marked,
+        np.clip((m.stroke - bar) / bar, 0.0, 1.0),
+        np.where(doubtful, 0.0, np.clip((floor - m.fill) / floor, 0.0, 1.0)),
+    )
+    confidence = np.where(lines | beside, 0.5, confidence)
+    return Decision(marked, doubtful, confidence, floor, typical, lines | beside)
 
 
 @dataclass(frozen=True)
@@ -167,22 +323,6 @@ class GroupState:
     state: str  # marked / blank / multiple / ambiguous
     marked: list[int]  # indices within the group
     doubtful: list[int]
-
-
-def bubble_states(
-    fill: np.ndarray, cover: np.ndarray, groups: np.ndarray, rule: MarkRule = DEFAULT_RULE
-) -> tuple[np.ndarray, np.ndarray]:
-    """Marked and doubtful masks of every bubble of a page at once, each of shape (N,).
-
-    ``groups`` (N,) gives each bubble's question (or ID digit): the relative rule compares a
-    bubble with the darkest marked bubble of its own group.
-    """
-    strong = (fill >= rule.mark_fill) & (cover >= rule.mark_cover)
-    weak = (fill < rule.blank_fill) & (cover < rule.blank_cover)
-    darkest = np.zeros(int(groups.max()) + 1 if len(groups) else 0)
-    np.maximum.at(darkest, groups[strong], fill[strong])
-    faint = strong & (fill < rule.relative * darkest[groups])
-    return strong & ~faint, (~strong & ~weak) | faint
 
 
 def group_state(marked: list[int], doubtful: list[int]) -> GroupState:
@@ -198,9 +338,32 @@ def group_state(marked: list[int], doubtful: list[int]) -> GroupState:
     return GroupState(state, marked, doubtful)
 
 
-def classify(fill: np.ndarray, cover: np.ndarray, rule: MarkRule = DEFAULT_RULE) -> GroupState:
-    """State of one question from its options' fill and cover, each of shape (n_options,)."""
-    strong, doubtful = bubble_states(fill, cover, np.zeros(len(fill), dtype=np.int64), rule)
-    return group_state(
-        [int(i) for i in np.flatnonzero(strong)], [int(i) for i in np.flatnonzero(doubtful)]
+def margin_notes(
+    image: np.ndarray,
+    registration: Registration,
+    bubbles: list[Bubble],
+    white: np.ndarray,
+    black: float,
+) -> list[int]:
+    """Questions with writing just right of their last bubble (a note, a corrected letter):
+    a person should look, whatever the bubbles say."""
+    last: dict[int, int] = {}
+    for i, b in enumerate(bubbles):
+        if b.kind != "answer" or b.question is None:
+            continue
+        if b.question not in last or b.x > bubbles[last[b.question]].x:
+            last[b.question] = i
+    if not last:
+        return []
+    questions = sorted(last)
+    grid = np.array([(dx, dy) for dx in (2.0, 2.6, 3.2, 3.8) for dy in (-0.6, 0.0, 0.6)])
+    idx = np.array([last[q] for q in questions])
+    centres = np.array([[bubbles[i].x, bubbles[i].y] for i in idx], dtype=np.float64)
+    radii = np.array([bubbles[i].r for i in idx], dtype=np.float64)
+    values = sample(image, registration, centres[:, None, :] + grid[None] * radii[:, None, None])
+    paper = white[idx][:, None]
+    dark = (paper - np.nan_to_num(values, nan=float(np.median(white)))) / np.maximum(
+        paper - black, 1.0
     )
+    written = (dark >= 0.45).sum(axis=1) >= 3
+    return [q for q, w in zip(questions, written, strict=True) if w]

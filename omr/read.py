@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+import cv2
 import numpy as np
 
 from common import __version__
@@ -19,11 +20,14 @@ from omr.annotate import annotate
 from omr.locate import Registration, locate
 from omr.marks import (
     DEFAULT_RULE,
+    LOW_CONTRAST,
     MIN_CONTRAST,
     MarkRule,
-    bubble_states,
+    decide,
     group_state,
     ink_black,
+    is_bilevel,
+    margin_notes,
     measure,
 )
 from omr.qr import read_qr
@@ -125,6 +129,10 @@ def _respondent(
     return None, None, flags
 
 
+LIGHT_MARKS = 0.55  # a sheet whose marks' median stroke is lighter than this is in pencil
+BILEVEL_FLAG = "1-bit scan: pencil may be lost - rescan in greyscale"
+
+
 def _read_marks(
     image: np.ndarray,
     registration: Registration,
@@ -132,12 +140,19 @@ def _read_marks(
     qr: QRData,
     rule: MarkRule,
     where: str,
+    bilevel: bool,
 ) -> _Marks:
     groups, keys = _groups(page)
     registration = refine(image, registration, page.bubbles, groups)
     black = ink_black(image, registration, page.markers)
-    measured = measure(image, registration, page.bubbles, groups, black, rule)
-    if measured.outside:
+    work = image
+    if bilevel:
+        # A thresholded or dithered page is read as the grey it stands for: blurred over a
+        # tenth of a bubble, dither dots become the grey they dither.
+        radius_px = min(b.r for b in page.bubbles) * registration.px_per_pt
+        work = cv2.GaussianBlur(image, (0, 0), max(0.8, 0.12 * radius_px))
+    measured = measure(work, registration, page.bubbles, black, rule)
+    if measured.cut_off:
         raise SheetRefused(
             "rescan: part of the page is cut off (bubbles outside the image)", where=where
         )
@@ -146,20 +161,21 @@ def _read_marks(
         raise SheetRefused(
             f"rescan: too dark or too faint (paper {white:.0f}, ink {black:.0f})", where=where
         )
+    decision = decide(measured, groups, rule)
     questions: list[QuestionRead] = []
     flags: list[str] = []
     digits: dict[int, str] = {}
     marks: dict[str, list[int]] = {"marked": [], "doubtful": []}
-    strong, unsure = bubble_states(measured.fill, measured.cover, groups, rule)
     order = np.argsort(groups, kind="stable")
     bounds = np.searchsorted(groups[order], np.arange(len(keys) + 1))
     # float64 before rounding: float32 values print as 0.013000000268220901 in JSON
     fills = measured.fill.astype(np.float64).round(3).tolist()
+    confidence = decision.confidence.astype(np.float64)
     for g, (kind, number) in enumerate(keys):
         members = order[bounds[g] : bounds[g + 1]]
         state = group_state(
-            [k for k, m in enumerate(members) if strong[m]],
-            [k for k, m in enumerate(members) if unsure[m]],
+            [k for k, m in enumerate(members) if decision.marked[m]],
+            [k for k, m in enumerate(members) if decision.doubtful[m]],
         )
         marks["marked"] += [int(members[i]) for i in state.marked]
         marks["doubtful"] += [int(members[i]) for i in state.doubtful]
@@ -173,6 +189,7 @@ def _read_marks(
                     letters="".join(letters[i] for i in chosen),
                     fills=[fills[m] for m in members],
                     doubtful="".join(letters[i] for i in state.doubtful),
+                    confidence=round(float(confidence[members].min()), 3),
                 )
             )
             if state.state == "ambiguous":
@@ -184,8 +201,42 @@ def _read_marks(
             digits[number] = str(values[state.marked[0]]) if state.state == "marked" else ""
             if state.state != "marked":
                 flags.append(f"respondent ID digit {number + 1}: {state.state}")
+    flags += _sheet_flags(
+        image, registration, page, measured.white, black, white, questions, decision.typical
+    )
+    if bilevel and (
+        any(q.state in ("blank", "ambiguous") for q in questions) or not all(digits.values())
+    ):
+        flags.insert(0, BILEVEL_FLAG)
     respondent, source, flags = _respondent(qr, digits, flags)
     return _Marks(questions, flags, respondent, source, round(white, 2), round(black, 2), marks)
+
+
+def _sheet_flags(
+    image: np.ndarray,
+    registration: Registration,
+    page: SheetPage,
+    whites: np.ndarray,
+    black: float,
+    white: float,
+    questions: list[QuestionRead],
+    typical: float,
+) -> list[str]:
+    """What a person should check on a page whatever its bubbles say."""
+    flags = []
+    if white - black < LOW_CONTRAST:
+        flags.append(f"low contrast (paper {white:.0f}, ink {black:.0f}): light marks may be lost")
+    blank = sum(q.state == "blank" for q in questions)
+    # Light pencil is what goes missing; a person who skipped questions in pen did skip them.
+    if len(questions) >= 4 and blank * 2 > len(questions) and typical < LIGHT_MARKS:
+        flags.append(
+            f"{blank} of {len(questions)} answers blank: check that no light marks were lost"
+        )
+    flags += [
+        f"q{q}: writing beside the bubbles - check"
+        for q in margin_notes(image, registration, page.bubbles, whites, black)
+    ]
+    return flags
 
 
 def read_page(
@@ -197,6 +248,7 @@ def read_page(
     want_annotation: bool = True,
     annotate_as: SheetResult | None = None,
     key: bytes | None = None,
+    bilevel: bool | None = None,
 ) -> PageRead:
     """Read one page image (greyscale, shape (H, W)) against ``manifest``.
 
@@ -208,6 +260,8 @@ def read_page(
     flags instead of this reading's: the coordinator uses it to picture a page whose final
     record (a duplicate conflict, say) was only known after the whole batch was read.
     ``key`` is the package's identity key (``identity.key``), which signed sheets need.
+    ``bilevel``: the page came from a 1-bit image (a PDF's CCITT page, say); ``None``: tell
+    from the pixels.
     """
     where = f"{source.file} p.{source.page}"
     registration: Registration | None = None
@@ -222,7 +276,9 @@ def read_page(
         if qr is None:
             raise SheetRefused("the QR code is not one of this tool's answer sheets", where=where)
         _, page = identify(manifest, qr, where, key)
-        read = _read_marks(image, registration, page, qr, rule, where)
+        if bilevel is None:
+            bilevel = is_bilevel(image)
+        read = _read_marks(image, registration, page, qr, rule, where, bilevel)
     except SheetRefused as refusal:
         result = SheetResult(
             source=source,
@@ -250,6 +306,7 @@ def read_page(
         registration_residual=registration.residual,
         paper_white=read.paper_white,
         ink_black=read.ink_black,
+        bilevel=bool(bilevel),
         software=SOFTWARE,
     )
     picture = None

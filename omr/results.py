@@ -34,7 +34,8 @@ class QuestionRead(BaseModel):
     state: QuestionState
     letters: str  # printed letters marked; "" when blank; all candidates when multiple
     fills: list[float]
-    doubtful: str = ""  # letters whose fill was in the doubtful band
+    doubtful: str = ""  # letters the reader could not call marked or blank
+    confidence: float | None = None  # 0..1, the reader's margin from its thresholds
 
 
 class SheetResult(BaseModel):
@@ -58,6 +59,7 @@ class SheetResult(BaseModel):
     registration_residual: float | None = None  # RMS marker-corner error after the fit, in pt
     paper_white: float | None = None
     ink_black: float | None = None
+    bilevel: bool = False  # read from a 1-bit (black-and-white) page
     duplicate_of: SourceRef | None = None
     software: str = ""
 
