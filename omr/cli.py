@@ -10,6 +10,7 @@ from common.cli import Progress, handle_errors, test_package_option, verbose_opt
 from common.errors import ImageError, SheetRefused
 from omr.batch import ScanOptions, ScanSummary, scan
 from omr.imageio import MAX_PAGES
+from omr.sim.capture import PROFILES
 
 
 @click.group()
@@ -129,7 +130,7 @@ def _respondent_ids(
 )
 @click.option(
     "--profile",
-    type=click.Choice(["clean", "scan", "photo", "harsh"]),
+    type=click.Choice(list(PROFILES)),
     default="scan",
     show_default=True,
     help="How the sheets are degraded (docs/formats.md, Simulated sheets).",

@@ -56,16 +56,22 @@ class MarkRule:
     mark_sectors: int = 4
     stroke_min: float = 0.2
     stroke_share: float = 0.5  # a sample is covered at this share of the bubble's stroke
-    line_area: float = 0.25  # below this area, ink is a stroke: a line, tick, cross or dot
+    line_area: float = 0.4  # below this area, ink is a stroke: a line, tick, cross or dot
+    line_sectors: int = 4  # ... and a line through the disc crosses at most this many sectors
     sheet_relative: float = 0.6  # a mark's stroke against the sheet's median mark stroke
     bar_max: float = 0.34  # ... but a mark this dark is one on any sheet
-    residue_ratio: float = 3.0  # a trace this many times lighter than a clear mark beside it
+    residue_fill: float = 2.5  # a trace this many times lighter than a clear mark beside it,
+    residue_stroke: float = 0.5  # ... with a stroke this much lighter, is what an eraser left
     typical_default: float = 0.5  # the sheet's mark stroke when it has too few clear marks
     typical_marks: int = 3
     pair_fill: float = 0.6
     pair_stroke: float = 0.75
     circled: float = 0.5  # share of the outside ring with ink: a circle drawn around
-    outside_ink: float = 0.3
+    halo: float = 0.25  # paper around the bubble this much darker than around the others
+    outside_ink: float = 0.15
+    trace: float = (
+        0.35  # alone, a trace this light against the sheet's marks is what an eraser left
+    )
 
 
 DEFAULT_RULE = MarkRule()
@@ -75,7 +81,8 @@ LOW_CONTRAST = 90.0  # below this, light pencil may vanish: the sheet is flagged
 _RADII = (0.2, 0.38, 0.56, 0.74)
 _ANGLES = 16
 _SECTORS = 8
-_OUTSIDE_RADIUS = 1.22
+_OUTSIDE_RADII = (1.2, 1.34)
+_OUTSIDE_POINTS = 32  # dense enough that a pen line crossing the ring hits a sample
 _WHITE_RADIUS = 1.45
 _WHITE_POINTS = 12
 _CENTRE_WEIGHT = 0.05
@@ -94,7 +101,9 @@ def _disc_offsets() -> np.ndarray:
 
 
 DISC = _disc_offsets()
-OUTSIDE = _circle(_ANGLES, _OUTSIDE_RADIUS, 0.5)
+OUTSIDE = np.concatenate(
+    [_circle(_OUTSIDE_POINTS, r, 0.5 * k) for k, r in enumerate(_OUTSIDE_RADII)]
+)
 WHITE_RING = _circle(_WHITE_POINTS, _WHITE_RADIUS, 0.5)
 _N_DISC, _N_OUT = len(DISC), len(OUTSIDE)
 # Each sample stands for the area around it: proportional to its radius.
@@ -173,6 +182,7 @@ class Measured:
     outside: np.ndarray  # share of the ring outside the outline with ink
     places: np.ndarray  # int: separate runs of ink on that ring
     white: np.ndarray  # paper level used
+    span: np.ndarray  # paper minus ink black, grey levels
     cut_off: bool  # some bubble lies outside the image (page cut off)
 
 
@@ -233,17 +243,21 @@ def measure(
     level = np.maximum(rule.stroke_share * stroke, 0.08)[:, None]
     covered = disc >= level
     rings = covered[:, 1:].reshape(len(bubbles), len(_RADII), _SECTORS, _ANGLES // _SECTORS)
-    outside = ink[:, _N_DISC:] >= np.maximum(rule.outside_ink, 0.5 * stroke)[:, None]
-    starts = (outside & ~np.roll(outside, 1, axis=1)).sum(axis=1)
-    places = np.where(outside.all(axis=1), 1, starts)
+    hits = ink[:, _N_DISC:] >= np.maximum(rule.outside_ink, 0.5 * stroke)[:, None]
+    hits = hits.reshape(len(bubbles), len(_OUTSIDE_RADII), _OUTSIDE_POINTS)
+    share = hits.mean(axis=2)  # per ring
+    ring = hits[np.arange(len(bubbles)), share.argmax(axis=1)]
+    starts = (ring & ~np.roll(ring, 1, axis=1)).sum(axis=1)
+    places = np.where(ring.all(axis=1), 1, starts)
     return Measured(
         fill=np.clip(ink[:, :_N_DISC] @ _WEIGHTS, 0.0, 1.0),
         stroke=stroke,
         area=covered @ _WEIGHTS,
         sectors=(rings.mean(axis=(1, 3)) >= 0.5).sum(axis=1),
-        outside=outside.mean(axis=1),
+        outside=share.max(axis=1),
         places=places,
         white=white,
+        span=span,
         cut_off=cut_off,
     )
 
@@ -276,6 +290,16 @@ def _per_group_max(values: np.ndarray, mask: np.ndarray, groups: np.ndarray) -> 
     return out
 
 
+def _halo(m: Measured, groups: np.ndarray) -> np.ndarray:
+    """How much darker the paper ring around each bubble is than around the others of its
+    question (0..1): a circle drawn around a bubble darkens its ring alone."""
+    usual = np.empty_like(m.white)
+    for g in np.unique(groups):
+        members = groups == g
+        usual[members] = np.median(m.white[members])
+    return np.clip((usual - m.white) / m.span, 0.0, 1.0)
+
+
 def decide(m: Measured, groups: np.ndarray, rule: MarkRule = DEFAULT_RULE) -> Decision:
     """Marked, blank or doubtful for every bubble of a page; ``groups`` (N,) names each
     bubble's question or ID digit."""
@@ -285,24 +309,26 @@ def decide(m: Measured, groups: np.ndarray, rule: MarkRule = DEFAULT_RULE) -> De
     candidate = present & shaped & (m.fill >= rule.mark_fill) & (m.stroke >= rule.stroke_min)
     best = _per_group_max(m.stroke, candidate, groups)
     strokes = best[best > 0]
-    typical = (
-        float(np.median(strokes)) if len(strokes) >= rule.typical_marks else rule.typical_default
-    )
+    known = len(strokes) >= rule.typical_marks
+    typical = float(np.median(strokes)) if known else rule.typical_default
     bar = min(max(rule.stroke_min, rule.sheet_relative * typical), rule.bar_max)
     strong = candidate & (m.stroke >= bar)
-    circled = m.outside >= rule.circled
+    circled = (m.outside >= rule.circled) | (_halo(m, groups) >= rule.halo)
     thin = (m.area < rule.line_area) & ~circled
-    lines = present & thin & (m.places <= 2)
+    lines = present & thin & (m.places <= 2) & (m.sectors <= rule.line_sectors)
     has_mark = np.zeros(len(best), dtype=bool)
     has_mark[groups[strong]] = True
     # a tick or a cross beside a filled bubble of the same question: the fill is the answer
     darkest_fill = _per_group_max(m.fill, strong, groups)
     beside = present & ~circled & has_mark[groups]
-    beside &= thin | (
-        (m.stroke < rule.stroke_min) & (m.fill * rule.residue_ratio <= darkest_fill[groups])
-    )
-    blank = (~present & ~circled) | lines | beside
     darkest_stroke = _per_group_max(m.stroke, strong, groups)
+    beside &= thin | (
+        (m.stroke < rule.residue_stroke * darkest_stroke[groups])
+        & (m.fill * rule.residue_fill <= darkest_fill[groups])
+    )
+    # what an eraser left, measured against this person's own marks (which must be known)
+    trace = present & ~circled & ~has_mark[groups] & (m.stroke < rule.trace * typical) & known
+    blank = (~present & ~circled) | lines | beside | trace
     faint = strong & (
         (m.fill < rule.pair_fill * darkest_fill[groups])
         | (m.stroke < rule.pair_stroke * darkest_stroke[groups])
@@ -314,8 +340,8 @@ def decide(m: Measured, groups: np.ndarray, rule: MarkRule = DEFAULT_RULE) -> De
         np.clip((m.stroke - bar) / bar, 0.0, 1.0),
         np.where(doubtful, 0.0, np.clip((floor - m.fill) / floor, 0.0, 1.0)),
     )
-    confidence = np.where(lines | beside, 0.5, confidence)
-    return Decision(marked, doubtful, confidence, floor, typical, lines | beside)
+    confidence = np.where(lines | beside | trace, 0.5, confidence)
+    return Decision(marked, doubtful, confidence, floor, typical, lines | beside | trace)
 
 
 @dataclass(frozen=True)

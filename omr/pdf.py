@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 
 from common.errors import ImageError
 from omr.imageio import DEFAULT_LIMITS, Limits, check_size
@@ -72,3 +73,22 @@ def render_pdf_page(
     if image.ndim == 3:
         image = image[..., 0]
     return np.ascontiguousarray(image)
+
+
+def pdf_page_bilevel(data: bytes | Path, page: int, where: str) -> bool:
+    """Whether page ``page`` is a 1-bit scan: every image on it has one bit per pixel (a
+    CCITT or JBIG2 page, the bulk scanner's black-and-white default). Rendering smooths such
+    a page into greys, so the pixels no longer tell."""
+    with _PDFIUM_LOCK:
+        document = _open(data, where)
+        try:
+            if not 1 <= page <= len(document):
+                return False
+            images = list(document[page - 1].get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE]))
+            try:
+                depths = [image.get_metadata().bits_per_pixel for image in images]
+            except pdfium.PdfiumError:
+                return False
+        finally:
+            document.close()
+    return bool(depths) and all(depth == 1 for depth in depths)

@@ -67,25 +67,44 @@ def _decode_at(region: np.ndarray, box: Box, margin: float, px_per_pt: float) ->
     return text or ""
 
 
+def _attempts(region: np.ndarray) -> list[np.ndarray]:
+    """The rectified box, then what often decodes when that does not: binarised (Otsu), a
+    1-bit or dithered code smoothed first, and a small rotation either way (a code printed
+    or pasted a little askew)."""
+    out = [region]
+    _, binary = cv2.threshold(region, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    out.append(binary)
+    for sigma in (1.0, 2.0):
+        smooth = cv2.GaussianBlur(region, (0, 0), sigma)
+        _, binary = cv2.threshold(smooth, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+        out.append(binary)
+    h, w = region.shape
+    for angle in (-3.0, 3.0, -6.0, 6.0):
+        matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+        out.append(cv2.warpAffine(region, matrix, (w, h), borderValue=255))
+    return out
+
+
 def read_qr(image: np.ndarray, registration: Registration, box: Box) -> str | None:
     """The QR payload in the layout's QR box, or ``None`` when it cannot be decoded."""
     region = warp_region(image, registration, box, MARGIN_PT, PX_PER_PT)
     text = _decode_at(region, box, MARGIN_PT, PX_PER_PT) or _decode(region)
     if text:
         return text
-    # Blurred or unevenly lit codes often decode once binarised, or at another scale.
-    _, binary = cv2.threshold(region, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-    text = _decode(binary)
-    if text:
-        return text
-    region = warp_region(image, registration, box, MARGIN_PT * 2, PX_PER_PT * 2)
-    text = _decode(region)
-    if text:
-        return text
+    for scale in (PX_PER_PT, PX_PER_PT * 2, PX_PER_PT * 1.5):
+        if scale != PX_PER_PT:
+            region = warp_region(image, registration, box, MARGIN_PT * 2, scale)
+        for attempt in _attempts(region)[1 if scale == PX_PER_PT else 0 :]:
+            text = _decode(attempt)
+            if text:
+                return text
     # OpenCV 5's plain detector misses a few per cent of clean codes at some scales; the
     # ArUco-based detector reads those. It is slower, so it comes last.
-    try:
-        text, _, _ = cv2.QRCodeDetectorAruco().detectAndDecode(region)
-    except cv2.error:
-        return None
-    return text or None
+    for attempt in _attempts(region)[:4]:
+        try:
+            text, _, _ = cv2.QRCodeDetectorAruco().detectAndDecode(attempt)
+        except cv2.error:
+            continue
+        if text:
+            return text
+    return None

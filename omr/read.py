@@ -32,7 +32,7 @@ from omr.marks import (
 )
 from omr.qr import read_qr
 from omr.refine import refine
-from omr.results import QuestionRead, SheetResult, SourceRef
+from omr.results import BILEVEL_FLAG, QuestionRead, SheetResult, SourceRef
 from testgen.manifest import Manifest, QRData, SheetLayout, SheetPage, parse_qr
 
 SOFTWARE = f"omr {__version__}"
@@ -129,8 +129,8 @@ def _respondent(
     return None, None, flags
 
 
+SOLID_ON_BILEVEL = 0.9  # pen on a 1-bit page comes through solid black: stroke ~1
 LIGHT_MARKS = 0.55  # a sheet whose marks' median stroke is lighter than this is in pencil
-BILEVEL_FLAG = "1-bit scan: pencil may be lost - rescan in greyscale"
 
 
 def _read_marks(
@@ -204,12 +204,20 @@ def _read_marks(
     flags += _sheet_flags(
         image, registration, page, measured.white, black, white, questions, decision.typical
     )
-    if bilevel and (
-        any(q.state in ("blank", "ambiguous") for q in questions) or not all(digits.values())
-    ):
+    if bilevel and _pencil_may_be_lost(decision.typical, questions, digits):
         flags.insert(0, BILEVEL_FLAG)
     respondent, source, flags = _respondent(qr, digits, flags)
     return _Marks(questions, flags, respondent, source, round(white, 2), round(black, 2), marks)
+
+
+def _pencil_may_be_lost(
+    typical: float, questions: list[QuestionRead], digits: dict[int, str]
+) -> bool:
+    """On a 1-bit page: pen comes through black and whole; pencil breaks up or vanishes. A
+    page whose marks are not solid black, or that has anything blank or unclear, may have
+    lost pencil marks."""
+    unread = any(q.state in ("blank", "ambiguous") for q in questions)
+    return typical < SOLID_ON_BILEVEL and (unread or not all(digits.values()))
 
 
 def _sheet_flags(
@@ -230,7 +238,7 @@ def _sheet_flags(
     # Light pencil is what goes missing; a person who skipped questions in pen did skip them.
     if len(questions) >= 4 and blank * 2 > len(questions) and typical < LIGHT_MARKS:
         flags.append(
-            f"{blank} of {len(questions)} answers blank: check that no light marks were lost"
+            f"many answers blank ({blank} of {len(questions)}): check that no light marks were lost"
         )
     flags += [
         f"q{q}: writing beside the bubbles - check"

@@ -15,6 +15,16 @@ QuestionState = Literal["marked", "blank", "multiple", "ambiguous"]
 SheetStatus = Literal["ok", "flagged", "refused"]
 
 
+# Flags about a whole page rather than one question: nothing on such a page is taken as read
+# until a person has looked (omr.read writes them; docs/marking.md lists them).
+BILEVEL_FLAG = "1-bit scan: pencil may be lost - rescan in greyscale"
+WHOLE_PAGE_FLAGS = ("1-bit scan:", "low contrast", "many answers blank")
+
+
+def is_whole_page(flag: str) -> bool:
+    return flag.startswith(WHOLE_PAGE_FLAGS)
+
+
 class SourceRef(BaseModel):
     """Where a sheet came from: the file, the 1-based page within it, its content hash."""
 
@@ -62,6 +72,11 @@ class SheetResult(BaseModel):
     bilevel: bool = False  # read from a 1-bit (black-and-white) page
     duplicate_of: SourceRef | None = None
     software: str = ""
+
+    @property
+    def whole_page_flagged(self) -> bool:
+        """A flag that puts every answer of the page in doubt (a 1-bit pencil scan, say)."""
+        return any(is_whole_page(f) for f in self.flags)
 
     def answers(self) -> dict[int, str]:
         """Printed position -> marked letters (``"?"`` for ambiguous)."""

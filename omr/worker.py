@@ -18,7 +18,7 @@ from common.errors import ToolError
 from omr.esheet import esheet_fields, read_esheet
 from omr.imageio import check_file, decode_image, map_file
 from omr.inputs import Job, plan_file
-from omr.pdf import render_pdf_page
+from omr.pdf import pdf_page_bilevel, render_pdf_page
 from omr.read import read_page
 from omr.results import SheetResult, SourceRef
 from testgen.manifest import Manifest, load_manifest
@@ -67,10 +67,14 @@ def read_job(job: Job, ref: ManifestRef, annotate_as: SheetResult | None = None)
         if job.kind == "pdf":
             check_file(path)
             image = render_pdf_page(path, job.page, where)
+            bilevel: bool | None = pdf_page_bilevel(path, job.page, where)
         else:
             with map_file(path) as data:
                 image = decode_image(data, job.page, where)
-        page = read_page(image, manifest, source, annotate_as=annotate_as, key=ref.key_bytes)
+            bilevel = None
+        page = read_page(
+            image, manifest, source, annotate_as=annotate_as, key=ref.key_bytes, bilevel=bilevel
+        )
         return Outcome(job, page.result, page.annotated)
     except ToolError as error:
         return Outcome(job, error=str(error) if error.where else f"{where}: {error}")

@@ -5,7 +5,8 @@ mean, and not flagged. A flag is never an error (a person looks at it), but flag
 time, so they are counted too. Rules per question (``truth`` is a :class:`TruthQuestion`):
 
 - the sheet was refused: the question is not read (counted at sheet level);
-- the reader flagged it (state ``ambiguous`` or any doubtful letter): *flagged*;
+- the reader flagged it (state ``ambiguous`` or any doubtful letter), or flagged the whole
+  page (a 1-bit pencil scan, low contrast, implausibly many blanks): *flagged*;
 - else its cell (letters, ``""`` blank, ``?`` ambiguous) equals the intended cell: *correct*;
 - else the cell is one of ``truth.acceptable`` (e.g. a tick read as blank): *accepted*;
 - else: a **silent error**.
@@ -26,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from common.errors import ImageError
 from omr.imageio import decode_image, read_bytes, sniff
-from omr.pdf import render_pdf_page
+from omr.pdf import pdf_page_bilevel, render_pdf_page
 from omr.read import read_page
 from omr.results import QuestionRead, SheetResult, SourceRef
 from omr.sim.truth import SheetTruth
@@ -96,6 +97,8 @@ class AccuracyReport(BaseModel):
     # profile -> how it was drawn (TruthQuestion.style, "id") -> outcome -> count; outcomes
     # are correct, accepted, flagged, silent_error. Shows which kinds of mark cost the flags.
     styles: dict[str, dict[str, dict[str, int]]] = Field(default_factory=dict)
+    # profile -> instrument of the sheet (physical profiles; "" for stamped marks) -> figures
+    instruments: dict[str, dict[str, AccuracyFigures]] = Field(default_factory=dict)
 
 
 def answer_cell(question: QuestionRead) -> str:
@@ -135,6 +138,7 @@ def score_sheet(
         return figures, errors
     figures.flagged_sheets = int(result.status == "flagged")
     read = {q.position: q for q in result.questions}
+    whole = result.whole_page_flagged
     exact = result.status == "ok"
     for expected in truth.questions:
         figures.questions += 1
@@ -148,7 +152,7 @@ def score_sheet(
             continue
         figures.bubbles_read += len(got.fills)
         cell = answer_cell(got)
-        if is_flagged(got):
+        if whole or is_flagged(got):
             figures.flagged += 1
             figures.flagged_must_read += int(expected.must_read)
             count(expected.style, "flagged")
@@ -200,13 +204,18 @@ def compare(results: Iterable[SheetResult], truth: Iterable[SheetTruth]) -> Accu
     profiles: dict[str, AccuracyFigures] = {}
     errors: list[SilentError] = []
     styles: dict[str, dict[str, dict[str, int]]] = {}
+    instruments: dict[str, dict[str, AccuracyFigures]] = {}
     for t in truth:
         tally = styles.setdefault(t.profile, {})
         figures, sheet_errors = score_sheet(by_key.get(_key(t.file, t.page)), t, tally)
         total.add(figures)
         profiles.setdefault(t.profile, AccuracyFigures()).add(figures)
+        per = instruments.setdefault(t.profile, {})
+        per.setdefault(t.instrument or "stamped", AccuracyFigures()).add(figures)
         errors += sheet_errors[: max(0, MAX_LISTED_ERRORS - len(errors))]
-    return AccuracyReport(total=total, profiles=profiles, errors=errors, styles=styles)
+    return AccuracyReport(
+        total=total, profiles=profiles, errors=errors, styles=styles, instruments=instruments
+    )
 
 
 def read_one(path: Path, page: int, manifest: Manifest, key: bytes | None = None) -> SheetResult:
@@ -214,14 +223,18 @@ def read_one(path: Path, page: int, manifest: Manifest, key: bytes | None = None
     where = f"{path} p.{page}"
     data = read_bytes(path)
     source = SourceRef(file=str(path), page=page, sha256=hashlib.sha256(data).hexdigest())
+    bilevel = None
     try:
         if sniff(data[:16]) == "pdf":
             image = render_pdf_page(data, page, where)
+            bilevel = pdf_page_bilevel(data, page, where)
         else:
             image = decode_image(data, page, where)
     except ImageError as error:
         return SheetResult(source=source, status="refused", reason=error.message)
-    return read_page(image, manifest, source, want_annotation=False, key=key).result
+    return read_page(
+        image, manifest, source, want_annotation=False, key=key, bilevel=bilevel
+    ).result
 
 
 def _read_chunk(

@@ -28,9 +28,12 @@ import numpy as np
 from testgen.manifest import SheetPage
 
 BASE_DPI = 300
-PROFILES = ("clean", "scan", "photo", "harsh")
-Profile = Literal["clean", "scan", "photo", "harsh"]
-Encoding = Literal["png", "jpeg"]
+# The first four come with the stamped marks of omr.sim.fill; the physical ones with the hand
+# model of omr.sim.hand (one instrument per sheet), and capture as offices and phones do.
+PROFILES = ("clean", "scan", "photo", "harsh", "office", "bilevel", "colour", "phone")
+PHYSICAL_PROFILES = ("office", "bilevel", "colour", "phone")
+Profile = Literal["clean", "scan", "photo", "harsh", "office", "bilevel", "colour", "phone"]
+Encoding = Literal["png", "jpeg", "tiff-g4", "pdf-ccitt"]
 
 
 @dataclass
@@ -53,6 +56,12 @@ def degrade(page: np.ndarray, sheet: SheetPage, profile: str, rng: np.random.Gen
         return photo(page, rng)
     if profile == "harsh":
         return harsh(page, sheet, rng)
+    if profile in ("office", "colour"):
+        return office(page, rng)
+    if profile == "bilevel":
+        return bilevel(page, rng)
+    if profile == "phone":
+        return phone(page, rng)
     raise ValueError(f"unknown profile {profile!r}; expected one of {', '.join(PROFILES)}")
 
 
@@ -114,7 +123,7 @@ def _rotate(
         (w, h),
         flags=cv2.INTER_LINEAR,
         borderMode=cv2.BORDER_CONSTANT,
-        borderValue=border,
+        borderValue=(border, border, border),
     )
 
 
@@ -316,8 +325,100 @@ def harsh(page: np.ndarray, sheet: SheetPage, rng: np.random.Generator) -> Degra
     return out
 
 
+def office(page: np.ndarray, rng: np.random.Generator) -> Degraded:
+    """An office multifunction printer's scan: 200 or 300 dpi, small skew, the scanner's
+    soft optics, JPEG at its default quality. Grey or colour (``page`` (H, W) or (H, W, 3))."""
+    dpi = int(rng.choice([200, 300]))
+    scale = dpi / BASE_DPI
+    image = cv2.resize(page, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    white, black = float(rng.uniform(225, 250)), float(rng.uniform(8, 35))
+    img = _levels(image, white, black)
+    angle = float(rng.uniform(-1.5, 1.5))
+    border = float(rng.uniform(225, 250))
+    pad = int(0.03 * max(img.shape[:2]))
+    img = cv2.copyMakeBorder(img, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=[border] * 3)
+    img = _rotate(img, angle + (180.0 if rng.random() < 0.1 else 0.0), (0.0, 0.0), border)
+    sigma = float(rng.uniform(0.4, 0.9)) * scale * 1.5
+    img = cv2.GaussianBlur(img, (0, 0), sigma)
+    noise = float(rng.uniform(0.8, 2.5))
+    quality = int(rng.integers(70, 93))
+    img = _noise(img, rng, noise)
+    params: dict[str, float | int | str | bool] = {
+        "dpi": dpi,
+        "rotation": round(angle, 3),
+        "blur_sigma": round(sigma, 3),
+        "noise_sigma": round(noise, 3),
+        "colour": page.ndim == 3,
+    }
+    return Degraded(_to_u8(img), "jpeg", quality, params)
+
+
+def bilevel(page: np.ndarray, rng: np.random.Generator) -> Degraded:
+    """A bulk scanner's black-and-white default: 200/300 dpi, a fixed threshold (110-170) or
+    error diffusion, written as a Group-4 TIFF or a PDF with a CCITT image."""
+    from PIL import Image
+
+    dpi = int(rng.choice([200, 300]))
+    scale = dpi / BASE_DPI
+    image = cv2.resize(page, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    img = _levels(image, float(rng.uniform(230, 252)), float(rng.uniform(5, 30)))
+    angle = float(rng.uniform(-1.0, 1.0))
+    img = _rotate(img, angle, (0.0, 0.0), 245.0)
+    img = cv2.GaussianBlur(img, (0, 0), 0.5)
+    img = _noise(img, rng, float(rng.uniform(1.0, 3.0)))
+    grey = _to_u8(img)
+    dither = bool(rng.random() < 0.35)
+    threshold = int(rng.integers(110, 171))
+    if dither:
+        binary = np.asarray(Image.fromarray(grey).convert("1"), dtype=np.uint8) * 255
+    else:
+        binary = np.where(grey >= threshold, 255, 0).astype(np.uint8)
+    encoding: Encoding = "pdf-ccitt" if rng.random() < 0.4 else "tiff-g4"
+    params: dict[str, float | int | str | bool] = {
+        "dpi": dpi,
+        "rotation": round(angle, 3),
+        "binarise": "dither" if dither else f"threshold {threshold}",
+    }
+    return Degraded(binary, encoding, None, params)
+
+
+def phone(page: np.ndarray, rng: np.random.Generator) -> Degraded:
+    """A phone photo of a page that does not lie flat: the paper curls a little and the
+    photographer's hand casts a shadow, then :func:`photo`."""
+    h, w = page.shape[:2]
+    xs, ys = _grid((h, w))
+    amount = float(rng.uniform(0.001, 0.004)) * w
+    bend = amount * np.sin(np.pi * ys / h) * (xs / w - 0.5) * 2
+    map_x = _upsample(xs + bend, (h, w))
+    map_y = _upsample(ys + amount * 0.5 * np.sin(np.pi * xs / w), (h, w))
+    curled = cv2.remap(page, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    if rng.random() < 0.5:
+        side = int(rng.integers(4))
+        cx = [0.0, w, 0.5 * w, 0.5 * w][side] + rng.uniform(-0.2, 0.2) * w
+        cy = [0.5 * h, 0.5 * h, 0.0, h][side] + rng.uniform(-0.2, 0.2) * h
+        dist = np.hypot((xs - cx) / (0.35 * w), (ys - cy) / (0.3 * h))
+        shade = 1 - float(rng.uniform(0.15, 0.35)) / (1 + np.exp((dist - 1) * 6))
+        curled = _to_u8(curled.astype(np.float32) * _upsample(shade, (h, w)))
+    out = photo(curled, rng)
+    out.params = {"curl_px": round(amount, 1), **out.params}
+    return out
+
+
 def encode(degraded: Degraded) -> tuple[bytes, str]:
-    """Encode to PNG or JPEG bytes; returns (bytes, file suffix)."""
+    """Encode to PNG, JPEG, Group-4 TIFF or CCITT PDF bytes; returns (bytes, file suffix)."""
+    if degraded.encoding in ("tiff-g4", "pdf-ccitt"):
+        import io
+
+        from PIL import Image
+
+        picture = Image.fromarray(degraded.image).convert("1", dither=Image.Dither.NONE)
+        dpi = int(degraded.params.get("dpi", BASE_DPI))
+        out = io.BytesIO()
+        if degraded.encoding == "tiff-g4":
+            picture.save(out, format="TIFF", compression="group4", dpi=(dpi, dpi))
+            return out.getvalue(), ".tif"
+        picture.save(out, format="PDF", resolution=dpi)
+        return out.getvalue(), ".pdf"
     if degraded.encoding == "jpeg":
         quality = degraded.quality or 90
         ok, buffer = cv2.imencode(".jpg", degraded.image, [cv2.IMWRITE_JPEG_QUALITY, quality])

@@ -16,14 +16,16 @@ import numpy as np
 
 from common.errors import OutputError, ValidationFailed
 from common.files import ensure_writable_folder
-from omr.sim.capture import BASE_DPI, PROFILES, degrade, encode
+from omr.sim.capture import BASE_DPI, PHYSICAL_PROFILES, PROFILES, degrade, encode
 from omr.sim.fill import fill_page, key_choices, random_respondent
+from omr.sim.hand import INSTRUMENT_WEIGHTS, INSTRUMENTS, fill_sheet
 from omr.sim.sheets import PERSONAL_CSV, PersonalSheet, Sheets, load_personal_sheets
 from omr.sim.truth import (
     TRUTH_FILE,
     SheetKind,
     SheetTruth,
     SimulationSummary,
+    TruthQuestion,
     merge_truth,
 )
 from testgen.manifest import (
@@ -125,18 +127,30 @@ def _draw_pages(
     """
     layout = sheets.layout
     out = []
+    instrument = ""
+    if profile in PHYSICAL_PROFILES:
+        names = list(INSTRUMENT_WEIGHTS)
+        weights = np.array([INSTRUMENT_WEIGHTS[n] for n in names])
+        instrument = names[int(rng.choice(len(names), p=weights / weights.sum()))]
     for page in layout.pages:
         respondent, source = identity(page)
-        filled, questions, strays = fill_page(
-            blank_page(page.page),
-            page,
-            layout,
-            rng,
-            respondent=respondent if source == "grid" else None,
-            realistic=profile != "clean",
-            harsh=profile == "harsh",
-            preferred=preferred,
-        )
+        if instrument:
+            filled, questions = _hand_filled(
+                blank_page(page.page), page, rng, profile, instrument,
+                respondent if source == "grid" else None, preferred,
+            )  # fmt: skip
+            strays = 0
+        else:
+            filled, questions, strays = fill_page(
+                blank_page(page.page),
+                page,
+                layout,
+                rng,
+                respondent=respondent if source == "grid" else None,
+                realistic=profile != "clean",
+                harsh=profile == "harsh",
+                preferred=preferred,
+            )
         degraded = degrade(filled, page, profile, rng)
         data, suffix = encode(degraded)
         truth = SheetTruth(
@@ -154,9 +168,33 @@ def _draw_pages(
             degradation=degraded.params,
             questions=questions,
             stray_marks=strays,
+            instrument=instrument,
         )
         out.append((data, suffix, truth))
     return out
+
+
+def _hand_filled(
+    base: np.ndarray,
+    page: SheetPage,
+    rng: np.random.Generator,
+    profile: str,
+    instrument: str,
+    respondent: str | None,
+    preferred: dict[int, int] | None,
+) -> tuple[np.ndarray, list[TruthQuestion]]:
+    """A page marked by :mod:`omr.sim.hand`: grey, or BGR with the ink's colour."""
+    tool = INSTRUMENTS[instrument]
+    ink, questions = fill_sheet(
+        base.shape, page, BASE_DPI / 72.0, rng, tool, respondent=respondent, preferred=preferred
+    )
+    paper = base.astype(np.float32)
+    if profile == "colour":
+        absorb = 1.0 - np.array(tool.colour, np.float32) / 255.0
+        filled = paper[..., None] * (1.0 - ink[..., None] * absorb[None, None, :])
+    else:
+        filled = paper * (1.0 - ink)
+    return np.clip(np.rint(filled), 0, 255).astype(np.uint8), questions
 
 
 def _stem(kind: SheetKind, profile: str) -> str:

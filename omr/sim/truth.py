@@ -60,6 +60,7 @@ class SheetTruth(BaseModel):
     degradation: dict[str, float | int | str | bool] = Field(default_factory=dict)
     questions: list[TruthQuestion]
     stray_marks: int = 0
+    instrument: str = ""  # the physical profiles' one instrument per sheet (omr.sim.hand)
 
     @property
     def kind(self) -> SheetKind:
