@@ -26,7 +26,7 @@ Decision per bubble: **marked** (there, filled in shape: area >= 0.45 in >= 4 se
 >= 0.1, stroke >= 0.2 and >= the sheet's bar), **blank** (nothing there; or a line that
 crosses the disc and leaves it in at most two places; or a tick or cross next to a marked
 bubble of the same question), anything else **doubtful**. In a question, a marked bubble much
-lighter than the darkest one (fill < 0.6 x, or stroke < 0.75 x) is doubtful: erasure residue
+lighter than the darkest one (fill < 0.65 x, or stroke < 0.8 x) is doubtful: erasure residue
 next to a real mark. A circle drawn around a bubble (ink on half its outside ring) is never
 blank.
 
@@ -64,8 +64,8 @@ class MarkRule:
     residue_stroke: float = 0.5  # ... with a stroke this much lighter, is what an eraser left
     typical_default: float = 0.5  # the sheet's mark stroke when it has too few clear marks
     typical_marks: int = 3
-    pair_fill: float = 0.6
-    pair_stroke: float = 0.75
+    pair_fill: float = 0.65
+    pair_stroke: float = 0.8
     circled: float = 0.5  # share of the outside ring with ink: a circle drawn around
     halo: float = 0.25  # paper around the bubble this much darker than around the others
     outside_ink: float = 0.15
@@ -273,6 +273,7 @@ class Decision:
     floor: float  # the least fill that counts as something there, on this page
     typical: float  # the sheet's median mark stroke (or the default)
     lines: np.ndarray  # ink read as a line or a stray stroke, ignored
+    solidity: float  # median fill / stroke of the marked bubbles (1 = solid ink), 1 if none
 
 
 def _empty_floor(fill: np.ndarray, rule: MarkRule) -> float:
@@ -341,7 +342,9 @@ def decide(m: Measured, groups: np.ndarray, rule: MarkRule = DEFAULT_RULE) -> De
         np.where(doubtful, 0.0, np.clip((floor - m.fill) / floor, 0.0, 1.0)),
     )
     confidence = np.where(lines | beside | trace, 0.5, confidence)
-    return Decision(marked, doubtful, confidence, floor, typical, lines | beside | trace)
+    ratios = m.fill[marked] / np.maximum(m.stroke[marked], 1e-6)
+    solidity = float(np.median(ratios)) if len(ratios) else 1.0
+    return Decision(marked, doubtful, confidence, floor, typical, lines | beside | trace, solidity)
 
 
 @dataclass(frozen=True)
@@ -382,7 +385,9 @@ def margin_notes(
     if not last:
         return []
     questions = sorted(last)
-    grid = np.array([(dx, dy) for dx in (2.0, 2.6, 3.2, 3.8) for dy in (-0.6, 0.0, 0.6)])
+    grid = np.array(
+        [(dx, dy) for dx in np.arange(1.9, 4.05, 0.3) for dy in np.arange(-0.7, 0.75, 0.35)]
+    )
     idx = np.array([last[q] for q in questions])
     centres = np.array([[bubbles[i].x, bubbles[i].y] for i in idx], dtype=np.float64)
     radii = np.array([bubbles[i].r for i in idx], dtype=np.float64)
@@ -391,5 +396,5 @@ def margin_notes(
     dark = (paper - np.nan_to_num(values, nan=float(np.median(white)))) / np.maximum(
         paper - black, 1.0
     )
-    written = (dark >= 0.45).sum(axis=1) >= 3
+    written = (dark >= 0.45).sum(axis=1) >= 4
     return [q for q, w in zip(questions, written, strict=True) if w]

@@ -22,6 +22,7 @@ from omr.marks import (
     DEFAULT_RULE,
     LOW_CONTRAST,
     MIN_CONTRAST,
+    Decision,
     MarkRule,
     decide,
     group_state,
@@ -130,6 +131,7 @@ def _respondent(
 
 
 SOLID_ON_BILEVEL = 0.9  # pen on a 1-bit page comes through solid black: stroke ~1
+SOLID_SHARE = 0.85  # ... and fills its disc: fill / stroke of a solid mark
 LIGHT_MARKS = 0.55  # a sheet whose marks' median stroke is lighter than this is in pencil
 
 
@@ -204,20 +206,25 @@ def _read_marks(
     flags += _sheet_flags(
         image, registration, page, measured.white, black, white, questions, decision.typical
     )
-    if bilevel and _pencil_may_be_lost(decision.typical, questions, digits):
+    if bilevel and _pencil_may_be_lost(decision, questions, digits):
         flags.insert(0, BILEVEL_FLAG)
     respondent, source, flags = _respondent(qr, digits, flags)
     return _Marks(questions, flags, respondent, source, round(white, 2), round(black, 2), marks)
 
 
 def _pencil_may_be_lost(
-    typical: float, questions: list[QuestionRead], digits: dict[int, str]
+    decision: Decision, questions: list[QuestionRead], digits: dict[int, str]
 ) -> bool:
-    """On a 1-bit page: pen comes through black and whole; pencil breaks up or vanishes. A
-    page whose marks are not solid black, or that has anything blank or unclear, may have
-    lost pencil marks."""
-    unread = any(q.state in ("blank", "ambiguous") for q in questions)
-    return typical < SOLID_ON_BILEVEL and (unread or not all(digits.values()))
+    """On a 1-bit page pen comes through black and whole; pencil breaks up into specks or
+    vanishes. A page with anything blank or unclear whose marks are not solid black may
+    have lost pencil marks."""
+    unread = any(q.state in ("blank", "ambiguous") for q in questions) or not all(
+        digits.values()
+    )
+    solid = decision.typical >= SOLID_ON_BILEVEL and decision.solidity >= SOLID_SHARE
+    # an ID in pen above answers in pencil: the ID's marks say nothing of the answers'
+    blanks = sum(q.state == "blank" for q in questions)
+    return (unread and not solid) or blanks * 3 > len(questions)
 
 
 def _sheet_flags(
