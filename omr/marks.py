@@ -54,7 +54,7 @@ class MarkRule:
     mark_fill: float = 0.1
     mark_area: float = 0.4
     mark_sectors: int = 4
-    stroke_min: float = 0.2
+    stroke_min: float = 0.12
     stroke_share: float = 0.5  # a sample is covered at this share of the bubble's stroke
     line_area: float = 0.4  # below this area, ink is a stroke: a line, tick, cross or dot
     line_sectors: int = 4  # ... and a line through the disc crosses at most this many sectors
@@ -66,9 +66,9 @@ class MarkRule:
     typical_marks: int = 3
     pair_fill: float = 0.65
     pair_stroke: float = 0.8
-    circled: float = 0.5  # share of the outside ring with ink: a circle drawn around
-    halo: float = 0.25  # paper around the bubble this much darker than around the others
-    outside_ink: float = 0.15
+    circled: float = 0.3  # share of the outside ring with ink: a circle drawn around
+    halo: float = 0.15  # paper around the bubble this much darker than around the others
+    outside_ink: float = 0.15  # the level of ink outside, at most (lighter on pencil sheets)
     trace: float = (
         0.35  # alone, a trace this light against the sheet's marks is what an eraser left
     )
@@ -81,7 +81,7 @@ LOW_CONTRAST = 90.0  # below this, light pencil may vanish: the sheet is flagged
 _RADII = (0.2, 0.38, 0.56, 0.74)
 _ANGLES = 16
 _SECTORS = 8
-_OUTSIDE_RADII = (1.2, 1.34)
+_OUTSIDE_RADII = (1.2, 1.34, 1.5)
 _OUTSIDE_POINTS = 32  # dense enough that a pen line crossing the ring hits a sample
 _WHITE_RADIUS = 1.45
 _WHITE_POINTS = 12
@@ -179,8 +179,7 @@ class Measured:
     stroke: np.ndarray  # darkness of the mark's own ink (90th percentile)
     area: np.ndarray  # share of the disc covered at >= half the stroke
     sectors: np.ndarray  # int: sectors of 8 at least half covered
-    outside: np.ndarray  # share of the ring outside the outline with ink
-    places: np.ndarray  # int: separate runs of ink on that ring
+    ring: np.ndarray  # (N, 3, 32): ink on three rings just outside the outline
     white: np.ndarray  # paper level used
     span: np.ndarray  # paper minus ink black, grey levels
     cut_off: bool  # some bubble lies outside the image (page cut off)
@@ -243,19 +242,12 @@ def measure(
     level = np.maximum(rule.stroke_share * stroke, 0.08)[:, None]
     covered = disc >= level
     rings = covered[:, 1:].reshape(len(bubbles), len(_RADII), _SECTORS, _ANGLES // _SECTORS)
-    hits = ink[:, _N_DISC:] >= np.maximum(rule.outside_ink, 0.5 * stroke)[:, None]
-    hits = hits.reshape(len(bubbles), len(_OUTSIDE_RADII), _OUTSIDE_POINTS)
-    share = hits.mean(axis=2)  # per ring
-    ring = hits[np.arange(len(bubbles)), share.argmax(axis=1)]
-    starts = (ring & ~np.roll(ring, 1, axis=1)).sum(axis=1)
-    places = np.where(ring.all(axis=1), 1, starts)
     return Measured(
         fill=np.clip(ink[:, :_N_DISC] @ _WEIGHTS, 0.0, 1.0),
         stroke=stroke,
         area=covered @ _WEIGHTS,
         sectors=(rings.mean(axis=(1, 3)) >= 0.5).sum(axis=1),
-        outside=share.max(axis=1),
-        places=places,
+        ring=ink[:, _N_DISC:].reshape(len(bubbles), len(_OUTSIDE_RADII), _OUTSIDE_POINTS),
         white=white,
         span=span,
         cut_off=cut_off,
@@ -291,6 +283,16 @@ def _per_group_max(values: np.ndarray, mask: np.ndarray, groups: np.ndarray) -> 
     return out
 
 
+def outside_ink(ring: np.ndarray, level: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Share of the outside rings (N, 3, 32) with ink at ``level`` (N, 3) or more, and in how
+    many separate places (runs), on whichever ring has more."""
+    hits = ring >= level[:, :, None]
+    share = hits.mean(axis=2)
+    best = hits[np.arange(len(ring)), share.argmax(axis=1)]
+    starts = (best & ~np.roll(best, 1, axis=1)).sum(axis=1)
+    return share.max(axis=1), np.where(best.all(axis=1), 1, starts)
+
+
 def _halo(m: Measured, groups: np.ndarray) -> np.ndarray:
     """How much darker the paper ring around each bubble is than around the others of its
     question (0..1): a circle drawn around a bubble darkens its ring alone."""
@@ -305,7 +307,9 @@ def decide(m: Measured, groups: np.ndarray, rule: MarkRule = DEFAULT_RULE) -> De
     """Marked, blank or doubtful for every bubble of a page; ``groups`` (N,) names each
     bubble's question or ID digit."""
     floor = _empty_floor(m.fill, rule)
-    present = m.fill >= floor
+    # something there: clear of the empty bubbles, and either clearly (twice the floor) or
+    # with at least one sector half covered (grain and blur differences cover none)
+    present = (m.fill >= floor) & ((m.sectors >= 1) | (m.fill >= 2 * floor))
     shaped = (m.area >= rule.mark_area) & (m.sectors >= rule.mark_sectors)
     candidate = present & shaped & (m.fill >= rule.mark_fill) & (m.stroke >= rule.stroke_min)
     best = _per_group_max(m.stroke, candidate, groups)
@@ -314,9 +318,18 @@ def decide(m: Measured, groups: np.ndarray, rule: MarkRule = DEFAULT_RULE) -> De
     typical = float(np.median(strokes)) if known else rule.typical_default
     bar = min(max(rule.stroke_min, rule.sheet_relative * typical), rule.bar_max)
     strong = candidate & (m.stroke >= bar)
-    circled = (m.outside >= rule.circled) | (_halo(m, groups) >= rule.halo)
+    # ink outside at a third of this person's stroke (a light pencil circle counts), above
+    # what empty bubbles show on that ring on this page (an outline a pixel off, on a curled
+    # page, shows on the inner ring)
+    centre = np.median(m.ring, axis=(0, 2))
+    spread = 1.4826 * np.median(np.abs(m.ring - centre[None, :, None]), axis=(0, 2))
+    noise = centre + rule.noise_k * spread  # per ring, (3,)
+    base = min(0.35 * typical, rule.outside_ink)
+    level = np.maximum(np.maximum(0.5 * m.stroke, base)[:, None], noise[None, :])
+    outside, places = outside_ink(m.ring, level)
+    circled = (outside >= rule.circled) | (_halo(m, groups) >= rule.halo)
     thin = (m.area < rule.line_area) & ~circled
-    lines = present & thin & (m.places <= 2) & (m.sectors <= rule.line_sectors)
+    lines = present & thin & (places <= 2) & (m.sectors <= rule.line_sectors)
     has_mark = np.zeros(len(best), dtype=bool)
     has_mark[groups[strong]] = True
     # a tick or a cross beside a filled bubble of the same question: the fill is the answer

@@ -204,7 +204,7 @@ def _read_marks(
             if state.state != "marked":
                 flags.append(f"respondent ID digit {number + 1}: {state.state}")
     flags += _sheet_flags(
-        image, registration, page, measured.white, black, white, questions, decision.typical
+        work, registration, page, measured.white, black, white, questions, decision.typical
     )
     if bilevel and _pencil_may_be_lost(decision, questions, digits):
         flags.insert(0, BILEVEL_FLAG)
