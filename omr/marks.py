@@ -67,7 +67,7 @@ class MarkRule:
     pair_fill: float = 0.65
     pair_stroke: float = 0.8
     circled: float = 0.3  # share of the outside ring with ink: a circle drawn around
-    halo: float = 0.15  # paper around the bubble this much darker than around the others
+    halo: float = 0.1  # paper around the bubble this much darker than around the others
     outside_ink: float = 0.15  # the level of ink outside, at most (lighter on pencil sheets)
     trace: float = (
         0.35  # alone, a trace this light against the sheet's marks is what an eraser left
@@ -294,12 +294,20 @@ def outside_ink(ring: np.ndarray, level: np.ndarray) -> tuple[np.ndarray, np.nda
 
 
 def _halo(m: Measured, groups: np.ndarray) -> np.ndarray:
-    """How much darker the paper ring around each bubble is than around the others of its
-    question (0..1): a circle drawn around a bubble darkens its ring alone."""
-    usual = np.empty_like(m.white)
-    for g in np.unique(groups):
-        members = groups == g
-        usual[members] = np.median(m.white[members])
+    """How much darker the paper ring around each bubble is than around its neighbours in
+    the same question (0..1): a circle drawn around a bubble darkens its ring alone, while
+    a shadow or a light gradient darkens neighbours alike."""
+    n = len(groups)
+    if n == 0:
+        return np.zeros(0)
+    index = np.arange(n)
+    prev_ok = (index > 0) & (groups == np.roll(groups, 1))
+    next_ok = (index < n - 1) & (groups == np.roll(groups, -1))
+    total = np.where(prev_ok, np.roll(m.white, 1), 0.0) + np.where(
+        next_ok, np.roll(m.white, -1), 0.0
+    )
+    count = prev_ok.astype(int) + next_ok.astype(int)
+    usual = np.where(count > 0, total / np.maximum(count, 1), m.white)
     return np.clip((usual - m.white) / m.span, 0.0, 1.0)
 
 
