@@ -36,6 +36,12 @@ def format_summary(summary: ScanSummary) -> str:
             f"{totals.refused} refused, {totals.duplicates} duplicates, "
             f"{len(summary.errors)} errors"
         )
+        if totals.bilevel:
+            lines.append(
+                f"  {totals.bilevel} page(s) were 1-bit (black-and-white) scans, "
+                f"{totals.bilevel_flagged} of them flagged: pencil may be lost there; set the "
+                "scanner to greyscale and rescan those sheets"
+            )
     lines += [f"  error: {line}" for line in summary.errors]
     return "\n".join(lines)
 

@@ -28,7 +28,7 @@ from pydantic import ValidationError
 from common.errors import OutputError
 from common.files import ensure_writable_folder
 from common.spreadsheet import Cell, neutralise
-from omr.results import SheetResult
+from omr.results import BILEVEL_FLAG, SheetResult
 from testgen.manifest import Manifest
 
 RESULTS_JSONL = "results.jsonl"
@@ -265,6 +265,8 @@ class Totals:
     flagged: int
     refused: int
     duplicates: int
+    bilevel: int = 0  # pages read from 1-bit scans
+    bilevel_flagged: int = 0  # ... of them flagged because pencil may be lost
 
 
 def is_conflict(result: SheetResult) -> bool:
@@ -303,4 +305,6 @@ def finalise(out: Path, manifest: Manifest, annotate: Annotator | None = None) -
         flagged=sum(r.status == "flagged" for r in plain),
         refused=sum(r.status == "refused" for r in plain),
         duplicates=len(records) - len(plain),
+        bilevel=sum(r.bilevel for r in plain),
+        bilevel_flagged=sum(BILEVEL_FLAG in r.flags for r in plain),
     )
