@@ -154,7 +154,7 @@ def ink_black(image: np.ndarray, registration: Registration, markers: list[Marke
 
 def is_bilevel(image: np.ndarray) -> bool:
     """A 1-bit page (thresholded or dithered): two grey levels only, on a sample of rows."""
-    rows = image[:: max(1, image.shape[0] // 200)]
+    rows = image[:: max(1, image.shape[0] // 120), ::3]
     counts = np.bincount(rows.ravel(), minlength=256)
     top2 = np.sort(counts)[-2:].sum()
     return bool(top2 >= 0.995 * rows.size)
@@ -185,17 +185,26 @@ class Measured:
     cut_off: bool  # some bubble lies outside the image (page cut off)
 
 
-def _lighter_half(members: np.ndarray, means: np.ndarray) -> np.ndarray:
-    return members[np.argsort(means[members])[: max(1, (len(members) + 1) // 2)]]
+def _medians(dark: np.ndarray, members: list[np.ndarray]) -> list[np.ndarray]:
+    """Per-sample median over each member set; sets of one size go through one call."""
+    out: list[np.ndarray] = [np.empty(0)] * len(members)
+    by_size: dict[int, list[int]] = {}
+    for k, m in enumerate(members):
+        by_size.setdefault(len(m), []).append(k)
+    for ks in by_size.values():
+        stacked = dark[np.stack([members[k] for k in ks])]  # (L, n, K)
+        for k, median in zip(ks, np.median(stacked, axis=1), strict=True):
+            out[k] = median
+    return out
 
 
 def _references(dark: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """Per-sample darkness of an empty bubble of each label on this page, shape like ``dark``.
 
-    The median over the lighter half of the bubbles of one label: a mark is rarely on most
-    bubbles of a letter. When it is (every answer "B", an ID of "111111"), that reference is
-    much darker than the others, and the label borrows its kind's pooled reference instead,
-    as does a label with fewer than three bubbles.
+    The median over the bubbles of one label: a mark is rarely on half the bubbles of a
+    letter. When it is (every answer "B", an ID of "111111"), that reference is much darker
+    than the others, and the label borrows its kind's reference (the median over the
+    lighter half of all its kind's bubbles) instead, as does a label with fewer than three.
     """
     out = np.empty_like(dark)
     means = dark[:, :_N_DISC] @ _WEIGHTS
@@ -203,15 +212,18 @@ def _references(dark: np.ndarray, labels: np.ndarray) -> np.ndarray:
         kind = np.flatnonzero((labels >= 1000) == is_id)
         if not len(kind):
             continue
-        pooled = np.median(dark[_lighter_half(kind, means)], axis=0)
+        lighter = kind[np.argsort(means[kind])[: max(1, (len(kind) + 1) // 2)]]
+        pooled = np.median(dark[lighter], axis=0)
         level = float(pooled[:_N_DISC] @ _WEIGHTS)
-        for label in np.unique(labels[kind]):
-            members = kind[labels[kind] == label]
+        groups = [kind[labels[kind] == label] for label in np.unique(labels[kind])]
+        own = _medians(dark, [g for g in groups if len(g) >= 3])
+        mine = iter(own)
+        for members in groups:
             reference = pooled
             if len(members) >= 3:
-                own = np.median(dark[_lighter_half(members, means)], axis=0)
-                if float(own[:_N_DISC] @ _WEIGHTS) <= level + _SAME_PRINT:
-                    reference = own
+                candidate = next(mine)
+                if float(candidate[:_N_DISC] @ _WEIGHTS) <= level + _SAME_PRINT:
+                    reference = candidate
             out[members] = reference
     return out
 

@@ -218,9 +218,7 @@ def _pencil_may_be_lost(
     """On a 1-bit page pen comes through black and whole; pencil breaks up into specks or
     vanishes. A page with anything blank or unclear whose marks are not solid black may
     have lost pencil marks."""
-    unread = any(q.state in ("blank", "ambiguous") for q in questions) or not all(
-        digits.values()
-    )
+    unread = any(q.state in ("blank", "ambiguous") for q in questions) or not all(digits.values())
     solid = decision.typical >= SOLID_ON_BILEVEL and decision.solidity >= SOLID_SHARE
     # an ID in pen above answers in pencil: the ID's marks say nothing of the answers'
     blanks = sum(q.state == "blank" for q in questions)

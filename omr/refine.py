@@ -17,8 +17,8 @@ from omr.locate import Registration
 from testgen.manifest import Bubble
 
 SEARCH_PT = 2.0
-COARSE_STEP_PT = 0.5
-FINE_STEP_PT = 0.125
+COARSE_STEP_PT = 2 / 3  # a 7 x 7 grid over +-2 pt
+FINE_STEP_PT = 1 / 6  # then 5 x 5 within one coarse step
 MIN_CONTRAST = 0.25  # outline darker than the surround by this share of the paper level
 ANCHORS_PER_PAGE = 8
 ANCHOR_BUBBLES = 3  # bubbles matched per anchor question or ID digit
@@ -36,8 +36,15 @@ _SURROUND = _circle(8, 1.45, 0.5)  # the paper around it
 def _anchor_groups(centres: np.ndarray, groups: np.ndarray) -> list[np.ndarray]:
     """Up to :data:`ANCHORS_PER_PAGE` groups (questions, ID digits) spread over the page:
     those nearest to points on a coarse grid over the bubbles' extent."""
-    keys = np.unique(groups)
-    means = np.array([centres[groups == k].mean(axis=0) for k in keys])
+    keys, inverse = np.unique(groups, return_inverse=True)
+    counts = np.bincount(inverse).astype(np.float64)
+    means = np.stack(
+        [
+            np.bincount(inverse, centres[:, 0]) / counts,
+            np.bincount(inverse, centres[:, 1]) / counts,
+        ],
+        axis=1,
+    )
     low, high = means.min(axis=0), means.max(axis=0)
     targets = [
         low + (high - low) * np.array([fx, fy])
@@ -111,7 +118,7 @@ def refine(
     )
     outline_count = outline.shape[1] * outline.shape[2]
     best = np.zeros((count, 2))
-    for half, step in ((SEARCH_PT, COARSE_STEP_PT), (COARSE_STEP_PT, FINE_STEP_PT)):
+    for half, step in ((SEARCH_PT, COARSE_STEP_PT), (COARSE_STEP_PT / 2, FINE_STEP_PT)):
         shifts_pt = best[:, None, :] + _grid(half, step)[None]  # (A, S, 2)
         scores = _scores(image, rings, outline_count, shifts_pt @ jacobian.T)
         pick = np.argmax(scores, axis=1)

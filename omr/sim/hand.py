@@ -76,9 +76,9 @@ class Hand:
 
     def _tooth(self, h: int, w: int) -> np.ndarray:
         """The paper's fine relief under one stroke, 0..1: graphite catches on its peaks."""
-        patch = self.rng.random((h, w)).astype(np.float32)
-        patch = cv2.GaussianBlur(patch, (0, 0), max(0.5, 0.05 * self.px_per_mm))
-        return (patch - patch.min()) / max(float(np.ptp(patch)), 1e-6)
+        noise = self.rng.random((h, w)).astype(np.float32)
+        relief = cv2.GaussianBlur(noise, (0, 0), max(0.5, 0.05 * self.px_per_mm))
+        return np.asarray((relief - relief.min()) / max(float(np.ptp(relief)), 1e-6))
 
     def stroke_layer(self, size: tuple[int, int], polylines: list[np.ndarray]) -> np.ndarray:
         """Darkness of ``polylines`` (pixel coordinates) on an (h, w) patch."""

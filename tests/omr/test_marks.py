@@ -287,7 +287,5 @@ def test_hand_drawn_marks_are_never_read_wrong_silently(
                 image, [pts.round().astype(np.int32)], False, mark["grey"], width, cv2.LINE_AA, 4
             )
     read = read_page(image, manifest, SOURCE).result.answers()
-    wrong = {
-        m["name"]: read[q] for q, m in enumerate(marks, start=1) if read[q] not in m["expect"]
-    }
+    wrong = {m["name"]: read[q] for q, m in enumerate(marks, start=1) if read[q] not in m["expect"]}
     assert wrong == {}, read
