@@ -30,7 +30,14 @@ def annotate(
 ) -> bytes:
     """JPEG of the annotated page. ``marks`` holds bubble indices of ``page`` by kind."""
     factor = min(1.0, LONG_SIDE / max(image.shape[:2]))
-    small = cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    # pyrDown for the halvings, then a linear step: INTER_AREA at a ratio like 0.8 costs
+    # half as much as reading the page
+    small = image
+    while factor <= 0.5:
+        small = cv2.pyrDown(small)
+        factor *= 2
+    small = cv2.resize(small, None, fx=factor, fy=factor, interpolation=cv2.INTER_LINEAR)
+    factor = small.shape[1] / image.shape[1]
     canvas = cv2.cvtColor(small, cv2.COLOR_GRAY2BGR)
     if registration is not None:
         scale = registration.px_per_pt * factor

@@ -106,6 +106,7 @@ OUTSIDE = np.concatenate(
 )
 WHITE_RING = _circle(_WHITE_POINTS, _WHITE_RADIUS, 0.5)
 _N_DISC, _N_OUT = len(DISC), len(OUTSIDE)
+_P90 = round(0.9 * (_N_DISC - 1))
 # Each sample stands for the area around it: proportional to its radius.
 _WEIGHTS = np.concatenate([[_CENTRE_WEIGHT], np.repeat(_RADII, _ANGLES)])
 _WEIGHTS = _WEIGHTS / _WEIGHTS.sum()
@@ -250,7 +251,7 @@ def measure(
     dark = (white[:, None] - values[:, : _N_DISC + _N_OUT]) / span[:, None]
     ink = np.clip(dark - _references(dark, bubble_labels(bubbles)), -1.0, 1.0)
     disc = np.clip(ink[:, :_N_DISC], 0.0, 1.0)
-    stroke = np.percentile(disc, 90, axis=1)
+    stroke = np.partition(disc, _P90, axis=1)[:, _P90]  # the 90th percentile, cheaply
     level = np.maximum(rule.stroke_share * stroke, 0.08)[:, None]
     covered = disc >= level
     rings = covered[:, 1:].reshape(len(bubbles), len(_RADII), _SECTORS, _ANGLES // _SECTORS)
@@ -341,8 +342,9 @@ def decide(m: Measured, groups: np.ndarray, rule: MarkRule = DEFAULT_RULE) -> De
     # ink outside at a third of this person's stroke (a light pencil circle counts), above
     # what empty bubbles show on that ring on this page (an outline a pixel off, on a curled
     # page, shows on the inner ring)
-    centre = np.median(m.ring, axis=(0, 2))
-    spread = 1.4826 * np.median(np.abs(m.ring - centre[None, :, None]), axis=(0, 2))
+    some = m.ring[:, :, ::4]  # every fourth point is plenty for a page's statistics
+    centre = np.median(some, axis=(0, 2))
+    spread = 1.4826 * np.median(np.abs(some - centre[None, :, None]), axis=(0, 2))
     noise = centre + rule.noise_k * spread  # per ring, (3,)
     base = min(0.35 * typical, rule.outside_ink)
     level = np.maximum(np.maximum(0.5 * m.stroke, base)[:, None], noise[None, :])
