@@ -91,7 +91,9 @@ def _grey_floor(path: Path) -> None:
         cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
 
 
-def realistic_ratios(folder: Path, package: Path, ref: ManifestRef, count: int, repeat: int):
+def realistic_ratios(
+    folder: Path, package: Path, ref: ManifestRef, count: int, repeat: int
+) -> dict[str, tuple[int, float, float, int]]:
     """Per realistic profile: (pages, grey decode s, whole read s, flagged+refused pages)."""
     manifest = load_manifest(package)
     out = folder / "realistic"
@@ -105,7 +107,7 @@ def realistic_ratios(folder: Path, package: Path, ref: ManifestRef, count: int, 
             floor.append(_best_of(repeat, lambda p=path: _grey_floor(p)))
             outcome = read_job(jobs[path], ref)
             flagged += int(outcome.result is None or outcome.result.status != "ok")
-            whole.append(_best_of(repeat, lambda p=path: read_job(jobs[p], ref)))
+            whole.append(_best_of(repeat, lambda j=jobs[path]: read_job(j, ref)))
         rows[profile] = (len(paths), statistics.mean(floor), statistics.mean(whole), flagged)
     return rows
 
