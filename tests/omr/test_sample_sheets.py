@@ -15,7 +15,7 @@ SAMPLES = Path(__file__).resolve().parents[2] / "sample_sheets"
 
 def test_sample_sheets_read_with_no_silent_errors(tmp_path: Path) -> None:
     truth = load_truth(SAMPLES / "truth.jsonl")
-    assert len(truth) == 12
+    assert len(truth) == 17
     out = tmp_path / "results"
     summary = scan(ScanOptions([SAMPLES / "sheets"], SAMPLES / "test", out, workers=1))
     assert summary.errors == [] and summary.pages == len(truth)
@@ -34,3 +34,8 @@ def test_sample_sheets_read_with_no_silent_errors(tmp_path: Path) -> None:
     harsh = report.profiles["harsh"]
     assert harsh.sheets == 4 and harsh.refused >= 2
     assert harsh.correct + harsh.accepted + harsh.flagged == harsh.questions
+    # the hand model's office scans read; the 1-bit pencil and gel pages are held for a rescan
+    assert report.profiles["office"].refused == 0
+    one_bit = [r for r in results if r.source.file.rsplit("/", 1)[-1].startswith("bilevel")]
+    assert len(one_bit) == 3 and all(r.bilevel and r.whole_page_flagged for r in one_bit)
+    assert summary.totals is not None and summary.totals.bilevel_flagged == 3
