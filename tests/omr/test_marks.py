@@ -249,6 +249,21 @@ def test_a_1_bit_scan_of_a_pencil_sheet_is_flagged_for_rescan(
     assert BILEVEL_FLAG in result.flags, [q.state for q in result.questions]
 
 
+def test_an_error_diffused_1_bit_scan_reads_its_qr_code(
+    make_sheet: SheetFactory, manifest: Manifest
+) -> None:
+    # a bulk scanner's dithered page: light grey paper becomes scattered black dots, in the
+    # QR code's white modules too (plain decoding of the located box fails on it)
+    from PIL import Image
+
+    answers = {q: "ABCD"[q % 4] for q in range(1, 13)}
+    grey = (make_sheet(answers).astype(np.float32) * (215 / 255) + 20).astype(np.uint8)
+    dithered = np.asarray(Image.fromarray(grey).convert("1"), dtype=np.uint8) * 255
+    result = read_page(dithered, manifest, SOURCE).result
+    assert result.status != "refused", result.reason
+    assert result.bilevel and result.answers() == answers
+
+
 def test_a_1_bit_scan_of_a_pen_sheet_reads(make_sheet: SheetFactory, manifest: Manifest) -> None:
     answers = {q: "ABCD"[q % 4] for q in range(1, 13)}
     result = read_page(_one_bit(make_sheet(answers)), manifest, SOURCE).result
