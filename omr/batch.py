@@ -290,7 +290,7 @@ def _scan_locked(
         with Appender(options.out) as appender:
             for done, outcome in enumerate(outcomes, start=1):
                 if outcome.result is not None:
-                    appender.add(outcome.result, outcome.annotated)
+                    appender.add(outcome.result, outcome.annotated, outcome.crops)
                     summary.pages += 1
                 else:
                     failed.append(outcome.error or f"{outcome.job.file}: unknown error")

@@ -17,6 +17,7 @@ import numpy as np
 from common import __version__
 from common.errors import SheetRefused
 from omr.annotate import annotate
+from omr.crops import id_crop, question_crop
 from omr.locate import Registration, locate
 from omr.marks import (
     DEFAULT_RULE,
@@ -41,11 +42,13 @@ SOFTWARE = f"omr {__version__}"
 
 @dataclass
 class PageRead:
-    """A page's result and, for flagged or refused pages, an annotated JPEG of it."""
+    """A page's result and, for flagged or refused pages, an annotated JPEG of it; crops of
+    what a person should look at (``"q7"``: a question's row, ``"id"``: the ID grid)."""
 
     result: SheetResult
     annotated: bytes | None = None
     marks: dict[str, list[int]] = field(default_factory=dict)
+    crops: dict[str, bytes] = field(default_factory=dict)
 
 
 def identify(
@@ -112,6 +115,7 @@ class _Marks:
     paper_white: float
     ink_black: float
     marks: dict[str, list[int]]  # bubble indices: "marked", "doubtful" (for the annotation)
+    registration: Registration  # refined on the bubbles
 
 
 def _respondent(
@@ -209,7 +213,9 @@ def _read_marks(
     if bilevel and _pencil_may_be_lost(decision, questions, digits):
         flags.insert(0, BILEVEL_FLAG)
     respondent, source, flags = _respondent(qr, digits, flags)
-    return _Marks(questions, flags, respondent, source, round(white, 2), round(black, 2), marks)
+    return _Marks(
+        questions, flags, respondent, source, round(white, 2), round(black, 2), marks, registration
+    )
 
 
 def _pencil_may_be_lost(
@@ -323,7 +329,30 @@ def read_page(
         software=SOFTWARE,
     )
     picture = None
+    crops: dict[str, bytes] = {}
     if annotate_as is not None or (want_annotation and result.status != "ok"):
         header = annotate_as if annotate_as is not None else result
         picture = annotate(image, registration, page, read.marks, header)
-    return PageRead(result, picture, read.marks)
+    if want_annotation and annotate_as is None:
+        crops = _crops(image, read.registration, page, result)
+    return PageRead(result, picture, read.marks, crops)
+
+
+def _crops(
+    image: np.ndarray, registration: Registration, page: SheetPage, result: SheetResult
+) -> dict[str, bytes]:
+    """Crops for the review: every question in doubt or with two marks, and the ID grid of
+    a page whose ID comes from the grid (scoring decides later whether the ID is known)."""
+    out: dict[str, bytes] = {}
+    wanted = {q.position for q in result.questions if q.state in ("ambiguous", "multiple")}
+    if wanted:
+        rows: dict[int, list] = {}
+        for b in page.bubbles:
+            if b.kind == "answer" and b.question in wanted:
+                rows.setdefault(b.question, []).append(b)
+        for position, bubbles in rows.items():
+            out[f"q{position}"] = question_crop(image, registration, bubbles)
+    grid = [b for b in page.bubbles if b.kind == "id"]
+    if grid and result.respondent_source != "qr":
+        out["id"] = id_crop(image, registration, grid)
+    return out

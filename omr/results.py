@@ -71,6 +71,9 @@ class SheetResult(BaseModel):
     ink_black: float | None = None
     bilevel: bool = False  # read from a 1-bit (black-and-white) page
     duplicate_of: SourceRef | None = None
+    # pictures for the review, relative to the results folder: "page" (the annotated page),
+    # "q7" (a question's bubble row), "id" (the ID grid); written by the coordinator
+    evidence: dict[str, str] = Field(default_factory=dict)
     software: str = ""
 
     @property

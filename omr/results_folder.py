@@ -34,6 +34,7 @@ from testgen.manifest import Manifest
 RESULTS_JSONL = "results.jsonl"
 RESULTS_CSV = "results.csv"
 ANNOTATED_DIR = "annotated"
+CROPS_DIR = "crops"
 DUPLICATE_FLAG = "duplicate of"
 CONFLICT_FLAG = "conflict:"
 
@@ -123,11 +124,23 @@ class Appender:
         if torn:
             self._handle.write("\n")
 
-    def add(self, result: SheetResult, annotated: bytes | None) -> None:
+    def add(
+        self,
+        result: SheetResult,
+        annotated: bytes | None,
+        crops: dict[str, bytes] | None = None,
+    ) -> None:
+        """Write the page's pictures, then its line (which names them)."""
+        evidence = dict(result.evidence)
+        if annotated:
+            evidence["page"] = write_annotation(self.out, result, annotated)
+        for key, data in (crops or {}).items():
+            if data:
+                evidence[key] = write_crop(self.out, result, key, data)
+        if evidence != result.evidence:
+            result = result.model_copy(update={"evidence": evidence})
         self._handle.write(result.model_dump_json() + "\n")
         self._handle.flush()
-        if annotated:
-            write_annotation(self.out, result, annotated)
 
     def close(self) -> None:
         self._handle.close()
@@ -145,10 +158,22 @@ def annotation_name(result: SheetResult) -> str:
     return f"{stem}-p{result.source.page}-{result.source.sha256[:8]}.jpg"
 
 
-def write_annotation(out: Path, result: SheetResult, data: bytes) -> None:
+def write_annotation(out: Path, result: SheetResult, data: bytes) -> str:
+    """Write the annotated image; returns its path relative to ``out``."""
     folder = out / ANNOTATED_DIR
     folder.mkdir(exist_ok=True)
     (folder / annotation_name(result)).write_bytes(data)
+    return f"{ANNOTATED_DIR}/{annotation_name(result)}"
+
+
+def write_crop(out: Path, result: SheetResult, key: str, data: bytes) -> str:
+    """Write one review crop (``key`` ``q7`` or ``id``); returns its path relative to ``out``."""
+    folder = out / CROPS_DIR
+    folder.mkdir(exist_ok=True)
+    suffix = ".jpg" if data[:2] == b"\xff\xd8" else ".png"
+    name = annotation_name(result).removesuffix(".jpg") + f"-{key}{suffix}"
+    (folder / name).write_bytes(data)
+    return f"{CROPS_DIR}/{name}"
 
 
 def _marks(result: SheetResult) -> list[tuple[int, str, str]]:
@@ -290,14 +315,17 @@ def finalise(out: Path, manifest: Manifest, annotate: Annotator | None = None) -
     """
     loaded = load_results(out)
     records = resolve_duplicates([loaded[k] for k in sorted(loaded)])
+    if annotate is not None:
+        for k, record in enumerate(records):
+            if not is_conflict(record):
+                continue
+            picture = annotate(_conflict_first(record))
+            if picture:
+                evidence = {**record.evidence, "page": write_annotation(out, record, picture)}
+                records[k] = record.model_copy(update={"evidence": evidence})
     _atomic_write(out / RESULTS_JSONL, "".join(r.model_dump_json() + "\n" for r in records))
     questions = max((layout.questions for layout in manifest.layouts.values()), default=0)
     _atomic_write(out / RESULTS_CSV, csv_text(records, questions))
-    if annotate is not None:
-        for record in filter(is_conflict, records):
-            picture = annotate(_conflict_first(record))
-            if picture:
-                write_annotation(out, record, picture)
     plain = [r for r in records if not is_plain_duplicate(r)]
     return Totals(
         sheets=len(records),

@@ -43,6 +43,7 @@ class Outcome:
     result: SheetResult | None = None
     annotated: bytes | None = None
     error: str | None = None
+    crops: dict[str, bytes] | None = None
 
 
 @lru_cache(maxsize=4)
@@ -75,7 +76,7 @@ def read_job(job: Job, ref: ManifestRef, annotate_as: SheetResult | None = None)
         page = read_page(
             image, manifest, source, annotate_as=annotate_as, key=ref.key_bytes, bilevel=bilevel
         )
-        return Outcome(job, page.result, page.annotated)
+        return Outcome(job, page.result, page.annotated, crops=page.crops or None)
     except ToolError as error:
         return Outcome(job, error=str(error) if error.where else f"{where}: {error}")
     except MemoryError:

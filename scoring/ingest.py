@@ -7,7 +7,7 @@ through an optional callback ``progress(event, file, done)``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from common.errors import ImportFailed, InputNotFound, ToolError
@@ -121,8 +121,42 @@ def import_files(
     if prefer is not None or attempts is not None:
         with store.write() as con:
             store.set_rules(con, test_id, prefer=prefer, attempts=attempts)
-    ctx = ImportContext(forms, store.teachers(), form)
     report = ImportReport(test_id, prefer or "live")
+    _import_each(store, forms, paths, fmt, form, report, progress)
+    merged = merge_test(store, test_id, forms, None)
+    report.prefer = merged.prefer
+    report.attempts = store.rules(test_id)[1]
+    report.conflicts = merged.conflicts
+    report.several = merged.several
+    return report
+
+
+def reimport(store: Store, test_id: str, path: Path) -> FileImport:
+    """Import one file of a stored test again, e.g. after a reviewer said whom a row or
+    sheet belongs to: what was there already is unchanged, what the alias now matches is
+    added."""
+    if not path.is_file():
+        raise InputNotFound("file not found", where=str(path), hint="it was imported from here")
+    forms = TestForms(store.manifest(test_id))
+    report = ImportReport(test_id, store.rules(test_id)[0])
+    _import_each(store, forms, [path], "auto", None, report, None)
+    found = report.files[0]
+    if found.refused:
+        raise ImportFailed(found.refused, where=str(path))
+    return found
+
+
+def _import_each(
+    store: Store,
+    forms: TestForms,
+    paths: list[Path],
+    fmt: str,
+    form: str | None,
+    report: ImportReport,
+    progress: Progress | None,
+) -> None:
+    test_id = forms.manifest.test.id
+    ctx = ImportContext(forms, store.teachers(), form, store.aliases(test_id))
     for path in paths:
         if progress:
             progress("file", str(path), 0)
@@ -140,6 +174,12 @@ def import_files(
                 unchanged += n_old
                 if progress:
                     progress("rows", str(path), start + len(chunk))
+            # the review imports the file again once a person has said whom a row belongs to
+            origin = str(path.resolve())
+            pending = [
+                replace(p, record={**p.record, "import_file": origin}) for p in parsed.pending
+            ]
+            store.insert_pending(con, test_id, pending)
             store.log_import(
                 con,
                 test_id,
@@ -162,12 +202,6 @@ def import_files(
                 parsed.matches,
             )
         )
-    merged = merge_test(store, test_id, forms, None)
-    report.prefer = merged.prefer
-    report.attempts = store.rules(test_id)[1]
-    report.conflicts = merged.conflicts
-    report.several = merged.several
-    return report
 
 
 def resolve_test_id(store: Store, test: str) -> str:

@@ -11,8 +11,9 @@ Rules, in order:
    earlier of equal scores). Attempts are ordered by their completion time; an attempt whose
    export gave no time comes after every timed one, in import order, so it can never pass
    itself off as the latest. Every teacher with several online attempts is listed.
-3. When both exist, ``prefer`` decides: ``live`` (default), ``remote``, or ``latest`` (the
-   later of the two); the pair is listed as a :class:`Conflict`. Provenance of every attempt
+3. When both exist, a reviewer's choice for that teacher decides (``scoring review``), else
+   ``prefer``: ``live`` (default), ``remote``, or ``latest`` (the later of the two); the pair
+   is listed as a :class:`Conflict`. Provenance of every attempt
    that went into the result is kept.
 4. Overrides are applied last, in the order they were made, so they survive re-imports.
 """
@@ -69,9 +70,10 @@ class Conflict:
     def describe(self) -> str:
         other = "remote" if self.chosen == "live" else "live"
         same = "same answers" if self.same_answers else "answers differ"
+        why = "chosen in the review" if self.rule == "review" else f"--prefer {self.rule}"
         return (
             f"teacher {self.teacher_id}: live and remote results ({same}); "
-            f"{self.chosen} used, {other} kept (--prefer {self.rule})"
+            f"{self.chosen} used, {other} kept ({why})"
         )
 
 
@@ -189,6 +191,7 @@ def merge_test(
     """
     stored_prefer, rule = store.rules(test_id)
     prefer = prefer or stored_prefer
+    chosen_by_review = store.channel_choices(test_id)
     rows = store.attempt_rows(test_id)
     n_rows = len(rows)
     n = forms.n_positions
@@ -243,8 +246,12 @@ def merge_test(
             live_form = row_forms[live[-1]]
             live = [r for r in live if row_forms[r] == live_form]
         use_live = bool(live)
+        decided_by = prefer
         if live and remote is not None:
-            if prefer == "remote":
+            if teacher in chosen_by_review:
+                use_live = chosen_by_review[teacher] == "live"
+                decided_by = "review"
+            elif prefer == "remote":
                 use_live = False
             elif prefer == "latest":
                 use_live = max(times[r] for r in live) >= times[remote]
@@ -277,7 +284,7 @@ def merge_test(
             conflict = Conflict(
                 teacher,
                 "live" if use_live else "remote",
-                prefer,
+                decided_by,
                 tuple(prov(r) for r in live),
                 prov(remote),
                 row_forms[live[-1]] == row_forms[remote]

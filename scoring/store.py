@@ -5,8 +5,10 @@ Where the file is: ``--db``, else the ``MONITORING_DB`` environment variable, el
 
 Tables (see docs/formats.md, "Results store"): ``schools``, ``teachers``, ``tests`` (with the
 manifest as JSON), ``attempts`` (one row per imported sheet page or online attempt, with its
-provenance), ``overrides`` (audited manual corrections) and ``imports`` (a log of each file
-imported). Every import runs in one ``BEGIN IMMEDIATE`` transaction, so there is one writer at
+provenance and review evidence), ``overrides`` (audited manual corrections), ``imports`` (a
+log of each file imported), and for the review (``scoring.review``) ``pending`` (sheets and
+rows a person must settle before they become attempts), ``decisions`` (one audited decision
+per review item) and ``aliases`` (whom an unknown identity stands for). Every import runs in one ``BEGIN IMMEDIATE`` transaction, so there is one writer at
 a time and a killed import leaves nothing behind; attempts carry a content ``fingerprint``
 that is unique per test, so importing the same file or sheet twice adds nothing.
 """
@@ -19,12 +21,12 @@ import secrets
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
-from common.errors import InputNotFound, StoreError
+from common.errors import InputNotFound, StoreError, ToolError
 from common.roster import Teacher
 from common.vocabulary import Department
 from testgen.manifest import Manifest
@@ -152,11 +154,61 @@ def _migration_3(con: sqlite3.Connection) -> None:
     con.execute("CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
 
 
+def _migration_4(con: sqlite3.Connection) -> None:
+    # The review (scoring.review): pictures and reader figures per attempt, what could not
+    # become an attempt yet, one audited decision per queue item, the double-mark policy.
+    _run_script(
+        con,
+        """
+        ALTER TABLE attempts ADD COLUMN evidence TEXT NOT NULL DEFAULT '{}';
+        ALTER TABLE attempts ADD COLUMN excluded INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE tests ADD COLUMN double_marks TEXT NOT NULL DEFAULT 'wrong'
+            CHECK (double_marks IN ('wrong', 'review'));
+        CREATE TABLE pending (
+            id INTEGER PRIMARY KEY,
+            test_id TEXT NOT NULL REFERENCES tests(id),
+            kind TEXT NOT NULL CHECK (kind IN ('respondent', 'refused')),
+            channel TEXT NOT NULL,
+            format TEXT NOT NULL,
+            source_file TEXT NOT NULL,
+            source_sha256 TEXT NOT NULL,
+            locator TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            identity TEXT NOT NULL,
+            record TEXT NOT NULL,
+            evidence TEXT NOT NULL DEFAULT '{}',
+            imported_at TEXT NOT NULL,
+            UNIQUE (test_id, fingerprint)
+        );
+        CREATE TABLE decisions (
+            id INTEGER PRIMARY KEY,
+            test_id TEXT NOT NULL REFERENCES tests(id),
+            item TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            before TEXT NOT NULL,
+            after TEXT NOT NULL,
+            who TEXT NOT NULL,
+            at TEXT NOT NULL,
+            why TEXT NOT NULL,
+            UNIQUE (test_id, item)
+        );
+        CREATE TABLE aliases (
+            test_id TEXT NOT NULL REFERENCES tests(id),
+            identity TEXT NOT NULL,
+            teacher_id TEXT NOT NULL REFERENCES teachers(id),
+            PRIMARY KEY (test_id, identity)
+        )
+        """,
+    )
+
+
 # Ordered: migration k brings the schema from version k-1 to k. Append, never edit.
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migration_1,
     _migration_2,
     _migration_3,
+    _migration_4,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -183,6 +235,64 @@ class AttemptRecord:
     flags: tuple[str, ...] = ()
     taken_at: str | None = None
     sheet_page: int | None = None
+    # for the review: picture paths ("page", "q7", "id") and the reader's figures of the
+    # questions in doubt ("fills": {"7": [...]}, "confidence": {"7": 0.0})
+    evidence: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PendingRecord:
+    """A sheet or row that could not become an attempt yet: its respondent is unknown (an
+    unreadable or unlisted ID, a mistyped ID on a form, an online row that matched no one) or
+    the sheet was refused. ``record`` is what is needed to make the attempt once a person has
+    settled it (JSON-able); ``identity`` what the source said of the respondent."""
+
+    kind: str  # "respondent" | "refused"
+    channel: str
+    format: str
+    source_file: str
+    source_sha256: str
+    locator: str
+    fingerprint: str
+    reason: str
+    identity: str
+    record: Mapping[str, object]
+    evidence: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Pending:
+    id: int
+    kind: str
+    channel: str
+    format: str
+    source_file: str
+    source_sha256: str
+    locator: str
+    fingerprint: str
+    reason: str
+    identity: str
+    record: dict[str, object]
+    evidence: dict[str, object]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One settled review item (audited): who decided what, when, why."""
+
+    id: int
+    test_id: str
+    item: str
+    kind: str
+    before: str
+    after: str
+    who: str
+    at: str
+    why: str
+
+
+class AlreadyDecided(ToolError):
+    """The review item was settled by someone else first."""
 
 
 class AttemptRow(NamedTuple):
@@ -397,12 +507,15 @@ class Store:
         *,
         prefer: str | None = None,
         attempts: str | None = None,
+        double_marks: str | None = None,
     ) -> None:
         """Set the test's merge rules (``None`` keeps a rule). Call inside :meth:`write`."""
         if prefer is not None:
             con.execute("UPDATE tests SET prefer = ? WHERE id = ?", (prefer, test_id))
         if attempts is not None:
             con.execute("UPDATE tests SET attempts = ? WHERE id = ?", (attempts, test_id))
+        if double_marks is not None:
+            con.execute("UPDATE tests SET double_marks = ? WHERE id = ?", (double_marks, test_id))
 
     def pseudonym_key(self) -> str:
         """The store's secret for pseudonyms: 32 random bytes made on first use and kept in the
@@ -476,14 +589,15 @@ class Store:
                     json.dumps(rec.flags, ensure_ascii=False) if rec.flags else "[]",
                     bytes(masks[a] for a in rec.answers),
                     bytes(STATE_CODES[s] for s in rec.states),
+                    json.dumps(dict(rec.evidence), ensure_ascii=False) if rec.evidence else "{}",
                 )
             )
         before = con.total_changes
         con.executemany(
             "INSERT OR IGNORE INTO attempts(test_id, teacher_id, channel, format, "
             "source_file, source_sha256, locator, fingerprint, imported_at, taken_at, form, "
-            "sheet_page, answers, states, flags, marks, state_codes) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "sheet_page, answers, states, flags, marks, state_codes, evidence) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             values,
         )
         new = con.total_changes - before
@@ -508,10 +622,153 @@ class Store:
         """The attempts of a test in import order, as light named tuples for the merge
         (100,000 rows: tuples, not models)."""
         cursor = self.con.execute(
-            f"SELECT {', '.join(AttemptRow._fields)} FROM attempts WHERE test_id = ? ORDER BY id",
+            f"SELECT {', '.join(AttemptRow._fields)} FROM attempts "
+            "WHERE test_id = ? AND excluded = 0 ORDER BY id",
             (test_id,),
         )
         return list(map(AttemptRow._make, cursor))
+
+    def evidence(self, attempt_ids: list[int]) -> dict[int, dict[str, object]]:
+        """The review evidence of some attempts (only those that have any)."""
+        out: dict[int, dict[str, object]] = {}
+        for chunk in range(0, len(attempt_ids), 500):
+            ids = attempt_ids[chunk : chunk + 500]
+            marks = ",".join("?" * len(ids))
+            rows = self.con.execute(
+                f"SELECT id, evidence FROM attempts WHERE id IN ({marks}) AND evidence != '{{}}'",
+                ids,
+            )
+            out.update({int(r[0]): json.loads(r[1]) for r in rows})
+        return out
+
+    def exclude_attempt(self, con: sqlite3.Connection, attempt_id: int) -> None:
+        """Set an attempt aside (its sheet is to be rescanned); it stays for the audit."""
+        con.execute("UPDATE attempts SET excluded = 1 WHERE id = ?", (attempt_id,))
+
+    # -- what could not become an attempt yet --------------------------------------------
+    def insert_pending(
+        self, con: sqlite3.Connection, test_id: str, records: list[PendingRecord]
+    ) -> int:
+        """Keep sheets and rows a person must settle; returns how many were new."""
+        stamp = now_utc()
+        before = con.total_changes
+        con.executemany(
+            "INSERT OR IGNORE INTO pending(test_id, kind, channel, format, source_file, "
+            "source_sha256, locator, fingerprint, reason, identity, record, evidence, "
+            "imported_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                (
+                    test_id,
+                    r.kind,
+                    r.channel,
+                    r.format,
+                    r.source_file,
+                    r.source_sha256,
+                    r.locator,
+                    r.fingerprint,
+                    r.reason,
+                    r.identity,
+                    json.dumps(dict(r.record), ensure_ascii=False),
+                    json.dumps(dict(r.evidence), ensure_ascii=False),
+                    stamp,
+                )
+                for r in records
+            ],
+        )
+        return con.total_changes - before
+
+    def pending(self, test_id: str) -> list[Pending]:
+        rows = self.con.execute(
+            "SELECT id, kind, channel, format, source_file, source_sha256, locator, "
+            "fingerprint, reason, identity, record, evidence FROM pending WHERE test_id = ? "
+            "ORDER BY id",
+            (test_id,),
+        ).fetchall()
+        return [
+            Pending(
+                id=r[0],
+                kind=r[1],
+                channel=r[2],
+                format=r[3],
+                source_file=r[4],
+                source_sha256=r[5],
+                locator=r[6],
+                fingerprint=r[7],
+                reason=r[8],
+                identity=r[9],
+                record=json.loads(r[10]),
+                evidence=json.loads(r[11]),
+            )
+            for r in rows
+        ]
+
+    # -- review decisions ----------------------------------------------------------------
+    def add_decision(
+        self,
+        con: sqlite3.Connection,
+        test_id: str,
+        item: str,
+        kind: str,
+        before: str,
+        after: str,
+        who: str,
+        why: str,
+    ) -> Decision:
+        """Record the decision on a review item; :class:`AlreadyDecided` when it has one."""
+        at = now_utc()
+        try:
+            cur = con.execute(
+                "INSERT INTO decisions(test_id, item, kind, before, after, who, at, why) "
+                "VALUES (?,?,?,?,?,?,?,?)",
+                (test_id, item, kind, before, after, who, at, why),
+            )
+        except sqlite3.IntegrityError:
+            row = con.execute(
+                "SELECT who, at, after FROM decisions WHERE test_id = ? AND item = ?",
+                (test_id, item),
+            ).fetchone()
+            who_first, at_first, after_first = row if row else ("someone", "", "")
+            raise AlreadyDecided(
+                f"already settled by {who_first} at {at_first} ({after_first or 'blank'})",
+                where=item,
+                hint="reload the queue",
+            ) from None
+        return Decision(int(cur.lastrowid or 0), test_id, item, kind, before, after, who, at, why)
+
+    def decisions(self, test_id: str) -> list[Decision]:
+        rows = self.con.execute(
+            "SELECT id, test_id, item, kind, before, after, who, at, why FROM decisions "
+            "WHERE test_id = ? ORDER BY id",
+            (test_id,),
+        ).fetchall()
+        return [Decision(*r) for r in rows]
+
+    def channel_choices(self, test_id: str) -> dict[str, str]:
+        """Teacher -> the channel a reviewer chose in a live/remote conflict."""
+        rows = self.con.execute(
+            "SELECT item, after FROM decisions WHERE test_id = ? AND kind = 'conflict'",
+            (test_id,),
+        )
+        return {str(item).split(":", 1)[1]: str(after) for item, after in rows}
+
+    def add_alias(self, con: sqlite3.Connection, test_id: str, identity: str, teacher: str) -> None:
+        """Whom an identity the roster did not know stands for (a reviewer said so)."""
+        con.execute(
+            "INSERT OR REPLACE INTO aliases(test_id, identity, teacher_id) VALUES (?,?,?)",
+            (test_id, identity, teacher),
+        )
+
+    def aliases(self, test_id: str) -> dict[str, str]:
+        rows = self.con.execute(
+            "SELECT identity, teacher_id FROM aliases WHERE test_id = ?", (test_id,)
+        )
+        return {str(i): str(t) for i, t in rows}
+
+    def double_marks(self, test_id: str) -> str:
+        """Two clear marks on a one-answer task: ``wrong`` (scored wrong, nobody asked) or
+        ``review`` (each goes to the review queue)."""
+        row = self.con.execute("SELECT double_marks FROM tests WHERE id = ?", (test_id,)).fetchone()
+        return str(row[0]) if row else "wrong"
 
     def attempts(self, test_id: str) -> list[StoredAttempt]:
         """Every attempt of a test, in import order."""

@@ -27,7 +27,7 @@ from scoring.forms import (
     option_index,
     printed_letters,
 )
-from scoring.store import AttemptRecord
+from scoring.store import AttemptRecord, PendingRecord
 from scoring.timeparse import sortable_time
 
 FORMATS = ("omr", "moodle-responses", "moodle-grades", "google-forms", "ms-forms", "csv")
@@ -50,6 +50,12 @@ class Identity:
     def shown(self) -> str:
         parts = [p for p in (self.id, *self.emails, self.name) if p]
         return " / ".join(parts) or "(empty)"
+
+    def key(self) -> str:
+        """What a reviewer's assignment of this identity is stored under (an alias)."""
+        emails = ",".join(sorted(e.strip().casefold() for e in self.emails if e.strip()))
+        name = " ".join(name_tokens(self.name or ""))
+        return f"id={(self.id or '').strip()}|email={emails}|name={name}"
 
 
 def name_tokens(name: str) -> tuple[str, ...]:
@@ -88,6 +94,7 @@ class ImportContext:
     forms: TestForms
     teachers: Mapping[str, Teacher]
     form: str | None = None
+    aliases: Mapping[str, str] = field(default_factory=dict)  # identity key -> teacher
 
     @property
     def test_id(self) -> str:
@@ -126,8 +133,12 @@ class ImportContext:
             | {tid for tokens, tid in self._names if _tokens_fit(flipped, tokens)}
         )
 
-    def match(self, who: Identity) -> Match:
-        """The teacher a row belongs to, by ID, then e-mail, then full name."""
+    def match(self, who: Identity, alias: str | None = None) -> Match:
+        """The teacher a row belongs to: as a reviewer assigned it (``alias``, else the
+        identity's key), by ID, then e-mail, then full name."""
+        for key in (alias, who.key()):
+            if key and key in self.aliases and self.aliases[key] in self.teachers:
+                return Match(self.aliases[key], "review")
         if who.id:
             key = who.id.strip()
             if key in self.teachers:
@@ -153,7 +164,7 @@ class ImportContext:
 
     def match_note(self, where: str, found: Match, who: Identity) -> MatchNote | None:
         """The note of a match not made by ID (``None`` for an ID match)."""
-        if found.how in ("ID", "") or found.teacher_id is None:
+        if found.how in ("ID", "review", "") or found.teacher_id is None:
             return None
         shown = who.name if found.how == "name" else next(iter(who.emails), "")
         return MatchNote(
@@ -189,6 +200,7 @@ class ParsedFile:
     notes: list[str] = field(default_factory=list)  # ignored columns, partial marks
     matches: list[MatchNote] = field(default_factory=list)  # rows not matched by ID
     failed_rows: int = 0  # rows that could not be mapped (not counting unfinished attempts)
+    pending: list[PendingRecord] = field(default_factory=list)  # for the review
 
 
 def fingerprint(*parts: object) -> str:
@@ -220,11 +232,30 @@ def teacher_of_row(ctx: ImportContext, parsed: ParsedFile, where: str, who: Iden
     if found.teacher_id is None:
         parsed.problems.append(f"{where}: {found.problem}")
         parsed.failed_rows += 1
+        parsed.pending.append(_unmatched_row(parsed, where, who, found.problem))
         return None
     note = ctx.match_note(where, found, who)
     if note:
         parsed.matches.append(note)
     return found.teacher_id
+
+
+def _unmatched_row(parsed: ParsedFile, where: str, who: Identity, problem: str) -> PendingRecord:
+    """An online row that matched no teacher, for the review: once a reviewer assigns its
+    identity, importing the file again brings the row in."""
+    file, _, locator = where.rpartition(": ")
+    return PendingRecord(
+        kind="respondent",
+        channel="remote",
+        format=parsed.format,
+        source_file=file or where,
+        source_sha256="",
+        locator=locator or where,
+        fingerprint=fingerprint("unmatched", file, locator, who.key()),
+        reason=problem,
+        identity=who.key(),
+        record={"shown": who.shown(), "file": file or where},
+    )
 
 
 def refuse_if_most_failed(parsed: ParsedFile, where: str) -> None:

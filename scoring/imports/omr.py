@@ -1,9 +1,12 @@
 """``results.jsonl`` from ``omr scan``: one :class:`omr.results.SheetResult` per sheet page.
 
 Scanned sheets are *live* results; sheets filled electronically (``channel: electronic``) are
-*remote*. Refused sheets, sheets of another test, duplicates of an already read sheet and
-sheets without a known respondent are listed and skipped; flagged sheets are imported with
-their flags (the ambiguous questions score as wrong until overridden).
+*remote*. Sheets of another test and duplicates of an already read sheet are listed and
+skipped. Refused sheets and sheets without a known respondent are listed and kept as pending
+items for the review (``scoring review``), where a person assigns or sets them aside; flagged
+sheets are imported with their flags (the ambiguous questions score as wrong until settled).
+The review's pictures (``evidence`` in results.jsonl, relative to the results folder) are
+kept with absolute paths, with the reader's fills and confidence of the questions in doubt.
 """
 
 from __future__ import annotations
@@ -16,13 +19,49 @@ from common.validation import describe
 from omr.results import SheetResult
 from scoring.imports._table import decode_text
 from scoring.imports.base import Identity, ImportContext, ParsedFile
-from scoring.store import AttemptRecord
+from scoring.store import AttemptRecord, PendingRecord
+
+
+def sheet_key(sheet: SheetResult) -> str:
+    """The alias under which a reviewer's assignment of this very page is kept."""
+    return f"sheet:{sheet.source.sha256}:{sheet.source.page}"
+
+
+def _evidence(sheet: SheetResult, folder: Path) -> dict[str, object]:
+    out: dict[str, object] = {k: str((folder / v).resolve()) for k, v in sheet.evidence.items()}
+    doubtful = [q for q in sheet.questions if q.state in ("ambiguous", "multiple")]
+    if doubtful:
+        out["fills"] = {str(q.position): q.fills for q in doubtful}
+        out["confidence"] = {
+            str(q.position): q.confidence for q in doubtful if q.confidence is not None
+        }
+    if sheet.flags:
+        out["flags"] = list(sheet.flags)
+    return out
+
+
+def _pending(sheet: SheetResult, kind: str, reason: str, folder: Path) -> PendingRecord:
+    return PendingRecord(
+        kind=kind,
+        channel="live" if sheet.channel == "scan" else "remote",
+        format="omr",
+        source_file=sheet.source.file,
+        source_sha256=sheet.source.sha256,
+        locator=f"page {sheet.source.page}",
+        fingerprint=f"omr:{sheet.source.sha256}:{sheet.source.page}",
+        reason=reason,
+        identity=sheet_key(sheet),
+        record=sheet.model_dump(mode="json"),
+        evidence=_evidence(sheet, folder),
+    )
 
 
 def parse_omr(path: Path, ctx: ImportContext) -> ParsedFile:
     data = path.read_bytes()
     records: list[AttemptRecord] = []
     problems: list[str] = []
+    pending: list[PendingRecord] = []
+    folder = path.parent
     n = ctx.forms.n_positions
     for line_no, line in enumerate(decode_text(data, str(path)).splitlines(), start=1):
         if not line.strip():
@@ -35,7 +74,8 @@ def parse_omr(path: Path, ctx: ImportContext) -> ParsedFile:
             continue
         page = f"{sheet.source.file} page {sheet.source.page}"
         if sheet.status == "refused":
-            problems.append(f"{where}: {page} was refused ({sheet.reason}), skipped")
+            problems.append(f"{where}: {page} was refused ({sheet.reason}), for the review")
+            pending.append(_pending(sheet, "refused", sheet.reason, folder))
             continue
         if sheet.test_id != ctx.test_id:
             problems.append(f"{where}: {page} is of test {sheet.test_id}, skipped")
@@ -48,10 +88,12 @@ def parse_omr(path: Path, ctx: ImportContext) -> ParsedFile:
         if form not in ctx.forms.index:
             problems.append(f"{where}: {page}: variant {sheet.variant} is not in the test, skipped")
             continue
-        found = ctx.match(Identity(sheet.respondent))
+        found = ctx.match(Identity(sheet.respondent), sheet_key(sheet))
         teacher = found.teacher_id
         if teacher is None:
-            problems.append(f"{where}: {page}: {found.problem}")
+            reason = found.problem if sheet.respondent else "respondent ID not read"
+            problems.append(f"{where}: {page}: {reason}; for the review")
+            pending.append(_pending(sheet, "respondent", reason, folder))
             continue
         answers = [""] * n
         states = ["absent"] * n
@@ -73,6 +115,7 @@ def parse_omr(path: Path, ctx: ImportContext) -> ParsedFile:
                 states=tuple(states),
                 flags=tuple(sheet.flags),
                 sheet_page=sheet.sheet_page,
+                evidence=_evidence(sheet, folder),
             )
         )
-    return ParsedFile("omr", records, problems, None)
+    return ParsedFile("omr", records, problems, None, pending=pending)
