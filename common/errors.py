@@ -24,6 +24,7 @@ class ExitCode(IntEnum):
     STORE_ERROR = 7
     IMPORT_FAILED = 8
     SCHEDULER_UNREACHABLE = 9
+    UNRESOLVED = 10
     INTERNAL_ERROR = 70
     INTERRUPTED = 130
 
@@ -39,6 +40,7 @@ EXIT_MEANINGS: dict[ExitCode, str] = {
     ExitCode.STORE_ERROR: "the results store cannot be opened, migrated or written",
     ExitCode.IMPORT_FAILED: "nothing was imported, or an export file was refused",
     ExitCode.SCHEDULER_UNREACHABLE: "the Dask scheduler named by --scheduler cannot be reached",
+    ExitCode.UNRESOLVED: "items wait for a person in the review; nothing was published",
     ExitCode.INTERNAL_ERROR: "a bug: run again with --verbose and report it",
     ExitCode.INTERRUPTED: "interrupted (Ctrl-C)",
 }
@@ -111,6 +113,12 @@ class StoreError(ToolError):
     """The results store cannot be opened, migrated or written."""
 
     exit_code = ExitCode.STORE_ERROR
+
+
+class Unresolved(ToolError):
+    """Reports were asked for while review items of the test still need a person."""
+
+    exit_code = ExitCode.UNRESOLVED
 
 
 class ImportFailed(ToolError):

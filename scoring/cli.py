@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from common.cli import handle_errors, test_package_option, verbose_option
-from common.errors import ImportFailed
+from common.errors import ImportFailed, InputNotFound
 from scoring.analysis import TestStatus, status_report
 from scoring.imports.base import FORMATS
 from scoring.ingest import (
@@ -22,7 +22,9 @@ from scoring.ingest import (
 )
 from scoring.merge import ATTEMPT_CHOICES, PREFER_CHOICES
 from scoring.options import db_option
-from scoring.store import open_store
+from scoring.review import apply_csv, build_queue, unresolved, write_export
+from scoring.review_web import ReviewServer, check_host, serve
+from scoring.store import default_db_path, open_store
 
 
 @click.group()
@@ -212,11 +214,11 @@ def format_status(st: TestStatus) -> str:
         lines.append(
             "Results of teachers of another department: " + ", ".join(st.outside_department)
         )
-    if st.flagged:
+    if st.flagged or st.conflicts:
         lines.append(
-            f"Next: look at each flagged sheet (omr's annotated/ images) and settle it with "
-            f"`scoring override --test {st.test_id} --teacher ID --question N --answer L "
-            '--reason "..."`, then `scoring report`.'
+            f"Next: settle what needs a person in the browser with `scoring review --test "
+            f"{st.test_id}` (offline: --export queue.csv, then --apply queue.csv), then "
+            f"`scoring report --test {st.test_id}`."
         )
     else:
         lines.append(f"Next: `scoring report --test {st.test_id}`.")
@@ -231,6 +233,86 @@ def status(test: str, db: Path | None) -> None:
     """Roster vs results of a test: who is missing, flagged or conflicting."""
     with open_store(db, create=False) as store:
         click.echo(format_status(status_report(store, resolve_test_id(store, test))))
+
+
+@main.command()
+@click.option("--test", "test", required=True, help="Test id or test package folder.")
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--token",
+    default=None,
+    help="Access token (any --host other than this machine needs one; made when not given).",
+)
+@click.option(
+    "--export",
+    "export_to",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the open items to this CSV instead of serving (fill its decision column).",
+)
+@click.option(
+    "--apply",
+    "apply_from",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Apply the decisions of an exported CSV instead of serving.",
+)
+@click.option("--by", "who", default=None, help="Reviewer for --apply [default: login name].")
+@click.option(
+    "--double-marks",
+    type=click.Choice(["wrong", "review"]),
+    default=None,
+    help="Policy for two clear marks on a one-answer task, kept with the test: scored wrong "
+    "(default), or each one reviewed.",
+)
+@handle_errors
+def review(
+    test: str,
+    db: Path | None,
+    host: str,
+    port: int,
+    token: str | None,
+    export_to: Path | None,
+    apply_from: Path | None,
+    who: str | None,
+    double_marks: str | None,
+) -> None:
+    """Settle everything that needs a person (questions in doubt, unknown respondents, refused
+    sheets, live/remote conflicts) in a browser, or offline through a CSV."""
+    with open_store(db, create=False) as store:
+        test_id = resolve_test_id(store, test)
+        store.manifest(test_id)  # a clear line for a test that is not in the store
+        if double_marks is not None:
+            with store.write() as con:
+                store.set_rules(con, test_id, double_marks=double_marks)
+        if export_to is not None:
+            queue = build_queue(store, test_id)
+            write_export(queue, export_to)
+            click.echo(f"Wrote {len(queue.open)} open item(s) of {test_id} to {export_to}")
+            return
+        if apply_from is not None:
+            if not apply_from.is_file():
+                raise InputNotFound("decisions file not found", where=str(apply_from))
+            applied = apply_csv(store, test_id, apply_from, who or getpass.getuser())
+            for line in applied.problems:
+                click.echo(f"  {line}")
+            left = unresolved(store, test_id)
+            click.echo(
+                f"Applied {len(applied.applied)} decision(s) to {test_id}; "
+                f"{len(applied.problems)} refused; {left} item(s) still open"
+            )
+            if applied.problems:
+                raise ImportFailed(f"{len(applied.problems)} decision(s) were not applied")
+            return
+        open_items = unresolved(store, test_id)
+    needed = check_host(host, token)
+    server = ReviewServer(default_db_path(db), test_id, needed)
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    url = f"http://{shown}:{port}/" + (f"?token={needed}" if needed else "")
+    click.echo(f"Review of {test_id}: {open_items} item(s) open. Open {url} (Ctrl-C to stop)")
+    serve(server, host, port)
 
 
 # ``scoring report`` is defined with the report package it drives.

@@ -37,7 +37,7 @@ from typing import Final, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from common.errors import ToolError, ValidationFailed
+from common.errors import OutputError, ToolError, ValidationFailed
 from common.spreadsheet import neutralise
 from common.vocabulary import LETTERS, latin_letters
 from omr.results import is_whole_page
@@ -142,7 +142,8 @@ def build_queue(store: Store, test_id: str) -> Queue:
     forms = TestForms(manifest)
     merged = merge_test(store, test_id, forms)
     roster = store.teachers()
-    decided = {d.item: d for d in store.decisions(test_id)}
+    # an undone decision stays in the audit under "<item>#undone-<id>"; it settles nothing
+    decided = {d.item: d for d in store.decisions(test_id) if "#undone-" not in d.item}
     pictures = _Pictures()
     items: list[ReviewItem] = []
     printed = max((len(layout.options) for layout in manifest.layouts.values()), default=0)
@@ -477,7 +478,6 @@ def _refused(
         form=form,
         answers=answers,
         states=states,
-        flags=(f"read by hand in the review by {who}",),
         evidence={k: v for k, v in pending.evidence.items() if k == "page"},
     )
     after = f"{tid} {form} {' '.join(a or '-' for a in answers)}"
@@ -485,6 +485,23 @@ def _refused(
         decision = store.add_decision(con, test_id, item.key, "refused", "", after, who, why)
         store.insert_attempts(con, test_id, [record])
     return decision, f"read by hand as {tid}, variant {form[1:]}"
+
+
+UNDOABLE = ("question", "double", "conflict", "page")
+
+
+def undo(store: Store, test_id: str, key: str, who: str) -> None:
+    """Undo one's own decision on an item (the audit keeps it, marked undone); decisions
+    that assigned or read a sheet by hand are not undone here."""
+    found = next((d for d in store.decisions(test_id) if d.item == key), None)
+    if found is None:
+        raise ToolError("nothing to undo: the item is not settled", where=key)
+    if found.who != who.strip():
+        raise ToolError(f"only {found.who} can undo this decision", where=key)
+    if found.kind not in UNDOABLE:
+        raise ToolError("an assignment is not undone here", where=key, hint="ask the team lead")
+    with store.write() as con:
+        store.revoke_decision(con, found, who.strip())
 
 
 # -- offline: CSV ------------------------------------------------------------------------------
@@ -523,6 +540,14 @@ def export_csv(queue: Queue) -> str:
             ]
         )
     return "\ufeff" + out.getvalue()
+
+
+def write_export(queue: Queue, path: Path) -> None:
+    """Write :func:`export_csv` to ``path`` (one clear line when it cannot be written)."""
+    try:
+        path.write_text(export_csv(queue), encoding="utf-8")
+    except OSError as error:
+        raise OutputError(f"cannot write: {error.strerror}", where=str(path)) from None
 
 
 @dataclass
@@ -564,5 +589,7 @@ __all__ = [
     "export_csv",
     "mask_letters",
     "settle",
+    "undo",
     "unresolved",
+    "write_export",
 ]

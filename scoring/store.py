@@ -8,9 +8,10 @@ manifest as JSON), ``attempts`` (one row per imported sheet page or online attem
 provenance and review evidence), ``overrides`` (audited manual corrections), ``imports`` (a
 log of each file imported), and for the review (``scoring.review``) ``pending`` (sheets and
 rows a person must settle before they become attempts), ``decisions`` (one audited decision
-per review item) and ``aliases`` (whom an unknown identity stands for). Every import runs in one ``BEGIN IMMEDIATE`` transaction, so there is one writer at
-a time and a killed import leaves nothing behind; attempts carry a content ``fingerprint``
-that is unique per test, so importing the same file or sheet twice adds nothing.
+per review item) and ``aliases`` (whom an unknown identity stands for). Every import runs in
+one ``BEGIN IMMEDIATE`` transaction, so there is one writer at a time and a killed import
+leaves nothing behind; attempts carry a content ``fingerprint`` that is unique per test, so
+importing the same file or sheet twice adds nothing.
 """
 
 from __future__ import annotations
@@ -743,6 +744,28 @@ class Store:
         ).fetchall()
         return [Decision(*r) for r in rows]
 
+    def revoke_decision(self, con: sqlite3.Connection, decision: Decision, who: str) -> None:
+        """Undo a decision: its row stays for the audit under another item name (so the item
+        is open again), and what it changed is put back."""
+        stamp = now_utc()
+        con.execute(
+            "UPDATE decisions SET item = ?, why = ? WHERE id = ?",
+            (f"{decision.item}#undone-{decision.id}", f"{decision.why}; undone by {who} at {stamp}",
+             decision.id),
+        )  # fmt: skip
+        if decision.kind in ("question", "double"):
+            _, teacher, question = decision.item.split(":")
+            # the override this decision made: the latest of its teacher, question and reviewer
+            con.execute(
+                "DELETE FROM overrides WHERE id = (SELECT max(id) FROM overrides WHERE "
+                "test_id = ? AND teacher_id = ? AND question = ? AND who = ? AND after = ?)",
+                (decision.test_id, teacher, int(question), decision.who, decision.after),
+            )
+        if decision.kind == "page" and decision.after == "rescan":
+            con.execute(
+                "UPDATE attempts SET excluded = 0 WHERE id = ?", (int(decision.item.split(":")[1]),)
+            )
+
     def channel_choices(self, test_id: str) -> dict[str, str]:
         """Teacher -> the channel a reviewer chose in a live/remote conflict."""
         rows = self.con.execute(
@@ -831,7 +854,22 @@ class Store:
         return [Override(*r) for r in rows]
 
 
+def _current_version(con: sqlite3.Connection) -> int | None:
+    """The schema version, read without taking the write lock (``None``: no store yet)."""
+    has = con.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+    ).fetchone()
+    if not has:
+        return None
+    row = con.execute("SELECT version FROM schema_version").fetchone()
+    return int(row[0]) if row else None
+
+
 def _migrate(con: sqlite3.Connection, path: Path) -> None:
+    # Opening an up-to-date store takes no lock: readers (the review, reports) open it while
+    # an import writes.
+    if _current_version(con) == SCHEMA_VERSION:
+        return
     con.execute("BEGIN IMMEDIATE")
     try:
         con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
@@ -856,9 +894,12 @@ def _migrate(con: sqlite3.Connection, path: Path) -> None:
 
 
 @contextmanager
-def open_store(path: str | Path | None = None, *, create: bool = True) -> Iterator[Store]:
+def open_store(
+    path: str | Path | None = None, *, create: bool = True, wait_ms: int = BUSY_TIMEOUT_MS
+) -> Iterator[Store]:
     """Open the store at ``path`` (see :func:`default_db_path`) and migrate it; a missing store
-    is created only with ``create`` (a misspelt ``--db`` must not start an empty year)."""
+    is created only with ``create`` (a misspelt ``--db`` must not start an empty year).
+    ``wait_ms``: how long to wait for another writer before giving up."""
     db = default_db_path(path)
     if db.parent and not db.parent.exists():
         raise StoreError("folder of the store does not exist", where=str(db))
@@ -872,7 +913,7 @@ def open_store(path: str | Path | None = None, *, create: bool = True) -> Iterat
     try:
         # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a transaction is exactly
         # one import and nothing is committed implicitly.
-        con = sqlite3.connect(db, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+        con = sqlite3.connect(db, isolation_level=None, timeout=wait_ms / 1000)
         con.execute("PRAGMA journal_mode=WAL")
         con.execute("PRAGMA synchronous=FULL")
         con.execute("PRAGMA foreign_keys=ON")

@@ -52,6 +52,11 @@ from scoring.report.render import report_test
     default=None,
     help="Processes to render with (default: the number of CPUs).",
 )
+@click.option(
+    "--allow-unresolved",
+    is_flag=True,
+    help="Publish although review items are open (`scoring review`); every report says so.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @handle_errors
 def report_command(
@@ -62,6 +67,7 @@ def report_command(
     salt: str,
     prefer: str | None,
     workers: int | None,
+    allow_unresolved: bool,
     quiet: bool,
 ) -> None:
     """Write every report of a test: per-teacher PDFs, department, school extracts,
@@ -76,6 +82,7 @@ def report_command(
             workers=workers or os.cpu_count() or 1,
             prefer=prefer,
             progress=progress,
+            allow_unresolved=allow_unresolved,
         )
     click.echo(
         f"{summary.test_id}: {summary.teacher_pdfs} teacher reports, {summary.schools} school "

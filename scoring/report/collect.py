@@ -46,11 +46,13 @@ from scoring.report.data import (
     histogram,
     standing_of,
 )
+from scoring.review import unresolved as open_review_items
 from scoring.stats import MeanDifference
 from scoring.store import STATE_CODES, Store, default_db_path, open_store
 
 # States a person must look at: the reader could not decide, or an online answer matched no
-# option. A "multiple" answer on a one-answer task is shown flagged too (two bubbles filled).
+# option. A "multiple" answer on a one-answer task is flagged too when the test's double-mark
+# policy is "review" (scoring.review): reports and the review queue say the same thing.
 _DOUBT = {"ambiguous", "unmatched"}
 _IN_DOUBT_CODES = (STATE_CODES["ambiguous"], STATE_CODES["unmatched"])
 
@@ -84,6 +86,9 @@ class _Tests:
             if dept == department and yr == year and stage not in found:
                 found[stage] = tid
         return found
+
+    def review_doubles(self, test_id: str) -> bool:
+        return self.store.double_marks(test_id) == "review"
 
     def percents_of(self, test_id: str) -> dict[str, float]:
         """{teacher id: percent correct} of one test."""
@@ -143,11 +148,15 @@ def _summary_row(tests: _Tests, department: str, year: int) -> SummaryRow:
     )
 
 
-def _task_rows(results: TestResults, tr: TeacherResult) -> list[TaskRow]:
+def _task_rows(
+    results: TestResults, tr: TeacherResult, review_doubles: bool = False
+) -> list[TaskRow]:
     form = results.forms.form(tr.form)
     rows = []
     for q, item in zip(tr.questions, form.items, strict=True):
-        multiple_on_single = q.state == "multiple" and len(q.key_source) == 1
+        # two marks on a one-answer task are a doubt only where the test's policy sends them
+        # to the review; otherwise they are simply wrong, as the queue says too
+        multiple_on_single = review_doubles and q.state == "multiple" and len(q.key_source) == 1
         rows.append(
             TaskRow(
                 position=q.position,
@@ -248,7 +257,9 @@ def collect(
                 hint=f"import them with `scoring import FILE --test build/{results.test.id}`",
             )
         tests._cache[results.test.id] = results  # the rule asked for wins for this test
-        return _assemble(tests, results, (now or (lambda: datetime.now(UTC)))())
+        data = _assemble(tests, results, (now or (lambda: datetime.now(UTC)))())
+        waiting = open_review_items(store, results.test.id)
+        return data.model_copy(update={"unresolved": waiting}) if waiting else data
 
 
 def _assemble(tests: _Tests, results: TestResults, generated: datetime) -> ReportData:
@@ -294,7 +305,7 @@ def _assemble(tests: _Tests, results: TestResults, generated: datetime) -> Repor
             )
             for s in STAGES
         ]
-        tasks = _task_rows(results, tr)
+        tasks = _task_rows(results, tr, tests.review_doubles(results.test.id))
         rows.append(
             TeacherReport(
                 id=tr.teacher_id,

@@ -220,6 +220,13 @@ class ReportData(BaseModel):
     items: list[ItemRow]
     alerts: list[ItemAlert]
     summary: list[SummaryRow]  # every department and year in the store
+    unresolved: int = 0  # review items still open when published (--allow-unresolved)
+
+    def preliminary(self) -> str:
+        """What every report prints when it was published over open review items."""
+        if not self.unresolved:
+            return ""
+        return f" · ПРЕДВАРИТЕЛЬНО: не проверено вручную {self.unresolved} (scoring review)"
 
     def schools(self) -> list[str]:
         """The schools of the reported teachers, sorted."""

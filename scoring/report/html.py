@@ -52,6 +52,8 @@ def department_page_name(department: str) -> str:
 
 
 def _page(title: str, subtitle: str, nav: str, body: str, generated: str) -> str:
+    """``generated``: the ISO time of collection, then maybe " · " and a preliminary note."""
+    stamp, _, note = generated.partition(" · ")
     return (
         '<!DOCTYPE html>\n<html lang="ru"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -59,7 +61,7 @@ def _page(title: str, subtitle: str, nav: str, body: str, generated: str) -> str
         f"<header><h1>{escape(title)}</h1><p>{escape(subtitle)}</p></header>"
         f"<nav>{nav}</nav><main>{body}</main>"
         f"<footer>Мониторинг профессиональных компетенций педагогов · данные на "
-        f"{escape(generated[:10])}</footer></body></html>\n"
+        f"{escape(stamp[:10])}{escape(' · ' + note) if note else ''}</footer></body></html>\n"
     )
 
 
@@ -159,7 +161,7 @@ def index_page(data: ReportData, departments: Sequence[tuple[str, str]]) -> str:
         "Сводка по кафедрам",
         _nav(departments, "index.html"),
         "".join(body),
-        data.generated,
+        data.generated + data.preliminary(),
     )
 
 
@@ -281,7 +283,7 @@ def tested_department_page(
         f"{test.title} · {test.stage_title}",
         _nav(departments, here),
         "".join(body),
-        data.generated,
+        data.generated + data.preliminary(),
     )
 
 
@@ -313,7 +315,7 @@ def other_department_page(
         "Средние результаты по этапам",
         _nav(departments, department_page_name(department)),
         body,
-        data.generated,
+        data.generated + data.preliminary(),
     )
 
 

@@ -487,7 +487,8 @@ def department_story(data: ReportData) -> list[Any]:
     story: list[Any] = [
         P(f"Кафедра: {test.department_title}", s.title),
         P(
-            f"{test.title} ({test.id}) · {test.stage_title} · отчёт от {data.generated[:10]}",
+            f"{test.title} ({test.id}) · {test.stage_title} · отчёт от {data.generated[:10]}"
+            f"{data.preliminary()}",
             s.muted,
         ),
         Spacer(1, 8),
@@ -627,7 +628,8 @@ def school_story(data: ReportData, school: str, teachers: Sequence[TeacherReport
         P(school, s.title if len(school) < 60 else s.title_long),
         P(
             f"Выписка для администрации: {test.title} ({test.id}) · {test.stage_title} · "
-            f"кафедра «{test.department_title}» · отчёт от {data.generated[:10]}",
+            f"кафедра «{test.department_title}» · отчёт от {data.generated[:10]}"
+            f"{data.preliminary()}",
             s.muted,
         ),
         Spacer(1, 8),
@@ -703,7 +705,7 @@ def summary_story(data: ReportData) -> list[Any]:
         P("Сводка мониторинга", s.title),
         P(
             f"Входной и итоговый тесты по кафедрам; прирост — в процентных пунктах с 95 % "
-            f"доверительным интервалом. Отчёт от {data.generated[:10]}.",
+            f"доверительным интервалом. Отчёт от {data.generated[:10]}{data.preliminary()}.",
             s.muted,
         ),
     ]
@@ -774,5 +776,5 @@ def render_summary_pdf(data: ReportData, path: Path) -> None:
         summary_story(data),
         title="Сводка мониторинга",
         left="Сводка мониторинга",
-        right=f"отчёт от {data.generated[:10]}",
+        right=f"отчёт от {data.generated[:10]}{data.preliminary()}",
     )

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from common.errors import OutputError
+from common.errors import OutputError, Unresolved
 from common.files import ensure_writable_folder
 from scoring.report import exports, html, pdf
 from scoring.report.collect import collect
@@ -240,11 +240,22 @@ def report_test(
     workers: int = 2,
     prefer: str | None = None,
     progress: Progress | None = None,
+    allow_unresolved: bool = False,
 ) -> ReportSummary:
     """Collect ``test_id`` from the store and render all its reports into
-    ``out_root/<test-id>/``, so the reports of the year's five tests sit side by side."""
+    ``out_root/<test-id>/``, so the reports of the year's five tests sit side by side.
+
+    Refuses (:class:`Unresolved`) while review items of the test are open, unless
+    ``allow_unresolved``; then every report says how many were open."""
     started = time.perf_counter()
     data = collect(store_path, test_id, prefer=prefer)
+    if data.unresolved and not allow_unresolved:
+        raise Unresolved(
+            f"{data.unresolved} review item(s) of test {data.test.id} still need a person, "
+            "so nothing was published",
+            hint=f"settle them with `scoring review --test {data.test.id}`, or publish "
+            "anyway with --allow-unresolved",
+        )
     if pseudonymise and not salt:
         with open_store(store_path) as store:
             salt = store.pseudonym_key()

@@ -81,7 +81,7 @@ def test_override_and_status(run, roster_file: Path, test_dir: Path, tmp_path: P
         "  100002 Петров Борис Ильич (scan.png page 1): q2 ambiguous; unresolved question(s) 2"
         in out.splitlines()
     )
-    assert out.splitlines()[-1].startswith("Next: look at each flagged sheet")
+    assert out.splitlines()[-1].startswith("Next: settle what needs a person in the browser")
     code, out, _ = run(
         "override", "--test", "math-2026-acc", "--teacher", "100002", "--question", "2",
         "--answer", "A", "--reason", "checked on paper", "--by", "tutor",
@@ -162,3 +162,59 @@ def test_a_misspelt_db_is_refused_not_made(tmp_path: Path, test_dir: Path) -> No
         ["import", str(export), "--test", str(test_dir), "--db", str(missing), "--create"],
     )
     assert missing.exists() and made.exit_code == 8  # made, but no roster: nothing imported
+
+
+def test_review_offline_and_the_report_that_waits_for_it(
+    run, roster_file: Path, test_dir: Path, tmp_path: Path
+) -> None:
+    run("roster", "import", str(roster_file))
+    live = tmp_path / "results.jsonl"
+    live.write_text(
+        sheet_line(
+            "math-2026-acc", 2, "100002", ["C", "?", "AB", "B"], flags=("q2: unclear mark (A)",)
+        )
+        + "\n"
+    )
+    run("import", str(live), "--test", str(test_dir))
+    reports = tmp_path / "reports"
+    code, out, err = run("report", "--test", "math-2026-acc", "--out", str(reports), "-q")
+    assert code == 10 and out == ""
+    assert err == (
+        "Error: 1 review item(s) of test math-2026-acc still need a person, so nothing was "
+        "published (settle them with `scoring review --test math-2026-acc`, or publish anyway "
+        "with --allow-unresolved)\n"
+    )
+    assert not reports.exists()
+    queue = tmp_path / "queue.csv"
+    code, out, _ = run("review", "--test", "math-2026-acc", "--export", str(queue))
+    assert (code, out) == (0, f"Wrote 1 open item(s) of math-2026-acc to {queue}\n")
+    header, row = queue.read_text(encoding="utf-8-sig").splitlines()
+    assert row.startswith("q:100002:2,question,100002,Петров Борис Ильич,2,?,ABCD,")
+    queue.write_text(header + "\n" + row[: -len(",,")] + ",A,on paper\n", encoding="utf-8")
+    code, out, _ = run("review", "--test", "math-2026-acc", "--apply", str(queue), "--by", "tutor")
+    assert (code, out) == (
+        0,
+        "Applied 1 decision(s) to math-2026-acc; 0 refused; 0 item(s) still open\n",
+    )
+    code, out, _ = run("review", "--test", "math-2026-acc", "--apply", str(queue), "--by", "other")
+    assert code == 8 and "already settled by tutor" in out
+    code, out, err = run("report", "--test", "math-2026-acc", "--out", str(reports), "-q")
+    assert code == 0, err
+
+
+def test_a_report_over_open_items_says_so(
+    run, roster_file: Path, test_dir: Path, tmp_path: Path
+) -> None:
+    run("roster", "import", str(roster_file))
+    live = tmp_path / "results.jsonl"
+    live.write_text(sheet_line("math-2026-acc", 2, "100002", ["C", "?", "AB", "B"]) + "\n")
+    run("import", str(live), "--test", str(test_dir))
+    reports = tmp_path / "reports"
+    code, _, err = run(
+        "report", "--test", "math-2026-acc", "--out", str(reports), "-q", "--allow-unresolved"
+    )
+    assert code == 0, err
+    pages = list((reports / "math-2026-acc").rglob("*.html"))
+    assert pages and all(
+        "ПРЕДВАРИТЕЛЬНО: не проверено вручную 1" in p.read_text(encoding="utf-8") for p in pages
+    )

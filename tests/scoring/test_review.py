@@ -11,7 +11,7 @@ from scoring_helpers import merged_rows, sheet_line
 from common.errors import ToolError
 from scoring.analysis import load_results, teacher_results
 from scoring.ingest import import_files
-from scoring.review import apply_csv, build_queue, export_csv, settle, unresolved
+from scoring.review import apply_csv, build_queue, export_csv, settle, undo, unresolved
 from scoring.store import AlreadyDecided, Store
 
 TEST = "math-2026-acc"
@@ -153,3 +153,15 @@ def test_double_marks_are_wrong_by_default_and_reviewed_on_request(
     assert (item.kind, item.question, item.reading) == ("double", 1, "AB")
     settle(store, TEST, item.key, "AB", "Анна")  # it is what the sheet says: scored wrong
     assert unresolved(store, TEST) == 0
+
+
+def test_undo_reopens_the_item_and_the_audit_keeps_it(session: Store) -> None:
+    settle(session, TEST, "q:100002:2", "B", "Анна")
+    with pytest.raises(ToolError, match="only Анна can undo"):
+        undo(session, TEST, "q:100002:2", "Борис")
+    undo(session, TEST, "q:100002:2", "Анна")
+    assert "q:100002:2" in {i.key for i in build_queue(session, TEST).open}
+    assert session.overrides(TEST) == []
+    [kept] = session.decisions(TEST)
+    assert kept.item.startswith("q:100002:2#undone-") and "undone by Анна" in kept.why
+    settle(session, TEST, "q:100002:2", "C", "Борис")  # open again: anyone may settle it

@@ -1,0 +1,271 @@
+// The review station's page: one item at a time, settled from the keyboard.
+// No framework and no build step; the server renders the page and answers JSON.
+"use strict";
+
+(function () {
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const initial = JSON.parse(document.getElementById("queue-data").textContent);
+  const state = {
+    items: initial.items, settled: initial.settled, total: initial.total,
+    index: 0, answer: null, history: [], busy: false, results: [], active: 0,
+  };
+  // Cyrillic letters that look like the Latin answer letters (a Russian keyboard layout)
+  const LOOKALIKE = { "А": "A", "В": "B", "С": "C", "Е": "E", "Н": "H" };
+  const $ = (id) => document.getElementById(id);
+
+  function reviewer() { return sessionStorage.getItem("reviewer") || ""; }
+
+  function askName() {
+    const form = $("name-form");
+    form.hidden = false;
+    $("name").focus();
+    form.onsubmit = (event) => {
+      event.preventDefault();
+      const name = $("name").value.trim();
+      if (!name) return;
+      sessionStorage.setItem("reviewer", name);
+      form.hidden = true;
+      render();
+    };
+  }
+
+  function current() { return state.items[state.index]; }
+
+  function say(text) { $("message").textContent = text || ""; }
+
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs || {})) {
+      if (key === "text") node.textContent = value; else node.setAttribute(key, value);
+    }
+    for (const child of children) if (child) node.append(child);
+    return node;
+  }
+
+  function pictures(item) {
+    return item.pictures.map((pid) => el("img", { src: "/picture/" + pid, alt: "scan of " + item.source }));
+  }
+
+  function renderQueue() {
+    const list = $("queue");
+    list.replaceChildren();
+    state.items.forEach((item, k) => {
+      const label = `${item.kind} ${item.teacher_id || ""} ${item.question ? "q" + item.question : ""}`;
+      const li = el("li", { text: label, "data-key": item.key });
+      if (k === state.index) li.className = "current";
+      li.onclick = () => { state.index = k; state.answer = null; render(); };
+      list.append(li);
+    });
+  }
+
+  function renderCard() {
+    const card = $("card");
+    card.replaceChildren();
+    const item = current();
+    $("done").hidden = state.items.length > 0;
+    if (!item) return;
+    card.dataset.key = item.key;
+    card.dataset.kind = item.kind;
+    const who = item.teacher_id ? `${item.teacher_id} ${item.teacher_name}` : "";
+    card.append(el("h2", { text: `${item.kind}: ${who} ${item.question ? "question " + item.question : ""}` }));
+    card.append(el("p", { text: item.reason }), el("p", { class: "source", text: item.source }));
+    for (const img of pictures(item)) card.append(img);
+    if (item.kind === "question" || item.kind === "double") {
+      if (item.fills.length) {
+        const fills = el("p", { class: "fills" });
+        item.fills.forEach((f, k) => fills.append(el("span", { text: `${item.options[k] || "?"} ${f.toFixed(2)}` })));
+        card.append(fills);
+      }
+      card.append(el("p", { text: `now: ${item.reading || "blank"}; letters ${item.options}` +
+        (item.several ? " (several allowed)" : "") }));
+      const shown = state.answer === null ? "" : (state.answer || "blank");
+      card.append(el("p", { class: "answer", id: "answer", text: shown }));
+    } else if (item.kind === "conflict") {
+      const table = el("table", {},
+        el("tr", {}, el("th", { text: "" }), el("th", { text: "answers" })),
+        el("tr", { class: state.answer === "live" ? "chosen" : "" }, el("td", { text: "L live" }), el("td", { text: item.live })),
+        el("tr", { class: state.answer === "remote" ? "chosen" : "" }, el("td", { text: "R remote" }), el("td", { text: item.remote })));
+      card.append(table, el("p", { class: "answer", id: "answer", text: state.answer || "" }));
+    } else if (item.kind === "page") {
+      card.append(el("p", { text: "Enter: the reading stands. Alt+R: set the page aside for a rescan." }));
+    } else if (item.kind === "respondent") {
+      const input = el("input", { id: "search", placeholder: "teacher name or ID", autocomplete: "off" });
+      const list = el("ol", { id: "results" });
+      card.append(el("label", { for: "search", text: "Whose sheet is it? " }), input, list,
+        el("p", { text: "Enter assigns the highlighted teacher; Alt+R sets the sheet aside." }));
+      input.oninput = () => search(input.value);
+      setTimeout(() => input.focus(), 0);
+    } else if (item.kind === "refused") {
+      const input = el("input", { id: "byhand", size: 60, placeholder: "TEACHER VARIANT ANSWERS, e.g. 100001 3 ABD-C" });
+      card.append(el("label", { for: "byhand", text: "Read by hand: " }), input,
+        el("p", { text: `variants ${item.variants.join(", ")}; one letter or - per question. Alt+R: rescan.` }));
+      setTimeout(() => input.focus(), 0);
+    }
+  }
+
+  function render() {
+    $("progress").textContent = `${state.settled} of ${state.total} settled`;
+    $("reviewer").textContent = reviewer() ? `reviewer: ${reviewer()}` : "";
+    if (state.index >= state.items.length) state.index = Math.max(0, state.items.length - 1);
+    renderQueue();
+    renderCard();
+  }
+
+  async function search(text) {
+    const response = await fetch("/api/teachers?q=" + encodeURIComponent(text));
+    state.results = response.ok ? await response.json() : [];
+    state.active = 0;
+    const list = $("results");
+    if (!list) return;
+    list.replaceChildren();
+    state.results.forEach((t, k) => {
+      const li = el("li", { text: `${t.id} ${t.name} (${t.school})`, "data-id": t.id });
+      if (k === state.active) li.className = "active";
+      li.onclick = () => decide(t.id);
+      list.append(li);
+    });
+  }
+
+  async function post(body) {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const response = await fetch("/api/decide", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+        body: JSON.stringify(body),
+      });
+      const data = await response.json().catch(() => ({ error: "no answer from the server" }));
+      if (response.status === 503 && data.retry) {
+        say(data.error);
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        continue;
+      }
+      return { ok: response.ok, status: response.status, data };
+    }
+    return { ok: false, data: { error: "the store stayed busy; try again" } };
+  }
+
+  function refresh(data, keepKey) {
+    state.items = data.items;
+    state.settled = data.settled;
+    state.total = data.total;
+    const at = state.items.findIndex((i) => i.key === keepKey);
+    if (at >= 0) state.index = at;
+    state.answer = null;
+    render();
+  }
+
+  async function decide(value) {
+    const item = current();
+    if (!item || state.busy) return;
+    if (!reviewer()) { askName(); return; }
+    state.busy = true;
+    const next = state.items[state.index + 1];
+    const result = await post({ key: item.key, value, who: reviewer(), why: "" });
+    state.busy = false;
+    if (!result.ok) {
+      if (result.data.taken) {  // someone else settled it: show the queue as it is now
+        const fresh = await fetch("/api/queue").then((r) => r.json());
+        refresh(fresh, next ? next.key : null);
+      }
+      say(result.data.error);
+      return;
+    }
+    state.history.push(item.key);
+    refresh(result.data, next ? next.key : null);
+    say(result.data.note ? `${item.key}: ${result.data.note}` : "");
+  }
+
+  async function undoLast() {
+    const key = state.history.pop();
+    if (!key) { say("nothing of yours to undo"); return; }
+    const result = await post({ key, undo: true, who: reviewer() });
+    if (!result.ok) { say(result.data.error); state.history.push(key); return; }
+    refresh(result.data, key);
+    say(`${key}: undone`);
+  }
+
+  function letterOf(event) {
+    const key = event.key.length === 1 ? event.key.toUpperCase() : "";
+    const latin = LOOKALIKE[key] || key;
+    return /^[A-H]$/.test(latin) ? latin : "";
+  }
+
+  document.addEventListener("keydown", (event) => {
+    const item = current();
+    const typing = event.target && ["INPUT", "TEXTAREA"].includes(event.target.tagName);
+    if (!$("name-form").hidden) return;
+    if (event.altKey && (event.code === "KeyU" || event.key === "u" || event.key === "U")) {
+      event.preventDefault();
+      undoLast();
+      return;
+    }
+    if (event.altKey && (event.key === "r" || event.key === "R" || event.code === "KeyR")) {
+      if (item && ["respondent", "refused", "page"].includes(item.kind)) {
+        event.preventDefault();
+        decide("rescan");
+      }
+      return;
+    }
+    if (typing) {
+      if (event.key === "Enter") {
+        event.preventDefault();
+        if (item.kind === "respondent" && state.results[state.active]) decide(state.results[state.active].id);
+        if (item.kind === "refused") decide(event.target.value);
+      } else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        event.preventDefault();
+        const n = state.results.length;
+        if (n) state.active = (state.active + (event.key === "ArrowDown" ? 1 : n - 1)) % n;
+        document.querySelectorAll("#results li").forEach((li, k) => { li.className = k === state.active ? "active" : ""; });
+      }
+      return;
+    }
+    if (!item) return;
+    if (event.key === "Enter") {
+      event.preventDefault();
+      if (item.kind === "page") decide("confirm");
+      else if (state.answer !== null) decide(state.answer);
+      else say("choose first: a letter, Space for blank" + (item.kind === "conflict" ? ", or L / R" : ""));
+      return;
+    }
+    if (event.key === "Backspace") {
+      event.preventDefault();
+      state.index = Math.max(0, state.index - 1);
+      state.answer = null;
+      render();
+      return;
+    }
+    if (event.key === "u" || event.key === "U" || event.key === "г" || event.key === "Г") {
+      event.preventDefault();
+      undoLast();
+      return;
+    }
+    if (item.kind === "conflict") {
+      const k = event.key.toUpperCase();
+      if (k === "L" || k === "Д") state.answer = "live";
+      if (k === "R" || k === "К") state.answer = "remote";
+      renderCard();
+      return;
+    }
+    if (item.kind !== "question" && item.kind !== "double") return;
+    if (event.key === " ") {
+      event.preventDefault();
+      state.answer = "";
+      renderCard();
+      return;
+    }
+    const letter = letterOf(event);
+    if (!letter || !item.options.includes(letter)) return;
+    event.preventDefault();
+    if (item.several) {
+      const chosen = new Set((state.answer || "").split(""));
+      if (chosen.has(letter)) chosen.delete(letter); else chosen.add(letter);
+      state.answer = [...chosen].filter(Boolean).sort().join("");
+    } else {
+      state.answer = letter;
+    }
+    renderCard();
+  });
+
+  if (!reviewer()) askName();
+  render();
+})();
