@@ -28,6 +28,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.scoring_bench
 	$(BIN)/python -m bench.report_bench
 	$(BIN)/python -m bench.session_bench
+	$(BIN)/python -m bench.review_bench
 	$(BIN)/python -m bench.scale_bench
 
 lint: $(STAMP)

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from demo.paths import SAMPLE_TESTS_DIR
-from demo.session import SessionTimes, run_session
+from demo.session import SessionTimes, open_review_items, run_session
 
 OUT = Path("demo-out")
 TESTS = (("math-2026-acceptance", 0.0), ("math-2026-final", 0.08))  # (spec, skill bonus)
@@ -50,6 +50,13 @@ def main() -> int:
         site = reports / "site" / "index.html"
         if site.exists():
             print(f"  website: {site.resolve()}")
+    print("\nThe reports above are preliminary: the review queue has not been settled.")
+    for name, _, _ in done:
+        count = open_review_items(OUT / "monitoring.db", name)
+        print(
+            f"  {name}: {count} item(s) wait for a person: "
+            f"MONITORING_DB={OUT}/monitoring.db .venv/bin/scoring review --test {name}"
+        )
     print(
         "\nNext: open a teacher's PDF or the website above; then run the day yourself, command"
         '\nby command: `. .venv/bin/activate` and follow "The day of the monitoring team" in'

@@ -158,9 +158,10 @@ def run_session(
 
     Several sessions (tests) may share ``work``: they share the store, so the reports of a
     later test show the history and growth of the earlier ones. With ``resolve_flags`` every
-    flagged answer is settled by ``scoring override`` from the simulator's ground truth, as a
-    reviewer would settle it by looking at the sheet. Returns the step times and the reports
-    folder.
+    review item is settled through the review library from the simulator's ground truth, as a
+    reviewer would settle it by looking at the sheet; without, the reports are published as
+    preliminary (``--allow-unresolved``) and the queue waits. Returns the step times and the
+    reports folder.
     """
     work.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, MONITORING_DB=str(work / "monitoring.db"))
@@ -222,47 +223,61 @@ def run_session(
         count = resolve_flags_from_truth(
             work / "monitoring.db", test_id, results / "results.jsonl", scans
         )
-        times.steps.append(("resolve flags (scoring override)", time.perf_counter() - started))
+        times.steps.append(("settle the review queue", time.perf_counter() - started))
         seconds = times.steps[-1][1]
-        log(f"  resolved {count} flagged answer(s) from the ground truth [{seconds:.1f} s]")
+        log(f"  settled {count} review item(s) from the ground truth [{seconds:.1f} s]")
     reports = work / "reports"
+    # Without a reviewer (the demo), the reports are published as preliminary and say so;
+    # the review queue waits for `scoring review`.
+    waiting = [] if resolve_flags else ["--allow-unresolved"]
     run_step(
         times, "scoring report",
-        [tool("scoring"), "report", "--test", test_id, "--out", str(reports)],
+        [tool("scoring"), "report", "--test", test_id, "--out", str(reports), *waiting],
         log, env=env,
     )  # fmt: skip
     return times, reports / test_id
 
 
 def resolve_flags_from_truth(db: Path, test_id: str, results: Path, scans: Path) -> int:
-    """Override every doubtful reading whose intended answer differs, as a reviewer would.
-
-    Returns the number of overrides recorded.
+    """Settle every open review item as a reviewer who looks at the paper would: a question
+    from what the person meant (the simulator's ground truth), a flagged page by confirming
+    it, a live/remote conflict by the live sheet, an unknown or refused sheet by setting it
+    aside. Returns the number of decisions made.
     """
     from omr.results import SheetResult
     from omr.sim.truth import load_truth
-    from scoring.ingest import add_override
+    from scoring.review import build_queue, settle
     from scoring.store import open_store
 
     truth = {Path(t.file).name: t for t in load_truth(scans)}
+    meant: dict[tuple[str, int], str] = {}
+    for line in results.read_text(encoding="utf-8").splitlines():
+        sheet = SheetResult.model_validate_json(line)
+        known = truth.get(Path(sheet.source.file).name)
+        if known is None or not sheet.respondent:
+            continue
+        for q in known.questions:
+            answer = q.letters if q.state in ("marked", "multiple") else ""
+            meant[(sheet.respondent, q.position)] = answer or "-"
     count = 0
     with open_store(db) as store:
-        for line in results.read_text(encoding="utf-8").splitlines():
-            sheet = SheetResult.model_validate_json(line)
-            known = truth.get(Path(sheet.source.file).name)
-            if sheet.status != "flagged" or known is None or not sheet.respondent:
-                continue
-            intended = {q.position: q for q in known.questions}
-            for q in sheet.questions:
-                if q.state != "ambiguous" and not q.doubtful:
-                    continue
-                meant = intended[q.position]
-                answer = meant.letters if meant.state in ("marked", "multiple") else ""
-                if answer == q.letters and q.state != "ambiguous":
-                    continue
-                add_override(
-                    store, test_id, sheet.respondent, q.position, answer or "-",
-                    reason=f"checked on the sheet ({meant.style})", who="session-bench",
-                )  # fmt: skip
-                count += 1
+        for item in build_queue(store, test_id).open:
+            if item.kind in ("question", "double"):
+                value = meant.get((item.teacher_id, item.question or 0), "-")
+            elif item.kind == "page":
+                value = "confirm"
+            elif item.kind == "conflict":
+                value = "live"
+            else:
+                value = "rescan"
+            settle(store, test_id, item.key, value, "session-bench", "checked on the sheet")
+            count += 1
     return count
+
+
+def open_review_items(db: Path, test_id: str) -> int:
+    from scoring.review import unresolved
+    from scoring.store import open_store
+
+    with open_store(db, create=False) as store:
+        return unresolved(store, test_id)

@@ -24,9 +24,10 @@ The model (also in docs/marking.md, in a reviewer's words):
 
 Decision per bubble: **marked** (there, filled in shape: area >= 0.45 in >= 4 sectors, fill
 >= 0.1, stroke >= 0.2 and >= the sheet's bar), **blank** (nothing there; or a line that
-crosses the disc and leaves it in at most two places; or a tick or cross next to a marked
-bubble of the same question), anything else **doubtful**. In a question, a marked bubble much
-lighter than the darkest one (fill < 0.65 x, or stroke < 0.8 x) is doubtful: erasure residue
+crosses the disc and leaves it on both sides; or a speck, such as a dot or the end of a stroke
+poking in; or a tick or cross next to a marked bubble of the same question), anything else
+**doubtful**. In a question, a marked bubble much
+lighter than the darkest one (fill < 0.65 x, or stroke < 0.75 x) is doubtful: erasure residue
 next to a real mark. A circle drawn around a bubble (ink on half its outside ring) is never
 blank.
 
@@ -58,6 +59,7 @@ class MarkRule:
     stroke_share: float = 0.5  # a sample is covered at this share of the bubble's stroke
     line_area: float = 0.4  # below this area, ink is a stroke: a line, tick, cross or dot
     line_sectors: int = 4  # ... and a line through the disc crosses at most this many sectors
+    speck_area: float = 0.15  # a dot: this little area, inside the disc
     sheet_relative: float = 0.6  # a mark's stroke against the sheet's median mark stroke
     bar_max: float = 0.34  # ... but a mark this dark is one on any sheet
     residue_fill: float = 2.5  # a trace this many times lighter than a clear mark beside it,
@@ -65,7 +67,7 @@ class MarkRule:
     typical_default: float = 0.5  # the sheet's mark stroke when it has too few clear marks
     typical_marks: int = 3
     pair_fill: float = 0.65
-    pair_stroke: float = 0.8
+    pair_stroke: float = 0.75
     circled: float = 0.3  # share of the outside ring with ink: a circle drawn around
     halo: float = 0.1  # paper around the bubble this much darker than around the others
     outside_ink: float = 0.15  # the level of ink outside, at most (lighter on pencil sheets)
@@ -297,13 +299,14 @@ def _per_group_max(values: np.ndarray, mask: np.ndarray, groups: np.ndarray) -> 
 
 
 def outside_ink(ring: np.ndarray, level: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Share of the outside rings (N, 3, 32) with ink at ``level`` (N, 3) or more, and in how
-    many separate places (runs), on whichever ring has more."""
-    hits = ring >= level[:, :, None]
+    """Share of the outside rings (N, 3, 32) with ink at ``level`` (N, 3) or more (the most
+    inked ring), and in how many separate places (runs, over the rings together)."""
+    hits = np.asarray(ring >= level[:, :, None])
     share = hits.mean(axis=2)
-    best = hits[np.arange(len(ring)), share.argmax(axis=1)]
-    starts = (best & ~np.roll(best, 1, axis=1)).sum(axis=1)
-    return share.max(axis=1), np.where(best.all(axis=1), 1, starts)
+    # places from the three rings together: a thin line may slip between the samples of one
+    anywhere = np.asarray(hits.any(axis=1))
+    starts = (anywhere & ~np.roll(anywhere, 1, axis=1)).sum(axis=1)
+    return share.max(axis=1), np.where(anywhere.all(axis=1), 1, starts)
 
 
 def _halo(m: Measured, groups: np.ndarray) -> np.ndarray:
@@ -351,7 +354,12 @@ def decide(m: Measured, groups: np.ndarray, rule: MarkRule = DEFAULT_RULE) -> De
     outside, places = outside_ink(m.ring, level)
     circled = (outside >= rule.circled) | (_halo(m, groups) >= rule.halo)
     thin = (m.area < rule.line_area) & ~circled
-    lines = present & thin & (places <= 2) & (m.sectors <= rule.line_sectors)
+    # a line crosses the disc and leaves it on both sides; a speck is small and at most
+    # touches the outline from one side (a dot, the end of a stroke into the next bubble).
+    # A light half fill (thin too, when its grain leaves gaps) is neither.
+    crossing = (places == 2) & (m.sectors <= rule.line_sectors)
+    speck = (m.area < rule.speck_area) & (places <= 1)
+    lines = present & thin & (crossing | speck)
     has_mark = np.zeros(len(best), dtype=bool)
     has_mark[groups[strong]] = True
     # a tick or a cross beside a filled bubble of the same question: the fill is the answer

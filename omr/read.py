@@ -154,9 +154,10 @@ def _read_marks(
     work = image
     if bilevel:
         # A thresholded or dithered page is read as the grey it stands for: blurred over a
-        # tenth of a bubble, dither dots become the grey they dither.
+        # fifth of a bubble, dither dots become the grey they dither (a lighter blur leaves
+        # the dots' peaks, and a smear of residue would look as dark as a fill).
         radius_px = min(b.r for b in page.bubbles) * registration.px_per_pt
-        work = cv2.GaussianBlur(image, (0, 0), max(0.8, 0.12 * radius_px))
+        work = cv2.GaussianBlur(image, (0, 0), max(1.0, 0.2 * radius_px))
     measured = measure(work, registration, page.bubbles, black, rule)
     if measured.cut_off:
         raise SheetRefused(

@@ -105,7 +105,10 @@ def plan_question(
     if style in ("pen", "pencil_soft", "pencil_light", "pencil_half", "partial"):
         return _Plan(truth("marked", letter, True, []), [(pick, style)])
     if style == "multiple":
-        kinds = [str(rng.choice(["pen", "pencil_soft"])) for _ in range(2)]
+        # one person, one instrument: both marks with the same pen or pencil (the second draw
+        # is kept, unused, so every later draw of the stream stays where it was)
+        drawn = [str(rng.choice(["pen", "pencil_soft"])) for _ in range(2)]
+        kinds = [drawn[0], drawn[0]]
         letters = "".join(sorted(options[pick] + options[other]))
         return _Plan(truth("multiple", letters, True, []), [(pick, kinds[0]), (other, kinds[1])])
     if style == "dot":

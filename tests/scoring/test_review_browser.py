@@ -6,43 +6,27 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import socket
 import sqlite3
-import threading
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
-import uvicorn
 from scoring_helpers import merged_rows, sheet_line
 
 from scoring.ingest import import_files
 from scoring.review import unresolved
-from scoring.review_web import ReviewServer, create_app
+from scoring.review_web import ReviewServer
 from scoring.store import Store
+from testkit.browser import BROWSER_ARGS, chromium_path, serving
 
 TEST = "math-2026-acc"
-CHROMIUM = (
-    os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-)
+CHROMIUM = chromium_path()
 if CHROMIUM is None and os.environ.get("CI"):
     raise RuntimeError("CI must have chromium for the review station's tests (.ci/run installs it)")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
-BROWSER_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def _with_evidence(line: str, evidence: dict[str, str]) -> str:
@@ -80,30 +64,6 @@ def session(store: Store, test_dir: Path, tmp_path: Path) -> Path:
     return store.path
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def serving(server: ReviewServer) -> Iterator[str]:
-    port = _free_port()
-    config = uvicorn.Config(create_app(server), host="127.0.0.1", port=port, log_level="warning")
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not running.started:
-        assert time.monotonic() < deadline, "the review server did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        running.should_exit = True
-        thread.join(10)
-
-
 @pytest.fixture
 def browser():  # type: ignore[no-untyped-def]
     from playwright.sync_api import sync_playwright
@@ -130,8 +90,7 @@ def test_a_queue_is_settled_from_the_keyboard(session: Path, browser, tmp_path: 
         page = browser.new_page()
         _start(page, url, "Вера Олеговна")
         assert _progress(page) == "0 of 5 settled"
-        done = 0
-        for _ in range(5):
+        for done in range(1, 6):
             kind = page.get_attribute("#card", "data-kind")
             key = page.get_attribute("#card", "data-key")
             if kind == "question":
@@ -143,7 +102,8 @@ def test_a_queue_is_settled_from_the_keyboard(session: Path, browser, tmp_path: 
                     assert b"scan file not found" in reply.read()
                 # a Russian layout sends the Cyrillic letter: В reads as B
                 page.evaluate(
-                    "document.dispatchEvent(new KeyboardEvent('keydown', {key: 'в', bubbles: true}))"
+                    "document.dispatchEvent("
+                    "new KeyboardEvent('keydown', {key: 'в', bubbles: true}))"
                 )
                 assert page.text_content("#answer") == "B"
                 page.keyboard.press("Enter")
@@ -161,7 +121,6 @@ def test_a_queue_is_settled_from_the_keyboard(session: Path, browser, tmp_path: 
                 assert kind == "refused"
                 page.fill("#byhand", "100003 1 AD-C")
                 page.press("#byhand", "Enter")
-            done += 1
             page.wait_for_function(
                 f"document.getElementById('progress').textContent === '{done} of 5 settled'"
             )
