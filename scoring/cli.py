@@ -4,6 +4,7 @@ library function, print. (``scoring report`` lives in ``scoring.report`` and is 
 from __future__ import annotations
 
 import getpass
+from collections import Counter
 from pathlib import Path
 
 import click
@@ -22,7 +23,7 @@ from scoring.ingest import (
 )
 from scoring.merge import ATTEMPT_CHOICES, PREFER_CHOICES
 from scoring.options import db_option
-from scoring.review import apply_csv, build_queue, unresolved, write_export
+from scoring.review import Queue, apply_csv, build_queue, unresolved, write_export
 from scoring.review_web import ReviewServer, check_host, serve
 from scoring.store import default_db_path, open_store
 
@@ -198,7 +199,7 @@ def override(
     )
 
 
-def format_status(st: TestStatus) -> str:
+def format_status(st: TestStatus, queue: Queue | None = None) -> str:
     lines = [
         f"Test {st.test_id} ({st.department}): {st.results} result(s) "
         f"({st.live} live, {st.remote} remote) of {st.roster} teacher(s) in the roster; "
@@ -214,7 +215,18 @@ def format_status(st: TestStatus) -> str:
         lines.append(
             "Results of teachers of another department: " + ", ".join(st.outside_department)
         )
-    if st.flagged or st.conflicts:
+    sheets = [i for i in queue.open if i.kind in ("respondent", "refused")] if queue else []
+    if sheets:
+        lines.append(f"Sheets and rows without a result yet ({len(sheets)}):")
+        lines += [f"  {i.source}: {i.reason}" for i in sheets]
+    if queue is not None:
+        kinds = Counter(i.kind for i in queue.open)
+        detail = ", ".join(f"{k} {v}" for k, v in sorted(kinds.items()))
+        lines.append(
+            f"Review queue: {len(queue.open)} open, {queue.settled} settled"
+            + (f" ({detail})" if detail else "")
+        )
+    if (queue is not None and queue.open) or st.flagged or st.conflicts:
         lines.append(
             f"Next: settle what needs a person in the browser with `scoring review --test "
             f"{st.test_id}` (offline: --export queue.csv, then --apply queue.csv), then "
@@ -232,7 +244,8 @@ def format_status(st: TestStatus) -> str:
 def status(test: str, db: Path | None) -> None:
     """Roster vs results of a test: who is missing, flagged or conflicting."""
     with open_store(db, create=False) as store:
-        click.echo(format_status(status_report(store, resolve_test_id(store, test))))
+        test_id = resolve_test_id(store, test)
+        click.echo(format_status(status_report(store, test_id), build_queue(store, test_id)))
 
 
 @main.command()

@@ -67,7 +67,9 @@ def test_override_and_status(run, roster_file: Path, test_dir: Path, tmp_path: P
     run("roster", "import", str(roster_file))
     live = tmp_path / "results.jsonl"
     live.write_text(
-        sheet_line("math-2026-acc", 2, "100002", ["C", "?", "AB", "B"], flags=("q2 ambiguous",))
+        sheet_line(
+            "math-2026-acc", 2, "100002", ["C", "?", "AB", "B"], flags=("q2: unclear mark (A)",)
+        )
         + "\n"
     )
     run("import", str(live), "--test", str(test_dir))
@@ -78,8 +80,8 @@ def test_override_and_status(run, roster_file: Path, test_dir: Path, tmp_path: P
         "the roster; 0 override(s)"
     )
     assert (
-        "  100002 Петров Борис Ильич (scan.png page 1): q2 ambiguous; unresolved question(s) 2"
-        in out.splitlines()
+        "  100002 Петров Борис Ильич (scan.png page 1): q2: unclear mark (A); unresolved "
+        "question(s) 2" in out.splitlines()
     )
     assert out.splitlines()[-1].startswith("Next: settle what needs a person in the browser")
     code, out, _ = run(
