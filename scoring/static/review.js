@@ -43,7 +43,13 @@
   }
 
   function pictures(item) {
-    return item.pictures.map((pid) => el("img", { src: "/picture/" + pid, alt: "scan of " + item.source }));
+    // the question's (or ID grid's) crop comes first and large; the whole page after, smaller
+    const closeUp = ["question", "double", "respondent"].includes(item.kind);
+    return item.pictures.map((pid, k) => el("img", {
+      src: "/picture/" + pid,
+      alt: "scan of " + item.source,
+      class: closeUp && k === 0 && item.pictures.length > 1 ? "crop" : "page",
+    }));
   }
 
   function renderQueue() {
