@@ -31,6 +31,7 @@ import json
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Final, Literal
 
@@ -45,6 +46,7 @@ from scoring.forms import TestForms
 from scoring.ingest import reimport
 from scoring.merge import MergedSet, answer_text, mask_letters, merge_test
 from scoring.store import STATE_CODES, AlreadyDecided, AttemptRecord, Decision, Pending, Store
+from testgen.manifest import Manifest
 
 REVIEW_SCHEMA_VERSION: Final = 1
 ItemKind = Literal["question", "double", "page", "respondent", "refused", "conflict"]
@@ -136,10 +138,17 @@ def _row_text(marks: np.ndarray, states: np.ndarray) -> str:
     return " ".join(answer_text(int(m), int(s)) or "-" for m, s in zip(marks, states, strict=True))
 
 
+@lru_cache(maxsize=8)
+def _forms(manifest_json: str) -> TestForms:
+    """The forms of a stored manifest, parsed once per manifest text: parsing costs more than
+    the whole rest of a decision."""
+    return TestForms(Manifest.model_validate_json(manifest_json))
+
+
 def build_queue(store: Store, test_id: str) -> Queue:
     """Everything of ``test_id`` that needs a person, and what was settled already."""
-    manifest = store.manifest(test_id)
-    forms = TestForms(manifest)
+    forms = _forms(store.manifest_json(test_id))
+    manifest = forms.manifest
     merged = merge_test(store, test_id, forms)
     roster = store.teachers()
     # an undone decision stays in the audit under "<item>#undone-<id>"; it settles nothing
@@ -151,7 +160,14 @@ def build_queue(store: Store, test_id: str) -> Queue:
     def name(tid: str) -> str:
         return roster[tid].name if tid in roster else ""
 
-    evidence = store.evidence([r.id for r in merged.attempt_rows])
+    # evidence only of what can become an item: attempts of teachers with a doubt, and
+    # attempts with flags (reading every attempt's pictures and fills costs per decision)
+    doubtful_rows = np.flatnonzero(
+        np.isin(merged.states, (*_DOUBT_STATES, STATE_CODES["multiple"])).any(axis=1)
+    )
+    wanted = {merged.attempt_rows[r].id for t in doubtful_rows for r in merged.source_rows[t]}
+    wanted |= {r.id for r in merged.attempt_rows if r.flags != "[]"}
+    evidence = store.evidence(sorted(wanted))
     items += _question_items(merged, forms, evidence, pictures, name, printed, store, test_id)
     items += _page_items(merged, evidence, pictures, name)
     items += _pending_items(store, test_id, pictures, forms)
@@ -456,7 +472,7 @@ def _refused(
             where=item.key,
         )
     tid = _teacher(store, parts[0], item.key)
-    forms = TestForms(store.manifest(test_id))
+    forms = _forms(store.manifest_json(test_id))
     form = f"V{parts[1].lstrip('Vv')}"
     if form not in forms.index:
         raise ToolError(f"variant {parts[1]!r} is not in the test", where=item.key)

@@ -540,6 +540,10 @@ class Store:
         return (row[0], row[1]) if row else ("live", "first")
 
     def manifest(self, test_id: str) -> Manifest:
+        return Manifest.model_validate_json(self.manifest_json(test_id))
+
+    def manifest_json(self, test_id: str) -> str:
+        """The stored manifest as written (the review caches what it parses by this text)."""
         row = self.con.execute("SELECT manifest FROM tests WHERE id = ?", (test_id,)).fetchone()
         if row is None:
             known = [r[0] for r in self.con.execute("SELECT id FROM tests ORDER BY id")]
@@ -552,7 +556,7 @@ class Store:
                     else "import results with `scoring import FILE --test build/<test-id>` first"
                 ),
             )
-        return Manifest.model_validate_json(row[0])
+        return str(row[0])
 
     def tests(self) -> list[tuple[str, str, int, str]]:
         """(id, department, year, stage) of every stored test."""
