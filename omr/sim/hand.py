@@ -60,6 +60,10 @@ STYLES: dict[str, float] = {
 }
 
 
+# what a pen user does instead of erasing (ballpoint and gel ink do not come off)
+_ERASING = {"erased": "blank", "erase_change": "fill"}
+
+
 def darkness(density: float) -> float:
     return 1.0 - 10.0 ** (-density)
 
@@ -282,6 +286,8 @@ def fill_sheet(
         bubbles = sorted(by_question[position], key=lambda b: b.x)
         options = "".join(b.option or "" for b in bubbles)
         style = names[int(rng.choice(len(names), p=weights / weights.sum()))]
+        if not instrument.pencil and style in _ERASING:
+            style = _ERASING[style]  # ink does not erase: a pen's answer is simply there
         state, letters, acceptable, must, marks = plan(
             style, options, rng, (preferred or {}).get(position)
         )
