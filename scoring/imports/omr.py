@@ -40,15 +40,22 @@ def _evidence(sheet: SheetResult, folder: Path) -> dict[str, object]:
     return out
 
 
+def _provenance(sheet: SheetResult) -> dict[str, str]:
+    """Where a sheet page came from, as attempts and pending items both record it."""
+    return {
+        "channel": "live" if sheet.channel == "scan" else "remote",
+        "format": "omr",
+        "source_file": sheet.source.file,
+        "source_sha256": sheet.source.sha256,
+        "locator": f"page {sheet.source.page}",
+        "fingerprint": f"omr:{sheet.source.sha256}:{sheet.source.page}",
+    }
+
+
 def _pending(sheet: SheetResult, kind: str, reason: str, folder: Path) -> PendingRecord:
     return PendingRecord(
         kind=kind,
-        channel="live" if sheet.channel == "scan" else "remote",
-        format="omr",
-        source_file=sheet.source.file,
-        source_sha256=sheet.source.sha256,
-        locator=f"page {sheet.source.page}",
-        fingerprint=f"omr:{sheet.source.sha256}:{sheet.source.page}",
+        **_provenance(sheet),
         reason=reason,
         identity=sheet_key(sheet),
         record=sheet.model_dump(mode="json"),
@@ -104,12 +111,7 @@ def parse_omr(path: Path, ctx: ImportContext) -> ParsedFile:
         records.append(
             AttemptRecord(
                 teacher_id=teacher,
-                channel="live" if sheet.channel == "scan" else "remote",
-                format="omr",
-                source_file=sheet.source.file,
-                source_sha256=sheet.source.sha256,
-                locator=f"page {sheet.source.page}",
-                fingerprint=f"omr:{sheet.source.sha256}:{sheet.source.page}",
+                **_provenance(sheet),
                 form=form,
                 answers=tuple(answers),
                 states=tuple(states),
