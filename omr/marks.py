@@ -5,9 +5,9 @@ The model (also in docs/marking.md, in a reviewer's words):
 1. **Ink is what the printed sheet does not explain.** Darkness is measured between this
    sheet's own paper white (the median of a ring just outside each bubble) and ink black (the
    corner markers' black cells). Every bubble is sampled over its whole disc, centre included,
-   and on a ring just outside its outline. What an *empty* bubble of the same printed letter
+   and on three rings just outside its outline. What an *empty* bubble of the same printed letter
    looks like on this very page (same scanner, same blur, same threshold) is the per-sample
-   median of the lighter half of that letter's bubbles: most bubbles of a sheet are empty.
+   median of that letter's bubbles: most bubbles of a sheet are empty.
    Ink = darkness minus that reference, so the printed letter and outline cancel, on a grey
    scan and on a 1-bit one alike.
 2. **Shape, not only amount.** Per bubble: *fill* (mean ink over the disc), *stroke* (the
@@ -20,16 +20,16 @@ The model (also in docs/marking.md, in a reviewer's words):
    stands clear of this page's empty bubbles (their median plus 6 robust standard
    deviations, at least 0.03). A *mark* must be as dark as this person's other marks: its
    stroke at least 0.6 x the median stroke of the sheet's clear marks (0.5 when the sheet
-   has fewer than three).
+   has fewer than three), and at least 0.12, at most 0.34.
 
-Decision per bubble: **marked** (there, filled in shape: area >= 0.45 in >= 4 sectors, fill
->= 0.1, stroke >= 0.2 and >= the sheet's bar), **blank** (nothing there; or a line that
-crosses the disc and leaves it on both sides; or a speck, such as a dot or the end of a stroke
-poking in; or a tick or cross next to a marked bubble of the same question), anything else
-**doubtful**. In a question, a marked bubble much
-lighter than the darkest one (fill < 0.65 x, or stroke < 0.75 x) is doubtful: erasure residue
-next to a real mark. A circle drawn around a bubble (ink on half its outside ring) is never
-blank.
+Decision per bubble: **marked** (there, filled in shape: area >= 0.4 in >= 4 sectors, fill
+>= 0.1, stroke over the bar), **blank** (nothing there; or a line that crosses the disc and
+leaves it on both sides; or a speck, such as a dot or the end of a stroke poking in; or a tick,
+cross or faint trace next to a marked bubble of the same question; or, alone, a trace lighter
+than 0.35 x this person's marks), anything else **doubtful**. In a question, a marked bubble
+much lighter than the darkest one (fill < 0.65 x, or stroke < 0.75 x) is doubtful: erasure
+residue next to a real mark. A circle drawn around a bubble (ink on 30 % of an outside ring,
+or its paper ring darker than its neighbours') is never blank.
 
 Every sample is taken through the registration's homography with one ``cv2.remap`` call for
 the whole page: no warp of the page is needed.
