@@ -145,8 +145,11 @@ def _forms(manifest_json: str) -> TestForms:
     return TestForms(Manifest.model_validate_json(manifest_json))
 
 
-def build_queue(store: Store, test_id: str) -> Queue:
-    """Everything of ``test_id`` that needs a person, and what was settled already."""
+def build_queue(store: Store, test_id: str, teacher: str | None = None) -> Queue:
+    """Everything of ``test_id`` that needs a person, and what was settled already.
+
+    ``teacher``: only that teacher's questions and pages (what a decision on one of them needs
+    to look up, at a fraction of the cost)."""
     forms = _forms(store.manifest_json(test_id))
     manifest = forms.manifest
     merged = merge_test(store, test_id, forms)
@@ -165,13 +168,23 @@ def build_queue(store: Store, test_id: str) -> Queue:
     doubtful_rows = np.flatnonzero(
         np.isin(merged.states, (*_DOUBT_STATES, STATE_CODES["multiple"])).any(axis=1)
     )
+    if teacher is not None:
+        doubtful_rows = doubtful_rows[[merged.teacher_ids[t] == teacher for t in doubtful_rows]]
     wanted = {merged.attempt_rows[r].id for t in doubtful_rows for r in merged.source_rows[t]}
-    wanted |= {r.id for r in merged.attempt_rows if r.flags != "[]"}
+    wanted |= {
+        r.id
+        for r in merged.attempt_rows
+        if r.flags != "[]" and (teacher is None or r.teacher_id == teacher)
+    }
     evidence = store.evidence(sorted(wanted))
-    items += _question_items(merged, forms, evidence, pictures, name, printed, store, test_id)
-    items += _page_items(merged, evidence, pictures, name)
-    items += _pending_items(store, test_id, pictures, forms)
-    items += _conflict_items(merged, name)
+    mine = [i for i in range(len(merged.teacher_ids)) if teacher in (None, merged.teacher_ids[i])]
+    items += _question_items(
+        merged, forms, evidence, pictures, name, printed, store, test_id, rows=mine
+    )
+    items += _page_items(merged, evidence, pictures, name, rows=mine)
+    if teacher is None:
+        items += _pending_items(store, test_id, pictures, forms)
+        items += _conflict_items(merged, name)
     open_items = [i for i in items if i.key not in decided]
     open_items.sort(key=lambda i: (-i.doubt, i.key))
     settled = [
@@ -190,11 +203,16 @@ def _question_items(
     printed: int,
     store: Store,
     test_id: str,
+    rows: list[int],
 ) -> list[ReviewItem]:
     review_doubles = store.double_marks(test_id) == "review"
     multiple = STATE_CODES["multiple"]
     doubt = np.isin(merged.states, _DOUBT_STATES)
     candidates = doubt | (merged.states == multiple) if review_doubles else doubt
+    if len(rows) != len(merged.teacher_ids):
+        keep = np.zeros(len(merged.teacher_ids), dtype=bool)
+        keep[rows] = True
+        candidates = candidates & keep[:, None]
     out = []
     for t, q in zip(*np.nonzero(candidates), strict=True):
         tid = merged.teacher_ids[int(t)]
@@ -251,11 +269,12 @@ def _page_items(
     evidence: dict[int, dict[str, object]],
     pictures: _Pictures,
     name: Callable[[str], str],
+    rows: list[int],
 ) -> list[ReviewItem]:
     """Attempts that went into a result and carry a flag about the page as a whole."""
     out = []
-    for t, rows in enumerate(merged.source_rows):
-        for row in rows:
+    for t in rows:
+        for row in merged.source_rows[t]:
             attempt = merged.attempt_rows[row]
             flags = [] if attempt.flags == "[]" else json.loads(attempt.flags)
             page_flags = [
@@ -379,7 +398,10 @@ def settle(store: Store, test_id: str, key: str, value: str, who: str, why: str 
     who = who.strip()
     if not who:
         raise ToolError("a decision needs the reviewer's name", where=key)
-    queue = build_queue(store, test_id)
+    kind, _, rest = key.partition(":")
+    # a question or page names its teacher: look up only that teacher's items
+    owner = rest.split(":")[0] if kind in ("q", "double") else None
+    queue = build_queue(store, test_id, teacher=owner)
     item = queue.item(key)
     if item.settled is not None:
         d = item.settled
