@@ -227,9 +227,10 @@ def _pencil_may_be_lost(
     have lost pencil marks."""
     unread = any(q.state in ("blank", "ambiguous") for q in questions) or not all(digits.values())
     solid = decision.typical >= SOLID_ON_BILEVEL and decision.solidity >= SOLID_SHARE
-    # an ID in pen above answers in pencil: the ID's marks say nothing of the answers'
+    # most answers blank looks like lost marks whatever the ID (in pen above pencil answers,
+    # the ID's marks say nothing of the answers')
     blanks = sum(q.state == "blank" for q in questions)
-    return (unread and not solid) or blanks * 3 > len(questions)
+    return (unread and not solid) or blanks * 2 > len(questions)
 
 
 def _sheet_flags(
