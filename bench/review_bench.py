@@ -25,9 +25,9 @@ import click
 
 from common.roster import load_roster
 from demo.paths import SAMPLE_ROSTER, SAMPLE_TESTS_DIR
+from demo.session import meant_answers
 from omr.batch import ScanOptions, scan
 from omr.sim.run import simulate
-from omr.sim.truth import load_truth
 from scoring.ingest import import_files, import_roster
 from scoring.review import build_queue
 from scoring.review_web import ReviewServer
@@ -39,7 +39,9 @@ from testkit.browser import BROWSER_ARGS, chromium_path, serving
 SECONDS_PER_ITEM = 2.0
 
 
-def prepare(work: Path, sheets: int, profile: str, workers: int) -> tuple[Path, str, dict]:
+def prepare(
+    work: Path, sheets: int, profile: str, workers: int
+) -> tuple[Path, str, dict[tuple[str, int], str]]:
     """The session up to the import; returns the store, the test id and the truth by
     (respondent, question)."""
     package = work / "package"
@@ -57,11 +59,7 @@ def prepare(work: Path, sheets: int, profile: str, workers: int) -> tuple[Path, 
     with open_store(db) as store:
         import_roster(store, SAMPLE_ROSTER)
         import_files(store, [results / "results.jsonl"], package)
-    meant = {}
-    for t in load_truth(simulated):
-        for q in t.questions:
-            answer = q.letters if q.state in ("marked", "multiple") else ""
-            meant[(t.respondent, q.position)] = answer
+    meant = meant_answers(simulated)
     return db, manifest.test.id, meant
 
 
@@ -94,11 +92,11 @@ def drive(db: Path, test_id: str, meant: dict) -> tuple[Counter, list[int], list
             key = str(page.get_attribute("#card", "data-key"))
             if kind in ("question", "double"):
                 _, teacher, question = key.split(":")
-                letters = meant.get((teacher, int(question)), "")
-                for letter in letters or " ":
-                    page.keyboard.press(letter if letter != " " else "Space")
+                letters = meant.get((teacher, int(question)), "-")
+                for letter in letters:
+                    page.keyboard.press("Space" if letter == "-" else letter)
                 page.keyboard.press("Enter")
-                keys.append(len(letters or " ") + 1)
+                keys.append(len(letters) + 1)
             elif kind == "page":
                 page.keyboard.press("Enter")
                 keys.append(1)

@@ -2,10 +2,11 @@
 
 Runs the sample cluster's session: each department with a sample test sits it, about three
 quarters of its teachers on paper (sheets simulated and scanned at 300 dpi) and the rest
-online (a Moodle export); flagged answers are settled with ``scoring override`` from the
-simulator's ground truth. Prints each step's time and the total against 3,600 s. Generating
-the inputs (filling and degrading the sheets, writing the export) is shown apart: it is what
-the teachers and the scanner do, not the team's waiting time.
+online (a Moodle export); the review queue is settled through ``scoring.review`` from the
+simulator's ground truth (``demo.session.resolve_flags_from_truth``). Prints each step's time
+and the total against 3,600 s. Generating the inputs (filling and degrading the sheets,
+writing the export) is shown apart: it is what the teachers and the scanner do, not the team's
+waiting time.
 
     python -m bench.session_bench [--departments mathematics,english] [--work DIR]
 """
@@ -51,9 +52,9 @@ GOAL_S, TARGET_S = 60.0, 3600.0
 INPUT_STEPS = {"simulate scans + online export": "(inputs)", "testgen build": "(before the test)"}
 
 
-def _overrides_only(line: str) -> None:
-    """Of the session's log, show only how many flagged answers were settled."""
-    if "resolved" in line:
+def _settled_only(line: str) -> None:
+    """Of the session's log, show only how many review items were settled."""
+    if "review item(s)" in line:
         print(line.strip())
 
 
@@ -73,7 +74,7 @@ def main() -> int:
     for department in args.departments.split(","):
         spec = SPECS.get(department) or stand_in_spec(department, work / "specs")
         times, reports = run_session(
-            work, spec=spec, workers=args.workers, resolve_flags=True, log=_overrides_only
+            work, spec=spec, workers=args.workers, resolve_flags=True, log=_settled_only
         )
         print(f"\n{spec.stem}")
         for label, seconds in times.steps:

@@ -220,9 +220,7 @@ def run_session(
     )  # fmt: skip
     if resolve_flags:
         started = time.perf_counter()
-        count = resolve_flags_from_truth(
-            work / "monitoring.db", test_id, results / "results.jsonl", scans
-        )
+        count = resolve_flags_from_truth(work / "monitoring.db", test_id, scans)
         times.steps.append(("settle the review queue", time.perf_counter() - started))
         seconds = times.steps[-1][1]
         log(f"  settled {count} review item(s) from the ground truth [{seconds:.1f} s]")
@@ -238,38 +236,40 @@ def run_session(
     return times, reports / test_id
 
 
-def resolve_flags_from_truth(db: Path, test_id: str, results: Path, scans: Path) -> int:
-    """Settle every open review item as a reviewer who looks at the paper would: a question
-    from what the person meant (the simulator's ground truth), a flagged page by confirming
-    it, a live/remote conflict by the live sheet, an unknown or refused sheet by setting it
-    aside. Returns the number of decisions made.
-    """
-    from omr.results import SheetResult
+def meant_answers(scans: Path) -> dict[tuple[str, int], str]:
+    """(respondent, printed question) -> what the person meant on the simulated sheets in
+    ``scans``, as a reviewer records it: letters, ``-`` for none."""
     from omr.sim.truth import load_truth
+
+    meant = {}
+    for sheet in load_truth(scans):
+        for q in sheet.questions:
+            answer = q.letters if q.state in ("marked", "multiple") else ""
+            meant[(sheet.respondent or "", q.position)] = answer or "-"
+    return meant
+
+
+def decision_from_truth(
+    kind: str, teacher_id: str, question: int | None, meant: dict[tuple[str, int], str]
+) -> str:
+    """What a reviewer who looks at the paper decides for one review item: a question from
+    what the person meant, a flagged page confirmed, a live/remote conflict by the live sheet,
+    an unknown or refused sheet set aside."""
+    if kind in ("question", "double"):
+        return meant.get((teacher_id, question or 0), "-")
+    return {"page": "confirm", "conflict": "live"}.get(kind, "rescan")
+
+
+def resolve_flags_from_truth(db: Path, test_id: str, scans: Path) -> int:
+    """Settle every open review item by :func:`decision_from_truth`; returns how many."""
     from scoring.review import build_queue, settle
     from scoring.store import open_store
 
-    truth = {Path(t.file).name: t for t in load_truth(scans)}
-    meant: dict[tuple[str, int], str] = {}
-    for line in results.read_text(encoding="utf-8").splitlines():
-        sheet = SheetResult.model_validate_json(line)
-        known = truth.get(Path(sheet.source.file).name)
-        if known is None or not sheet.respondent:
-            continue
-        for q in known.questions:
-            answer = q.letters if q.state in ("marked", "multiple") else ""
-            meant[(sheet.respondent, q.position)] = answer or "-"
+    meant = meant_answers(scans)
     count = 0
     with open_store(db) as store:
         for item in build_queue(store, test_id).open:
-            if item.kind in ("question", "double"):
-                value = meant.get((item.teacher_id, item.question or 0), "-")
-            elif item.kind == "page":
-                value = "confirm"
-            elif item.kind == "conflict":
-                value = "live"
-            else:
-                value = "rescan"
+            value = decision_from_truth(item.kind, item.teacher_id, item.question, meant)
             settle(store, test_id, item.key, value, "session-bench", "checked on the sheet")
             count += 1
     return count

@@ -17,7 +17,7 @@ import pypdf
 from common.errors import ImageError, SheetRefused
 from omr.pdf import pdf_page_count
 from omr.read import SOFTWARE, identify
-from omr.results import QuestionRead, QuestionState, SheetResult, SourceRef
+from omr.results import ID_FLAG, QuestionRead, QuestionState, SheetResult, SourceRef
 from testgen.manifest import IDENTITY_FIELD, RESPONDENT_FIELD, Manifest, parse_qr
 
 # pypdf stops at its own depth limits (newer releases) or Python's recursion limit (older)
@@ -121,7 +121,7 @@ def read_esheet(
     # only what the teacher typed on an anonymous one
     typed = fields.get(RESPONDENT_FIELD, "").strip() or None
     respondent = qr.respondent or typed
-    flags = [] if respondent else ["respondent ID not filled in"]
+    flags = [] if respondent else [f"{ID_FLAG} not filled in"]
     if qr.respondent and typed and typed != qr.respondent:
         flags.append(f"the ID field says {typed}, the sheet was made for {qr.respondent}")
     return SheetResult(

@@ -34,7 +34,16 @@ from omr.marks import (
 )
 from omr.qr import read_qr
 from omr.refine import refine
-from omr.results import BILEVEL_FLAG, QuestionRead, SheetResult, SourceRef
+from omr.results import (
+    BILEVEL_FLAG,
+    ID_FLAG,
+    LOW_CONTRAST_FLAG,
+    MANY_BLANK_FLAG,
+    QUESTION_FLAG,
+    QuestionRead,
+    SheetResult,
+    SourceRef,
+)
 from testgen.manifest import Manifest, QRData, SheetLayout, SheetPage, parse_qr
 
 SOFTWARE = f"omr {__version__}"
@@ -127,8 +136,8 @@ def _respondent(
     if not digits:
         return None, None, [*flags, "no respondent ID on this page"]
     if all(d == "" for d in digits.values()):
-        kept = [f for f in flags if not f.startswith("respondent ID digit")]
-        return None, None, [*kept, "respondent ID not filled in"]
+        kept = [f for f in flags if not f.startswith(f"{ID_FLAG} digit")]
+        return None, None, [*kept, f"{ID_FLAG} not filled in"]
     if all(digits.values()):
         return "".join(digits[d] for d in sorted(digits)), "grid", flags
     return None, None, flags
@@ -201,13 +210,13 @@ def _read_marks(
             )
             if state.state == "ambiguous":
                 flags.append(
-                    f"q{number}: unclear mark ({''.join(letters[i] for i in state.doubtful)})"
+                    f"q{number}: {QUESTION_FLAG} ({''.join(letters[i] for i in state.doubtful)})"
                 )
         else:
             values = [page.bubbles[m].value for m in members]
             digits[number] = str(values[state.marked[0]]) if state.state == "marked" else ""
             if state.state != "marked":
-                flags.append(f"respondent ID digit {number + 1}: {state.state}")
+                flags.append(f"{ID_FLAG} digit {number + 1}: {state.state}")
     flags += _sheet_flags(
         work, registration, page, measured.white, black, white, questions, decision.typical
     )
@@ -246,12 +255,14 @@ def _sheet_flags(
     """What a person should check on a page whatever its bubbles say."""
     flags = []
     if white - black < LOW_CONTRAST:
-        flags.append(f"low contrast (paper {white:.0f}, ink {black:.0f}): light marks may be lost")
+        flags.append(
+            f"{LOW_CONTRAST_FLAG} (paper {white:.0f}, ink {black:.0f}): light marks may be lost"
+        )
     blank = sum(q.state == "blank" for q in questions)
     # Light pencil is what goes missing; a person who skipped questions in pen did skip them.
     if len(questions) >= 4 and blank * 2 > len(questions) and typical < LIGHT_MARKS:
         flags.append(
-            f"many answers blank ({blank} of {len(questions)}): check that no light marks were lost"
+            f"{MANY_BLANK_FLAG} ({blank} of {len(questions)}): check that no light marks were lost"
         )
     flags += [
         f"q{q}: writing beside the bubbles - check"

@@ -15,14 +15,25 @@ QuestionState = Literal["marked", "blank", "multiple", "ambiguous"]
 SheetStatus = Literal["ok", "flagged", "refused"]
 
 
+# The words flags start with or hold, for what reads them (the review sorts flags by them).
+QUESTION_FLAG = "unclear mark"  # "q7: unclear mark (C)"
+ID_FLAG = "respondent ID"  # "respondent ID digit 3: ambiguous", "respondent ID not filled in"
 # Flags about a whole page rather than one question: nothing on such a page is taken as read
 # until a person has looked (omr.read writes them; docs/marking.md lists them).
 BILEVEL_FLAG = "1-bit scan: pencil may be lost - rescan in greyscale"
-WHOLE_PAGE_FLAGS = ("1-bit scan:", "low contrast", "many answers blank")
+LOW_CONTRAST_FLAG = "low contrast"
+MANY_BLANK_FLAG = "many answers blank"
+WHOLE_PAGE_FLAGS = (BILEVEL_FLAG, LOW_CONTRAST_FLAG, MANY_BLANK_FLAG)
 
 
 def is_whole_page(flag: str) -> bool:
     return flag.startswith(WHOLE_PAGE_FLAGS)
+
+
+def is_page_flag(flag: str) -> bool:
+    """A flag a person settles by looking at the page (a whole-page flag, writing beside a
+    question, a rescan that differs), not a question's or the ID's own doubt."""
+    return is_whole_page(flag) or not (QUESTION_FLAG in flag or flag.startswith(ID_FLAG))
 
 
 class SourceRef(BaseModel):

@@ -19,7 +19,7 @@ from functools import cached_property
 
 import numpy as np
 
-from common.vocabulary import LETTERS, Version
+from common.vocabulary import LETTERS, Version, latin_letters
 from testgen.manifest import Manifest, Task
 
 VERSIONS: tuple[Version, ...] = ("A", "B")
@@ -188,3 +188,18 @@ def printed_letters(item: FormItem, source_indices: list[int]) -> str:
     """Source option indices -> printed letters of ``item``, sorted."""
     inverse = {src: p for p, src in enumerate(item.permutation)}
     return "".join(sorted(LETTERS[inverse[i]] for i in source_indices))
+
+
+def typed_letters(text: str) -> str:
+    """Letters a person typed as an answer, as recorded: Latin (Cyrillic look-alikes and case
+    folded), commas and spaces dropped, sorted, once each; ``""`` or ``-`` is none."""
+    letters = latin_letters(text.strip()).replace(",", "").replace(" ", "")
+    return "" if letters in ("", "-") else "".join(sorted(set(letters)))
+
+
+def recordable_letters(manifest: Manifest, item: FormItem) -> str:
+    """The letters a reviewer may record for ``item``: a sheet prints as many bubbles as the
+    test's largest task has options, so a teacher can mark E on a four-option task (it is
+    recorded as on the sheet, and scores wrong)."""
+    printed = max((len(layout.options) for layout in manifest.layouts.values()), default=0)
+    return LETTERS[: max(len(item.task.options), printed)]

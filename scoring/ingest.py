@@ -12,8 +12,8 @@ from pathlib import Path
 
 from common.errors import ImportFailed, InputNotFound, ToolError
 from common.roster import load_roster
-from common.vocabulary import LETTERS, describe_letter, latin_letters
-from scoring.forms import TestForms
+from common.vocabulary import describe_letter
+from scoring.forms import TestForms, recordable_letters, typed_letters
 from scoring.imports import ImportContext, parse_file
 from scoring.imports.base import FORMATS, MatchNote, file_sha256
 from scoring.merge import (
@@ -242,12 +242,8 @@ def add_override(
         raise ToolError(f"question {question} is not in test {test_id} (1..{n})")
     t = merged.row_of(teacher_id)
     item = forms.forms[int(merged.form_index[t])].items[question - 1]
-    letters = latin_letters(answer.strip()).replace(",", "").replace(" ", "")
-    letters = "" if letters == "-" else "".join(sorted(set(letters)))
-    # A sheet prints as many bubbles as the test's largest task has options, so a teacher can
-    # mark E on a four-option task; the reviewer records what is on the sheet (it scores wrong).
-    printed = max((len(layout.options) for layout in manifest.layouts.values()), default=0)
-    allowed = LETTERS[: max(len(item.task.options), printed)]
+    letters = typed_letters(answer)
+    allowed = recordable_letters(manifest, item)
     wrong = [c for c in letters if c not in allowed]
     if wrong:
         raise ToolError(

@@ -40,11 +40,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from common.errors import OutputError, ToolError, ValidationFailed
 from common.spreadsheet import neutralise
-from common.vocabulary import LETTERS, latin_letters
-from omr.results import is_whole_page
-from scoring.forms import TestForms
+from common.vocabulary import LETTERS
+from omr.results import is_page_flag, is_whole_page
+from scoring.forms import TestForms, recordable_letters, typed_letters
 from scoring.ingest import reimport
-from scoring.merge import MergedSet, answer_text, mask_letters, merge_test
+from scoring.merge import MergedSet, answer_text, merge_test, state_for
 from scoring.store import STATE_CODES, AlreadyDecided, AttemptRecord, Decision, Pending, Store
 from testgen.manifest import Manifest
 
@@ -52,7 +52,6 @@ REVIEW_SCHEMA_VERSION: Final = 1
 ItemKind = Literal["question", "double", "page", "respondent", "refused", "conflict"]
 SET_ASIDE = "rescan"
 _DOUBT_STATES = (STATE_CODES["ambiguous"], STATE_CODES["unmatched"])
-_QUESTION_FLAG = "unclear mark"
 
 
 class ReviewItem(BaseModel):
@@ -151,14 +150,12 @@ def build_queue(store: Store, test_id: str, teacher: str | None = None) -> Queue
     ``teacher``: only that teacher's questions and pages (what a decision on one of them needs
     to look up, at a fraction of the cost)."""
     forms = _forms(store.manifest_json(test_id))
-    manifest = forms.manifest
     merged = merge_test(store, test_id, forms)
     roster = store.teachers()
     # an undone decision stays in the audit under "<item>#undone-<id>"; it settles nothing
     decided = {d.item: d for d in store.decisions(test_id) if "#undone-" not in d.item}
     pictures = _Pictures()
     items: list[ReviewItem] = []
-    printed = max((len(layout.options) for layout in manifest.layouts.values()), default=0)
 
     def name(tid: str) -> str:
         return roster[tid].name if tid in roster else ""
@@ -178,9 +175,7 @@ def build_queue(store: Store, test_id: str, teacher: str | None = None) -> Queue
     }
     evidence = store.evidence(sorted(wanted))
     mine = [i for i in range(len(merged.teacher_ids)) if teacher in (None, merged.teacher_ids[i])]
-    items += _question_items(
-        merged, forms, evidence, pictures, name, printed, store, test_id, rows=mine
-    )
+    items += _question_items(merged, forms, evidence, pictures, name, store, test_id, rows=mine)
     items += _page_items(merged, evidence, pictures, name, rows=mine)
     if teacher is None:
         items += _pending_items(store, test_id, pictures, forms)
@@ -200,7 +195,6 @@ def _question_items(
     evidence: dict[int, dict[str, object]],
     pictures: _Pictures,
     name: Callable[[str], str],
-    printed: int,
     store: Store,
     test_id: str,
     rows: list[int],
@@ -253,7 +247,7 @@ def _question_items(
                 teacher_name=name(tid),
                 question=position,
                 reading=answer_text(int(merged.marks[t, q]), state),
-                options=LETTERS[: max(len(item.task.options), printed)],
+                options=recordable_letters(forms.manifest, item),
                 several=len(item.key) > 1,
                 fills=fills,
                 reason=reason,
@@ -277,11 +271,7 @@ def _page_items(
         for row in merged.source_rows[t]:
             attempt = merged.attempt_rows[row]
             flags = [] if attempt.flags == "[]" else json.loads(attempt.flags)
-            page_flags = [
-                f
-                for f in flags
-                if is_whole_page(f) or not (_QUESTION_FLAG in f or f.startswith("respondent ID"))
-            ]
+            page_flags = [f for f in flags if is_page_flag(f)]
             if not page_flags:
                 continue
             ev = evidence.get(attempt.id, {})
@@ -375,8 +365,7 @@ class Outcome:
 
 
 def _letters(value: str, item: ReviewItem) -> str:
-    text = latin_letters(value.strip().upper()).replace(",", "").replace(" ", "")
-    text = "" if text in ("-", "") else "".join(sorted(set(text)))
+    text = typed_letters(value)
     wrong = [c for c in text if c not in item.options]
     if wrong:
         raise ToolError(
@@ -504,7 +493,7 @@ def _refused(
     if len(cells) != n:
         raise ToolError(f"{len(cells)} answers given, the test has {n}", where=item.key)
     answers = tuple(_letters(c, item) for c in cells)
-    states = tuple("blank" if not a else "marked" if len(a) == 1 else "multiple" for a in answers)
+    states = tuple(state_for(a) for a in answers)
     record = AttemptRecord(
         teacher_id=tid,
         channel=pending.channel,
@@ -538,8 +527,11 @@ def undo(store: Store, test_id: str, key: str, who: str) -> None:
         raise ToolError(f"only {found.who} can undo this decision", where=key)
     if found.kind not in UNDOABLE:
         raise ToolError("an assignment is not undone here", where=key, hint="ask the team lead")
+    parts = key.split(":")
+    override = (parts[1], int(parts[2])) if found.kind in ("question", "double") else None
+    restore = int(parts[1]) if found.kind == "page" and found.after == SET_ASIDE else None
     with store.write() as con:
-        store.revoke_decision(con, found, who.strip())
+        store.revoke_decision(con, found, who.strip(), override=override, restore_attempt=restore)
 
 
 # -- offline: CSV ------------------------------------------------------------------------------
@@ -625,7 +617,6 @@ __all__ = [
     "apply_csv",
     "build_queue",
     "export_csv",
-    "mask_letters",
     "settle",
     "undo",
     "unresolved",

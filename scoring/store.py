@@ -748,27 +748,33 @@ class Store:
         ).fetchall()
         return [Decision(*r) for r in rows]
 
-    def revoke_decision(self, con: sqlite3.Connection, decision: Decision, who: str) -> None:
+    def revoke_decision(
+        self,
+        con: sqlite3.Connection,
+        decision: Decision,
+        who: str,
+        *,
+        override: tuple[str, int] | None = None,
+        restore_attempt: int | None = None,
+    ) -> None:
         """Undo a decision: its row stays for the audit under another item name (so the item
-        is open again), and what it changed is put back."""
+        is open again). ``override``: (teacher, question) of the override it made, removed;
+        ``restore_attempt``: an attempt it set aside, taken back."""
         stamp = now_utc()
         con.execute(
             "UPDATE decisions SET item = ?, why = ? WHERE id = ?",
             (f"{decision.item}#undone-{decision.id}", f"{decision.why}; undone by {who} at {stamp}",
              decision.id),
         )  # fmt: skip
-        if decision.kind in ("question", "double"):
-            _, teacher, question = decision.item.split(":")
+        if override is not None:
             # the override this decision made: the latest of its teacher, question and reviewer
             con.execute(
                 "DELETE FROM overrides WHERE id = (SELECT max(id) FROM overrides WHERE "
                 "test_id = ? AND teacher_id = ? AND question = ? AND who = ? AND after = ?)",
-                (decision.test_id, teacher, int(question), decision.who, decision.after),
+                (decision.test_id, override[0], override[1], decision.who, decision.after),
             )
-        if decision.kind == "page" and decision.after == "rescan":
-            con.execute(
-                "UPDATE attempts SET excluded = 0 WHERE id = ?", (int(decision.item.split(":")[1]),)
-            )
+        if restore_attempt is not None:
+            con.execute("UPDATE attempts SET excluded = 0 WHERE id = ?", (restore_attempt,))
 
     def channel_choices(self, test_id: str) -> dict[str, str]:
         """Teacher -> the channel a reviewer chose in a live/remote conflict."""

@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from demo.session import decision_from_truth, meant_answers
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -55,20 +57,12 @@ def test_the_readme_day_runs_as_written(tmp_path: Path) -> None:
 def _fill_decisions(queue: Path, scans: Path) -> None:
     """The person's part of step 5: look at each item and write the decision, here from
     what the simulated teachers meant."""
-    from omr.sim.truth import load_truth
-
-    meant = {}
-    for sheet in load_truth(scans):
-        for q in sheet.questions:
-            answer = q.letters if q.state in ("marked", "multiple") else ""
-            meant[(sheet.respondent, q.position)] = answer or "-"
+    meant = meant_answers(scans)
     rows = list(csv.DictReader(queue.read_text(encoding="utf-8-sig").splitlines()))
     assert rows, "the demo's scans leave something for a person"
     for row in rows:
-        if row["kind"] in ("question", "double"):
-            row["decision"] = meant[(row["teacher_id"], int(row["question"]))]
-        else:
-            row["decision"] = {"page": "confirm", "conflict": "live"}.get(row["kind"], "rescan")
+        question = int(row["question"]) if row["question"] else None
+        row["decision"] = decision_from_truth(row["kind"], row["teacher_id"], question, meant)
     with queue.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
