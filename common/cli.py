@@ -53,7 +53,7 @@ def handle_errors(func: F) -> F:
         except ToolError as error:
             if verbose:
                 click.echo(traceback.format_exc(), err=True)
-            click.echo(f"Error: {error}", err=True)
+            click.echo(f"{error.label}: {error}", err=True)
             ctx.exit(error.exit_code)
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise

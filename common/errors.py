@@ -25,6 +25,8 @@ class ExitCode(IntEnum):
     IMPORT_FAILED = 8
     SCHEDULER_UNREACHABLE = 9
     UNRESOLVED = 10
+    DONE_WITH_PROBLEMS = 11
+    NOTHING_DONE = 12
     INTERNAL_ERROR = 70
     INTERRUPTED = 130
 
@@ -41,6 +43,10 @@ EXIT_MEANINGS: dict[ExitCode, str] = {
     ExitCode.IMPORT_FAILED: "nothing was imported, or an export file was refused",
     ExitCode.SCHEDULER_UNREACHABLE: "the Dask scheduler named by --scheduler cannot be reached",
     ExitCode.UNRESOLVED: "items wait for a person in the review; nothing was published",
+    ExitCode.DONE_WITH_PROBLEMS: "done with problems: the rest was done; the files, pages, "
+    "sheets or rows that were not are listed above",
+    ExitCode.NOTHING_DONE: "nothing was done: no sheet read, no row imported or applied "
+    "(the reasons are listed above)",
     ExitCode.INTERNAL_ERROR: "a bug: run again with --verbose and report it",
     ExitCode.INTERRUPTED: "interrupted (Ctrl-C)",
 }
@@ -50,6 +56,7 @@ class ToolError(Exception):
     """Base of every user-facing error. ``where`` names the file, page, row or question."""
 
     exit_code: ExitCode = ExitCode.USER_ERROR
+    label = "Error"  # the word before the message on stderr
 
     def __init__(self, message: str, *, where: str | None = None, hint: str | None = None):
         self.message = message
@@ -119,6 +126,20 @@ class Unresolved(ToolError):
     """Reports were asked for while review items of the test still need a person."""
 
     exit_code = ExitCode.UNRESOLVED
+
+
+class DoneWithProblems(ToolError):
+    """A batch command did what it could, but some items (files, sheets, rows) were not done;
+    each is listed in the command's report before this line."""
+
+    exit_code = ExitCode.DONE_WITH_PROBLEMS
+    label = "Done with problems"
+
+
+class NothingDone(ToolError):
+    """A batch command had items and did none of them; the reasons are in its report."""
+
+    exit_code = ExitCode.NOTHING_DONE
 
 
 class ImportFailed(ToolError):

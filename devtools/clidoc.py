@@ -42,7 +42,14 @@ def reference(programs: dict[str, click.Command]) -> str:
         for path in _commands(main, []):
             title = " ".join([prog, *path])
             parts.append(f"\n## `{title}`\n\n```\n{help_text(main, prog, path)}\n```\n")
-    parts.append("\n## Exit codes\n\n| code | meaning |\n|---|---|\n")
+    parts.append(
+        "\n## Exit codes\n\n"
+        "0 only when everything asked was done. A command that works through a batch "
+        "(`omr scan`, `scoring import`, `scoring roster import` and `scoring review --apply`) "
+        "lists every file, page, sheet or row it could not do, then exits 11 "
+        "when it did the rest, 12 when it did nothing. The other codes say why a command "
+        "stopped before doing its work.\n\n| code | meaning |\n|---|---|\n"
+    )
     parts += [f"| {int(code)} | {meaning} |\n" for code, meaning in EXIT_MEANINGS.items()]
     return "".join(parts)
 

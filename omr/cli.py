@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from common.cli import Progress, handle_errors, test_package_option, verbose_option
-from common.errors import ImageError, SheetRefused
+from common.errors import DoneWithProblems, NothingDone, ToolError
 from omr.batch import ScanOptions, ScanSummary, scan
 from omr.imageio import MAX_PAGES
 from omr.sim.capture import PROFILES
@@ -86,22 +86,42 @@ def scan_command(
     """Read every sheet in INPUT files and folders (PNG, JPEG, TIFF, PDF, filled forms).
 
     A file that cannot be read is listed by name and the rest are still read; the exit code
-    is then 5.
+    is then 11 (done with problems), as when a sheet is refused; 12 when nothing was read.
     """
     options = ScanOptions(list(inputs), test, out, workers, force, scheduler, max_pages)
     with Progress("reading", "page") as progress:
         summary = scan(options, progress)
     click.echo(format_summary(summary))
+    outcome = scan_outcome(summary)
+    if outcome is not None:
+        raise outcome
+
+
+def scan_outcome(summary: ScanSummary) -> ToolError | None:
+    """What the exit code says after the summary: nothing read at all, or some files or
+    sheets not read (each listed above), or ``None`` when every sheet was read."""
+    totals = summary.totals
     if summary.nothing_read:
-        raise SheetRefused(
-            f"no sheet was read: all {summary.totals.sheets if summary.totals else 0} refused "
-            f"({summary.refusal})",
+        return NothingDone(
+            f"no sheet was read: all {totals.sheets if totals else 0} refused ({summary.refusal})",
             hint="check --test: the sheets must belong to that test package",
         )
-    if summary.errors:
-        # Every readable page was read and saved; the exit code tells scripts that some
-        # files need attention (they are listed above).
-        click.get_current_context().exit(ImageError.exit_code)
+    if summary.errors and summary.pages == 0 and summary.skipped == 0:
+        return NothingDone(
+            f"no page was read: all {len(summary.errors)} file(s) failed",
+            hint="see the lines above",
+        )
+    refused = totals.refused if totals else 0
+    if summary.errors or refused:
+        parts = [f"{len(summary.errors)} file(s) not read"] if summary.errors else []
+        parts += [f"{refused} sheet(s) refused"] if refused else []
+        return DoneWithProblems(
+            ", ".join(parts) + "; every other page was read and saved",
+            hint=(
+                "the refused sheets wait in `scoring review` after the import" if refused else None
+            ),
+        )
+    return None
 
 
 # --- `omr simulate` (the simulator's command) goes below this line -------------------------

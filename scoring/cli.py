@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from common.cli import handle_errors, test_package_option, verbose_option
-from common.errors import ImportFailed, InputNotFound
+from common.errors import DoneWithProblems, InputNotFound, NothingDone, ToolError
 from scoring.analysis import TestStatus, status_report
 from scoring.imports.base import FORMATS
 from scoring.ingest import (
@@ -55,7 +55,15 @@ def format_roster(result: RosterImport) -> str:
 def roster_import(file: Path, db: Path | None) -> None:
     """Upsert the teachers of FILE (CSV: id,name,department,school,email)."""
     with open_store(db) as store:
-        click.echo(format_roster(import_roster(store, file)))
+        result = import_roster(store, file)
+    click.echo(format_roster(result))
+    if result.problems and result.new + result.updated + result.unchanged == 0:
+        raise NothingDone(f"no teacher was imported: all {len(result.problems)} row(s) are bad")
+    if result.problems:
+        raise DoneWithProblems(
+            f"{len(result.problems)} bad row(s) skipped; the rest was imported",
+            hint="fix those rows and import the file again",
+        )
 
 
 def format_import(report: ImportReport) -> str:
@@ -85,18 +93,23 @@ def format_import(report: ImportReport) -> str:
     return "\n".join(lines)
 
 
-def import_outcome(report: ImportReport) -> ImportFailed | None:
-    """The error to exit with after the report is shown: nothing imported, or a file refused."""
+def import_outcome(report: ImportReport) -> ToolError | None:
+    """What the exit code says after the report: nothing imported, or some files refused or
+    rows skipped (each listed above), or ``None`` when every row was imported."""
     if report.nothing_imported:
-        return ImportFailed(
+        return NothingDone(
             "nothing was imported",
             hint="see the problems above; check --test, the roster and the export",
         )
-    if report.refused:
-        return ImportFailed(
-            f"{len(report.refused)} of {len(report.files)} file(s) refused, the rest imported",
-            hint="see the reasons above",
+    problems = sum(len(f.problems) for f in report.files)
+    if report.refused or problems:
+        parts = (
+            [f"{len(report.refused)} of {len(report.files)} file(s) refused"]
+            if report.refused
+            else []
         )
+        parts += [f"{problems} row(s) skipped or held for review"] if problems else []
+        return DoneWithProblems(", ".join(parts) + "; the rest was imported", hint="see above")
     return None
 
 
@@ -316,8 +329,12 @@ def review(
                 f"Applied {len(applied.applied)} decision(s) to {test_id}; "
                 f"{len(applied.problems)} refused; {left} item(s) still open"
             )
+            if applied.problems and not applied.applied:
+                raise NothingDone(f"none of {len(applied.problems)} decision(s) was applied")
             if applied.problems:
-                raise ImportFailed(f"{len(applied.problems)} decision(s) were not applied")
+                raise DoneWithProblems(
+                    f"{len(applied.problems)} decision(s) were not applied", hint="see above"
+                )
             return
         open_items = unresolved(store, test_id)
     needed = check_host(host, token)

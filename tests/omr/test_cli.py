@@ -20,7 +20,7 @@ def test_scan_prints_the_summary(package: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(
         main, ["scan", str(folder), "--test", str(package), "--out", str(out), "--workers", "1"]
     )
-    assert result.exit_code == 5, result.output  # a file could not be read; the rest was
+    assert result.exit_code == 11, result.output  # a file could not be read; the rest was
     lines = result.stdout.splitlines()
     assert lines[0].startswith("Read 1 page(s) in ")
     assert lines[1] == (f"  results in {out}: 1 read, 0 flagged, 0 refused, 0 duplicates, 1 errors")
@@ -100,7 +100,7 @@ def test_sheets_of_another_test_exit_non_zero_saying_why(package: Path, tmp_path
         image = sheet_image({1: "A"}, f"12345{k}", test_id="other-2026")
         cv2.imwrite(str(folder / f"s{k}.png"), image)
     result = _scan(folder, package, tmp_path / "results")
-    assert result.exit_code == 6, result.output
+    assert result.exit_code == 12, result.output  # nothing done
     [line] = result.stderr.splitlines()
     assert line.startswith("Error: no sheet was read: all 2 refused (")
     assert "other-2026" in line
@@ -129,7 +129,7 @@ def test_a_named_pipe_among_the_scans_is_listed_and_hangs_nothing(
     cv2.imwrite(str(folder / "a.png"), sheet_image({1: "A"}, "123456"))
     os.mkfifo(folder / "pipe.png")
     result = _scan(folder, package, tmp_path / "results")
-    assert result.exit_code == 5, result.output
+    assert result.exit_code == 11, result.output  # done with problems
     assert (
         f"  error: {folder / 'pipe.png'}: not a regular file (a named pipe, socket or device)"
         in result.stdout.splitlines()

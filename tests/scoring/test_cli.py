@@ -33,9 +33,14 @@ def test_roster_import_reports_counts_and_bad_rows(run, tmp_path: Path, roster_f
         encoding="utf-8",
     )
     code, out, _ = run("roster", "import", str(bad))
-    assert code == 0
+    assert code == 11  # done with problems: the good row is in, the bad one listed
     assert out.splitlines()[0] == "Roster: 0 new, 1 updated, 0 unchanged, 1 bad row(s)"
     assert out.splitlines()[1].startswith(f"  {bad}: row 3: id:")
+    worse = tmp_path / "worse.csv"
+    worse.write_text("id,name,department,school,email\nabc,Кто-то,mathematics,Школа,\n")
+    code, out, _ = run("roster", "import", str(worse))
+    assert code == 12  # nothing done
+    assert out.splitlines()[0] == "Roster: 0 new, 0 updated, 0 unchanged, 1 bad row(s)"
 
 
 def test_import_twice_says_zero_new(run, roster_file: Path, test_dir: Path) -> None:
@@ -163,7 +168,7 @@ def test_a_misspelt_db_is_refused_not_made(tmp_path: Path, test_dir: Path) -> No
         scoring_main,
         ["import", str(export), "--test", str(test_dir), "--db", str(missing), "--create"],
     )
-    assert missing.exists() and made.exit_code == 8  # made, but no roster: nothing imported
+    assert missing.exists() and made.exit_code == 12  # made, but no roster: nothing imported
 
 
 def test_review_offline_and_the_report_that_waits_for_it(
@@ -199,7 +204,7 @@ def test_review_offline_and_the_report_that_waits_for_it(
         "Applied 1 decision(s) to math-2026-acc; 0 refused; 0 item(s) still open\n",
     )
     code, out, _ = run("review", "--test", "math-2026-acc", "--apply", str(queue), "--by", "other")
-    assert code == 8 and "already settled by tutor" in out
+    assert code == 12 and "already settled by tutor" in out  # nothing applied
     code, out, err = run("report", "--test", "math-2026-acc", "--out", str(reports), "-q")
     assert code == 0, err
 
