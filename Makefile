@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench lint format docs clean
+.PHONY: demo test bench lint format docs catalogues clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,9 @@ format: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/python -m devtools.clidoc
+
+catalogues: $(STAMP)  # after changing a message: extract, merge, compile; then translate the .po
+	$(BIN)/python -m devtools.catalogues
 
 clean:
 	rm -rf build reports demo-out .pytest_cache

@@ -3,26 +3,126 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import sys
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 from tqdm import tqdm
 
+from common import i18n
 from common.errors import ExitCode, ToolError
+from common.i18n import tr
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def help_key(text: str) -> str:
+    """The catalogue's key for a help text: the docstring as click shows it."""
+    return inspect.cleandoc(text)
+
+
+@contextmanager
+def _translated_help(command: click.Command, ctx: click.Context) -> Iterator[None]:
+    """``command``'s help, its options' help and (for a group) its commands' one-line help in
+    the current language while its page is written; the English texts are put back after,
+    so every language can be shown by the same objects."""
+    objects: list[Any] = [command, *command.get_params(ctx)]
+    if isinstance(command, click.Group):
+        objects += [command.get_command(ctx, name) for name in command.list_commands(ctx)]
+    saved = [(o, o.help, getattr(o, "short_help", None)) for o in objects if o is not None]
+    try:
+        for o, text, short in saved:
+            o.help = tr(help_key(text)) if text else text
+            if short:
+                o.short_help = tr(short)
+        yield
+    finally:
+        for o, text, short in saved:
+            o.help = text
+            if short:
+                o.short_help = short
+
+
+def _help_option_now(option: click.Option | None) -> click.Option | None:
+    # click makes the --help option once per command, worded in the language of that moment
+    if option is not None:
+        option.help = tr("Show this message and exit.")
+    return option
+
+
+class Command(click.Command):
+    """A command whose ``--help`` speaks the current language."""
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        return _help_option_now(super().get_help_option(ctx))
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with _translated_help(self, ctx):
+            super().format_help(ctx, formatter)
+
+
+def _asked_language(args: Sequence[str]) -> str | None:
+    """The value of ``--lang`` among the command line's arguments, if it names a language."""
+    for k, arg in enumerate(args):
+        value = arg.partition("=")[2] if arg.startswith("--lang=") else None
+        if arg == "--lang" and k + 1 < len(args):
+            value = args[k + 1]
+        if value is not None and i18n.language_of(value) is not None:
+            return value
+    return None
+
+
+class Group(click.Group):
+    """A group whose ``--help`` speaks the current language, as do its commands'.
+
+    The language is settled before click parses anything, so its own messages (a missing
+    argument, a wrong choice), shown after the command's context is closed, speak it too."""
+
+    command_class = Command
+    group_class = type  # subgroups are of this class too
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        return _help_option_now(super().get_help_option(ctx))
+
+    def main(self, args: Sequence[str] | None = None, *rest: Any, **kwargs: Any) -> Any:
+        given = list(sys.argv[1:] if args is None else args)
+        restore = i18n.use(_asked_language(given))
+        try:
+            return super().main(given, *rest, **kwargs)
+        finally:
+            restore()
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with _translated_help(self, ctx):
+            super().format_help(ctx, formatter)
+
+
+def _set_language(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value is not None:  # Group.main has set it already; this keeps --lang in --help
+        ctx.call_on_close(i18n.use(value))
+
+
 def verbose_option(func: F) -> F:
-    """Add ``--verbose`` (show tracebacks) to a click group."""
-    return click.option("--verbose", "-v", is_flag=True, help="Show full tracebacks for errors.")(
+    """Add ``--verbose`` (show tracebacks) and ``--lang`` (the language of messages and help)
+    to a click group."""
+    func = click.option("--verbose", "-v", is_flag=True, help="Show full tracebacks for errors.")(
         func
     )
+    return click.option(
+        "--lang",
+        type=click.Choice(i18n.LANGUAGES),
+        default=None,
+        is_eager=True,
+        expose_value=False,
+        callback=_set_language,
+        help="Language of messages and help [default: MONITORING_LANG, else the locale].",
+    )(func)
 
 
 def test_package_option(func: F) -> F:
@@ -53,19 +153,23 @@ def handle_errors(func: F) -> F:
         except ToolError as error:
             if verbose:
                 click.echo(traceback.format_exc(), err=True)
-            click.echo(f"{error.label}: {error}", err=True)
+            click.echo(f"{tr(error.label)}: {error}", err=True)
             ctx.exit(error.exit_code)
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except KeyboardInterrupt:
-            click.echo("Interrupted.", err=True)
+            click.echo(tr("Interrupted."), err=True)
             ctx.exit(ExitCode.INTERRUPTED)
         except Exception as error:  # the CLI is the last line of defence
             if verbose:
                 click.echo(traceback.format_exc(), err=True)
             click.echo(
-                f"Error: internal error {type(error).__name__}: {error} "
-                "(run again with --verbose and report it)",
+                tr(
+                    "Error: internal error {kind}: {error} (run again with --verbose and "
+                    "report it)",
+                    kind=type(error).__name__,
+                    error=error,
+                ),
                 err=True,
             )
             ctx.exit(ExitCode.INTERNAL_ERROR)
@@ -103,7 +207,7 @@ class Progress:
             return
         if self.terminal:
             if self._bar is None:
-                self._bar = tqdm(total=total, unit=self.unit, desc=self.desc, leave=False)
+                self._bar = tqdm(total=total, unit=tr(self.unit), desc=tr(self.desc), leave=False)
             if self._bar.total != total:
                 self._bar.reset(total=total)
             self._bar.n = done
@@ -118,8 +222,15 @@ class Progress:
     def _line(self, now: float) -> None:
         share = f" ({100 * self._done / self._total:.0f} %)" if self._total else ""
         click.echo(
-            f"{self.desc}: {self._done}/{self._total} {self.unit}(s){share}, "
-            f"{now - self._started:.0f} s",
+            tr(
+                "{desc}: {done}/{total} {unit}(s){share}, {seconds:.0f} s",
+                desc=tr(self.desc),
+                done=self._done,
+                total=self._total,
+                unit=tr(self.unit),
+                share=share,
+                seconds=now - self._started,
+            ),
             err=True,
         )
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+from common.i18n import mark
+
 
 class ExitCode(IntEnum):
     """Every exit status of the three commands (docs/cli-reference.md lists them)."""
@@ -56,7 +58,7 @@ class ToolError(Exception):
     """Base of every user-facing error. ``where`` names the file, page, row or question."""
 
     exit_code: ExitCode = ExitCode.USER_ERROR
-    label = "Error"  # the word before the message on stderr
+    label = mark("Error")  # the word before the message on stderr, shown as tr(label)
 
     def __init__(self, message: str, *, where: str | None = None, hint: str | None = None):
         self.message = message
@@ -133,7 +135,7 @@ class DoneWithProblems(ToolError):
     each is listed in the command's report before this line."""
 
     exit_code = ExitCode.DONE_WITH_PROBLEMS
-    label = "Done with problems"
+    label = mark("Done with problems")
 
 
 class NothingDone(ToolError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from common.errors import OutputError
+from common.i18n import tr
 
 _PROBE = ".write-check"
 
@@ -19,7 +20,7 @@ def ensure_writable_folder(folder: Path, *, hint: str = "choose another --out") 
         probe.unlink()
     except OSError as error:
         raise OutputError(
-            f"cannot write the output folder ({error.strerror or error})",
+            tr("cannot write the output folder ({value})", value=error.strerror or error),
             where=str(folder),
             hint=hint,
         ) from None

@@ -16,6 +16,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
 from common.errors import InputNotFound
+from common.i18n import tr
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ def _font_bytes(file_name: str) -> bytes:
         return font.read_bytes()
     except OSError:
         raise InputNotFound(
-            "font file missing", where=str(font), hint="reinstall the package"
+            tr("font file missing"), where=str(font), hint=tr("reinstall the package")
         ) from None
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from common.errors import InputNotFound, ValidationFailed
+from common.i18n import tr
 from common.text import printable
 from common.validation import describe
 from common.vocabulary import DEPARTMENT_TITLES, Department
@@ -78,16 +79,22 @@ def parse_rows(rows: list[list[str]], *, where: str = "roster") -> tuple[list[Te
     """Teachers of a table whose first row is the header (English or Russian titles), and one
     message per bad row naming its row and column."""
     if not rows:
-        raise ValidationFailed(["the roster is empty"], where=where)
+        raise ValidationFailed([tr("the roster is empty")], where=where)
     header = [COLUMN_ALIASES.get(" ".join(h.split()).casefold(), h.strip().casefold())
               for h in rows[0]]  # fmt: skip
     missing = [c for c in ROSTER_COLUMNS[:4] if c not in header]
     if missing:
         found = ", ".join(h for h in rows[0] if h.strip()) or "nothing"
         raise ValidationFailed(
-            [f"missing column(s): {', '.join(missing)} (the header row has: {found})"],
+            [
+                tr(
+                    "missing column(s): {join} (the header row has: {found})",
+                    join=", ".join(missing),
+                    found=found,
+                )
+            ],
             where=where,
-            hint="columns id, name, department, school, email (or ФИО, кафедра, школа ...)",
+            hint=tr("columns id, name, department, school, email (or ФИО, кафедра, школа ...)"),
         )
     teachers: list[Teacher] = []
     problems: list[str] = []
@@ -104,7 +111,15 @@ def parse_rows(rows: list[list[str]], *, where: str = "roster") -> tuple[list[Te
             problems.extend(f"{where}: row {line}: {msg}" for msg in describe(error))
             continue
         if teacher.id in seen:
-            problems.append(f"{where}: row {line}: id {teacher.id} repeats row {seen[teacher.id]}")
+            problems.append(
+                tr(
+                    "{where}: row {line}: id {id} repeats row {seen}",
+                    where=where,
+                    line=line,
+                    id=teacher.id,
+                    seen=seen[teacher.id],
+                )
+            )
             continue
         seen[teacher.id] = line
         teachers.append(teacher)
@@ -122,7 +137,14 @@ def _csv_rows(text: str, where: str) -> list[list[str]]:
         rows.extend(reader)
     except csv.Error as error:
         raise ValidationFailed(
-            [f"row {reader.line_num}: cannot read the CSV ({error})"], where=where
+            [
+                tr(
+                    "row {line_num}: cannot read the CSV ({error})",
+                    line_num=reader.line_num,
+                    error=error,
+                )
+            ],
+            where=where,
         ) from None
     return rows
 
@@ -154,14 +176,16 @@ def _xlsx_rows(path: Path) -> list[list[str]]:
         finally:
             book.close()
     except Exception as error:  # openpyxl raises many types for a broken file
-        raise ValidationFailed([f"cannot read the workbook ({error})"], where=str(path)) from None
+        raise ValidationFailed(
+            [tr("cannot read the workbook ({error})", error=error)], where=str(path)
+        ) from None
 
 
 def load_roster(path: Path, *, strict: bool = True) -> tuple[list[Teacher], list[str]]:
     """Read a roster file (CSV in UTF-8 or Windows-1251, or XLSX); with ``strict`` any bad
     row raises :class:`ValidationFailed`."""
     if not path.is_file():
-        raise InputNotFound("roster not found", where=str(path))
+        raise InputNotFound(tr("roster not found"), where=str(path))
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         teachers, problems = parse_rows(_xlsx_rows(path), where=str(path))
     else:
@@ -173,7 +197,7 @@ def load_roster(path: Path, *, strict: bool = True) -> tuple[list[Teacher], list
                 text = data.decode("cp1251")
             except UnicodeDecodeError:
                 raise ValidationFailed(
-                    ["not a text file in UTF-8 or Windows-1251 (save the CSV as UTF-8)"],
+                    [tr("not a text file in UTF-8 or Windows-1251 (save the CSV as UTF-8)")],
                     where=str(path),
                 ) from None
         teachers, problems = parse_roster(text, where=str(path))

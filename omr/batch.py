@@ -23,6 +23,7 @@ from functools import partial
 from pathlib import Path
 
 from common.errors import OutputError, ValidationFailed
+from common.i18n import tr
 from omr.imageio import MAX_PAGES, Limits
 from omr.inputs import Job, PlanError, discover, plan
 from omr.results_folder import (
@@ -217,9 +218,14 @@ def _alone(job: Job, ref: ManifestRef) -> Outcome:
             where = f"{job.file} p.{job.page}" if job.kind == "pdf" or job.page > 1 else job.file
             return Outcome(
                 job,
-                error=f"{where}: reading this page was stopped: it needed more than "
-                f"{PAGE_MEMORY_BYTES >> 30} GiB of memory or {PAGE_SECONDS} s "
-                "(not an answer sheet, or a damaged or hostile file)",
+                error=tr(
+                    "{where}: reading this page was stopped: it needed more than {value} GiB "
+                    "of memory or {PAGE_SECONDS} s (not an answer sheet, or a damaged or "
+                    "hostile file)",
+                    where=where,
+                    value=PAGE_MEMORY_BYTES >> 30,
+                    PAGE_SECONDS=PAGE_SECONDS,
+                ),
             )
 
 
@@ -229,17 +235,23 @@ def manifest_ref(test: Path) -> tuple[Manifest, ManifestRef]:
     path = (test / "manifest.json" if test.is_dir() else test).resolve()
     if not manifest.layouts:
         raise ValidationFailed(
-            ["layouts: the manifest has no answer-sheet layout"], where=str(path)
+            [tr("layouts: the manifest has no answer-sheet layout")], where=str(path)
         )
     key = load_identity_key(path)
     if manifest.identity_signed and key is None:
         raise ValidationFailed(
             [
-                f"{IDENTITY_KEY_FILE} is missing beside manifest.json: this package's sheets are "
-                "signed, and their identity cannot be checked without it"
+                tr(
+                    "{IDENTITY_KEY_FILE} is missing beside manifest.json: this package's "
+                    "sheets are signed, and their identity cannot be checked without it",
+                    IDENTITY_KEY_FILE=IDENTITY_KEY_FILE,
+                )
             ],
             where=str(path.parent),
-            hint=f"copy {IDENTITY_KEY_FILE} from the folder testgen build wrote",
+            hint=tr(
+                "copy {IDENTITY_KEY_FILE} from the folder testgen build wrote",
+                IDENTITY_KEY_FILE=IDENTITY_KEY_FILE,
+            ),
         )
     sha = hashlib.sha256(path.read_bytes()).hexdigest()
     return manifest, ManifestRef(str(path), sha, key.hex() if key else None)
@@ -299,10 +311,12 @@ def _scan_locked(
         summary.totals = finalise(options.out, manifest, partial(annotate_again, ref=ref))
     except OSError as error:  # a full disk, a folder made read-only or removed meanwhile
         raise OutputError(
-            f"cannot write the results ({error.strerror or error})",
+            tr("cannot write the results ({value})", value=error.strerror or error),
             where=str(options.out),
-            hint="free disk space or fix the folder, then run again: the pages saved so far "
-            "are kept and not read twice",
+            hint=tr(
+                "free disk space or fix the folder, then run again: the pages saved so "
+                "far are kept and not read twice"
+            ),
         ) from None
     if summary.nothing_read:
         reasons = Counter(r.reason or "" for r in load_results(options.out).values())

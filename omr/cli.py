@@ -6,14 +6,15 @@ from pathlib import Path
 
 import click
 
-from common.cli import Progress, handle_errors, test_package_option, verbose_option
+from common.cli import Group, Progress, handle_errors, test_package_option, verbose_option
 from common.errors import DoneWithProblems, NothingDone, ToolError
+from common.i18n import mark, tr
 from omr.batch import ScanOptions, ScanSummary, scan
 from omr.imageio import MAX_PAGES
 from omr.sim.capture import PROFILES
 
 
-@click.group()
+@click.group(cls=Group)
 @verbose_option
 def main(verbose: bool) -> None:
     """Optical reading of answer sheets: scans, photos, PDFs and electronic forms."""
@@ -23,26 +24,40 @@ def format_summary(summary: ScanSummary) -> str:
     """The end-of-run summary: counts, error lines (one per file), wall time."""
     totals = summary.totals
     lines = [
-        f"Read {summary.pages} page(s) in {summary.seconds:.1f} s"
+        tr("Read {pages} page(s) in {seconds:.1f} s", pages=summary.pages, seconds=summary.seconds)
         + (
-            f"; skipped {summary.skipped} already read (use --force to read again)"
+            tr(
+                "; skipped {skipped} already read (use --force to read again)",
+                skipped=summary.skipped,
+            )
             if summary.skipped
             else ""
         ),
     ]
     if totals is not None:
         lines.append(
-            f"  results in {summary.out}: {totals.read} read, {totals.flagged} flagged, "
-            f"{totals.refused} refused, {totals.duplicates} duplicates, "
-            f"{len(summary.errors)} errors"
+            tr(
+                "  results in {out}: {read} read, {flagged} flagged, {refused} refused, "
+                "{duplicates} duplicates, {n_errors} errors",
+                out=summary.out,
+                read=totals.read,
+                flagged=totals.flagged,
+                refused=totals.refused,
+                duplicates=totals.duplicates,
+                n_errors=len(summary.errors),
+            )
         )
         if totals.bilevel:
             lines.append(
-                f"  {totals.bilevel} page(s) were 1-bit (black-and-white) scans, "
-                f"{totals.bilevel_flagged} of them flagged: pencil may be lost there; set the "
-                "scanner to greyscale and rescan those sheets"
+                tr(
+                    "  {bilevel} page(s) were 1-bit (black-and-white) scans, "
+                    "{bilevel_flagged} of them flagged: pencil may be lost there; set the "
+                    "scanner to greyscale and rescan those sheets",
+                    bilevel=totals.bilevel,
+                    bilevel_flagged=totals.bilevel_flagged,
+                )
             )
-    lines += [f"  error: {line}" for line in summary.errors]
+    lines += [tr("  error: {line}", line=line) for line in summary.errors]
     return "\n".join(lines)
 
 
@@ -89,7 +104,7 @@ def scan_command(
     is then 11 (done with problems), as when a sheet is refused; 12 when nothing was read.
     """
     options = ScanOptions(list(inputs), test, out, workers, force, scheduler, max_pages)
-    with Progress("reading", "page") as progress:
+    with Progress(mark("reading"), mark("page")) as progress:
         summary = scan(options, progress)
     click.echo(format_summary(summary))
     outcome = scan_outcome(summary)
@@ -103,22 +118,28 @@ def scan_outcome(summary: ScanSummary) -> ToolError | None:
     totals = summary.totals
     if summary.nothing_read:
         return NothingDone(
-            f"no sheet was read: all {totals.sheets if totals else 0} refused ({summary.refusal})",
-            hint="check --test: the sheets must belong to that test package",
+            tr(
+                "no sheet was read: all {value} refused ({refusal})",
+                value=totals.sheets if totals else 0,
+                refusal=summary.refusal,
+            ),
+            hint=tr("check --test: the sheets must belong to that test package"),
         )
     if summary.errors and summary.pages == 0 and summary.skipped == 0:
         return NothingDone(
-            f"no page was read: all {len(summary.errors)} file(s) failed",
-            hint="see the lines above",
+            tr("no page was read: all {n_errors} file(s) failed", n_errors=len(summary.errors)),
+            hint=tr("see the lines above"),
         )
     refused = totals.refused if totals else 0
     if summary.errors or refused:
-        parts = [f"{len(summary.errors)} file(s) not read"] if summary.errors else []
-        parts += [f"{refused} sheet(s) refused"] if refused else []
+        parts = [tr("{n} file(s) not read", n=len(summary.errors))] if summary.errors else []
+        parts += [tr("{n} sheet(s) refused", n=refused)] if refused else []
         return DoneWithProblems(
-            ", ".join(parts) + "; every other page was read and saved",
+            ", ".join(parts) + tr("; every other page was read and saved"),
             hint=(
-                "the refused sheets wait in `scoring review` after the import" if refused else None
+                tr("the refused sheets wait in `scoring review` after the import")
+                if refused
+                else None
             ),
         )
     return None
@@ -138,14 +159,18 @@ def _respondent_ids(
         try:
             text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as error:
-            raise click.BadParameter(f"{path}: not a UTF-8 list of IDs ({error})") from None
+            raise click.BadParameter(
+                tr("{path}: not a UTF-8 list of IDs ({error})", path=path, error=error)
+            ) from None
     elif "/" in value or path.exists():
-        raise click.BadParameter(f"{value}: no such file of IDs (or give IDs separated by commas)")
+        raise click.BadParameter(
+            tr("{value}: no such file of IDs (or give IDs separated by commas)", value=value)
+        )
     else:
         text = value.replace(",", "\n")
     ids = [line.strip() for line in text.splitlines() if line.strip()]
     if not ids:
-        raise click.BadParameter("no IDs given")
+        raise click.BadParameter(tr("no IDs given"))
     return ids
 
 
@@ -204,7 +229,7 @@ def simulate_command(
     """Fill COUNT sheets of the test the way people do, degrade them, write ground truth."""
     from omr.sim.run import simulate_package
 
-    with Progress("simulating", "sheet") as progress:
+    with Progress(mark("simulating"), mark("sheet")) as progress:
         summary = simulate_package(
             test,
             count,
@@ -218,6 +243,14 @@ def simulate_command(
         )
     kind = " personalised" if personal else ""
     click.echo(
-        f"Wrote {summary.pages} {profile} page(s) of {summary.count}{kind} sheet(s) to "
-        f"{summary.out_dir}; ground truth in {summary.truth}"
+        tr(
+            "Wrote {pages} {profile} page(s) of {count}{kind} sheet(s) to {out_dir}; "
+            "ground truth in {truth}",
+            pages=summary.pages,
+            profile=profile,
+            count=summary.count,
+            kind=kind,
+            out_dir=summary.out_dir,
+            truth=summary.truth,
+        )
     )

@@ -17,6 +17,7 @@ from itertools import islice
 from urllib.parse import urlsplit
 
 from common.errors import ExitCode, ToolError
+from common.i18n import tr
 from omr.inputs import Job
 from omr.worker import ManifestRef, Outcome, read_job
 
@@ -47,9 +48,9 @@ def run_dask(jobs: Iterable[Job], ref: ManifestRef, scheduler: str) -> Iterator[
         client = Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as error:
         raise SchedulerUnreachable(
-            f"cannot reach the Dask scheduler: {error}",
+            tr("cannot reach the Dask scheduler: {error}", error=error),
             where=scheduler,
-            hint="check the address, or leave out --scheduler to read on this machine",
+            hint=tr("check the address, or leave out --scheduler to read on this machine"),
         ) from None
     with client:
         from omr.batch import single_threaded

@@ -15,6 +15,7 @@ from pathlib import Path
 import pypdf
 
 from common.errors import ImageError, SheetRefused
+from common.i18n import tr
 from omr.pdf import pdf_page_count
 from omr.read import SOFTWARE, identify
 from omr.results import ID_FLAG, QuestionRead, QuestionState, SheetResult, SourceRef
@@ -46,13 +47,15 @@ def pdf_outline(path: Path, where: str) -> tuple[bool, int]:
     except ImageError:
         raise
     except _TOO_DEEP:
-        raise ImageError("PDF structure is nested too deeply to read", where=where) from None
+        raise ImageError(tr("PDF structure is nested too deeply to read"), where=where) from None
     except Exception as error:  # pypdf raises many types (and its own) on damaged files
         raise ImageError(
-            f"PDF cannot be read: {type(error).__name__}: {error}", where=where, hint="re-export it"
+            tr("PDF cannot be read: {name}: {error}", name=type(error).__name__, error=error),
+            where=where,
+            hint=tr("re-export it"),
         ) from None
     if pages == 0:
-        raise ImageError("PDF has no pages", where=where)
+        raise ImageError(tr("PDF has no pages"), where=where)
     return IDENTITY_FIELD in fields, pages
 
 
@@ -62,10 +65,11 @@ def esheet_fields(data: bytes | Path, where: str) -> dict[str, str] | None:
         reader = pypdf.PdfReader(data if isinstance(data, Path) else io.BytesIO(data))
         fields = reader.get_fields() or {}
     except _TOO_DEEP:
-        raise ImageError("PDF structure is nested too deeply to read", where=where) from None
+        raise ImageError(tr("PDF structure is nested too deeply to read"), where=where) from None
     except Exception as error:  # pypdf raises many types (and its own) on damaged files
         raise ImageError(
-            f"PDF cannot be read: {type(error).__name__}: {error}", where=where
+            tr("PDF cannot be read: {name}: {error}", name=type(error).__name__, error=error),
+            where=where,
         ) from None
     if IDENTITY_FIELD not in fields:
         return None
@@ -85,7 +89,9 @@ def read_esheet(
     try:
         qr = parse_qr(fields.get(IDENTITY_FIELD, ""))
         if qr is None:
-            raise SheetRefused("the form's identity field is not one of this tool's", where=where)
+            raise SheetRefused(
+                tr("the form's identity field is not one of this tool's"), where=where
+            )
         layout, _ = identify(manifest, qr, where, key)
     except SheetRefused as refusal:
         return SheetResult(

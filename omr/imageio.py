@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 
 from common.errors import ImageError
+from common.i18n import tr
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff"}
 PDF_SUFFIXES = {".pdf"}
@@ -61,7 +62,7 @@ def sniff(head: bytes) -> str | None:
 
 def _png_size(data: bytes | mmap.mmap) -> tuple[int, int]:
     if len(data) < 24 or data[12:16] != b"IHDR":
-        raise ValueError("PNG header is truncated")
+        raise ValueError(tr("PNG header is truncated"))
     width, height = struct.unpack(">II", data[16:24])
     return width, height
 
@@ -71,7 +72,7 @@ def _jpeg_size(data: bytes | mmap.mmap) -> tuple[int, int]:
     pos = 2
     while pos + 4 <= len(data):
         if data[pos] != 0xFF:
-            raise ValueError("JPEG segment marker expected")
+            raise ValueError(tr("JPEG segment marker expected"))
         marker = data[pos + 1]
         if marker == 0xFF:  # fill byte
             pos += 1
@@ -86,7 +87,7 @@ def _jpeg_size(data: bytes | mmap.mmap) -> tuple[int, int]:
             height, width = struct.unpack(">HH", data[pos + 5 : pos + 9])
             return width, height
         pos += 2 + length
-    raise ValueError("JPEG has no frame header (truncated?)")
+    raise ValueError(tr("JPEG has no frame header (truncated?)"))
 
 
 # In entropy-coded data FF is followed by 00 (a stuffed byte), a restart marker D0-D7, or
@@ -136,19 +137,19 @@ def _tiff_sizes(data: bytes | mmap.mmap) -> list[tuple[int, int]]:
     while offset and offset not in seen:
         seen.add(offset)
         if offset + 2 > len(data):
-            raise ValueError("TIFF directory points past the end of the file (truncated?)")
+            raise ValueError(tr("TIFF directory points past the end of the file (truncated?)"))
         (count,) = struct.unpack(endian + "H", data[offset : offset + 2])
         width = height = 0
         seen_tags: set[int] = set()
         for k in range(count):
             entry = data[offset + 2 + 12 * k : offset + 14 + 12 * k]
             if len(entry) < 12:
-                raise ValueError("TIFF directory is truncated")
+                raise ValueError(tr("TIFF directory is truncated"))
             tag, kind = struct.unpack(endian + "HH", entry[:4])
             if tag in (256, 257):
                 # a decoder may take the first of repeated tags while a check took the last
                 if tag in seen_tags:
-                    raise ValueError("TIFF directory repeats its width or height tag")
+                    raise ValueError(tr("TIFF directory repeats its width or height tag"))
                 seen_tags.add(tag)
                 value = (
                     struct.unpack(endian + "H", entry[8:10])[0]
@@ -165,7 +166,7 @@ def _tiff_sizes(data: bytes | mmap.mmap) -> list[tuple[int, int]]:
             break
         (offset,) = struct.unpack(endian + "I", data[end : end + 4])
     if not sizes:
-        raise ValueError("TIFF has no pages")
+        raise ValueError(tr("TIFF has no pages"))
     return sizes
 
 
@@ -177,19 +178,25 @@ def image_sizes(data: bytes | mmap.mmap, kind: str) -> list[tuple[int, int]]:
         return [_jpeg_size(data)]
     if kind == "tiff":
         return _tiff_sizes(data)
-    raise ValueError(f"not an image format: {kind}")
+    raise ValueError(tr("not an image format: {kind}", kind=kind))
 
 
 def check_size(width: int, height: int, limits: Limits, where: str) -> None:
     """Refuse images beyond the limits before anything is decoded."""
     if width <= 0 or height <= 0:
-        raise ImageError("image header gives no size", where=where, hint="rescan or re-export")
+        raise ImageError(
+            tr("image header gives no size"), where=where, hint=tr("rescan or re-export")
+        )
     if max(width, height) > limits.max_side or width * height > limits.max_pixels:
         raise ImageError(
-            f"image is {width}x{height} pixels, beyond the limit of "
-            f"{limits.max_pixels // 1_000_000} Mpx",
+            tr(
+                "image is {width}x{height} pixels, beyond the limit of {value} Mpx",
+                width=width,
+                height=height,
+                value=limits.max_pixels // 1000000,
+            ),
             where=where,
-            hint="scan at 150-300 dpi",
+            hint=tr("scan at 150-300 dpi"),
         )
 
 
@@ -198,19 +205,24 @@ def check_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> None:
     try:
         status = path.stat()
     except OSError as error:
-        raise ImageError(f"cannot read file: {error.strerror}", where=str(path)) from None
+        raise ImageError(
+            tr("cannot read file: {strerror}", strerror=error.strerror), where=str(path)
+        ) from None
     if not stat.S_ISREG(status.st_mode):
         # opening a named pipe would wait for a writer for ever
-        raise ImageError("not a regular file (a named pipe, socket or device)", where=str(path))
+        raise ImageError(tr("not a regular file (a named pipe, socket or device)"), where=str(path))
     size = status.st_size
     if size == 0:
-        raise ImageError("file is empty", where=str(path), hint="rescan it")
+        raise ImageError(tr("file is empty"), where=str(path), hint=tr("rescan it"))
     if size > limits.max_file_bytes:
         raise ImageError(
-            f"file is {size // (1024 * 1024)} MiB, beyond the {limits.max_file_bytes >> 20} MiB "
-            "limit",
+            tr(
+                "file is {value} MiB, beyond the {value2} MiB limit",
+                value=size // (1024 * 1024),
+                value2=limits.max_file_bytes >> 20,
+            ),
             where=str(path),
-            hint="split it or scan at 150-300 dpi",
+            hint=tr("split it or scan at 150-300 dpi"),
         )
 
 
@@ -228,7 +240,9 @@ def map_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> Iterator[mmap.mmap]
         handle = path.open("rb")
         data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
     except OSError as error:
-        raise ImageError(f"cannot read file: {error.strerror}", where=str(path)) from None
+        raise ImageError(
+            tr("cannot read file: {strerror}", strerror=error.strerror), where=str(path)
+        ) from None
     try:
         yield data
     finally:
@@ -262,18 +276,25 @@ def decode_image(
     """
     kind = sniff(data[:16])
     if kind is None or kind == "pdf":
-        raise ImageError("not a PNG, JPEG or TIFF image", where=where)
+        raise ImageError(tr("not a PNG, JPEG or TIFF image"), where=where)
     try:
         sizes = image_sizes(data, kind)
     except (ValueError, struct.error) as error:
-        raise ImageError(f"damaged {kind.upper()} header: {error}", where=where) from None
+        raise ImageError(
+            tr("damaged {upper} header: {error}", upper=kind.upper(), error=error), where=where
+        ) from None
     if not 1 <= page <= len(sizes):
-        raise ImageError(f"page {page} does not exist ({len(sizes)} pages)", where=where)
+        raise ImageError(
+            tr("page {page} does not exist ({n_sizes} pages)", page=page, n_sizes=len(sizes)),
+            where=where,
+        )
     width, height = sizes[page - 1]
     check_size(width, height, limits, where)
     if kind == "jpeg" and not _jpeg_complete(data):
         # libjpeg pads a truncated file with grey and reports success; refuse it instead.
-        raise ImageError("JPEG data is truncated (no end marker)", where=where, hint="rescan it")
+        raise ImageError(
+            tr("JPEG data is truncated (no end marker)"), where=where, hint=tr("rescan it")
+        )
     buffer = np.frombuffer(data, dtype=np.uint8)
     image: np.ndarray | None
     if kind == "tiff":
@@ -289,7 +310,9 @@ def decode_image(
             }[_reduction(width, height)]
         image = cv2.imdecode(buffer, flag)
     if image is None or image.size == 0:
-        raise ImageError(f"{kind.upper()} data cannot be decoded (truncated?)", where=where)
+        raise ImageError(
+            tr("{upper} data cannot be decoded (truncated?)", upper=kind.upper()), where=where
+        )
     if image.dtype != np.uint8:  # 16-bit scans
         image = cv2.convertScaleAbs(image, alpha=255.0 / 65535.0)
     return image
@@ -299,8 +322,10 @@ def page_count(data: bytes | mmap.mmap, where: str) -> int:
     """Number of pages in a PNG/JPEG/TIFF file, from its header."""
     kind = sniff(data[:16])
     if kind is None or kind == "pdf":
-        raise ImageError("not a PNG, JPEG or TIFF image", where=where)
+        raise ImageError(tr("not a PNG, JPEG or TIFF image"), where=where)
     try:
         return len(image_sizes(data, kind))
     except (ValueError, struct.error) as error:
-        raise ImageError(f"damaged {kind.upper()} header: {error}", where=where) from None
+        raise ImageError(
+            tr("damaged {upper} header: {error}", upper=kind.upper(), error=error), where=where
+        ) from None

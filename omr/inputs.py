@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from common.errors import ImageError, InputNotFound, OutputError, ToolError
+from common.i18n import tr
 from omr.esheet import pdf_outline
 from omr.imageio import (
     DEFAULT_LIMITS,
@@ -55,20 +56,28 @@ def discover(inputs: Iterable[Path], exclude: Path | None = None) -> list[Path]:
     missing = [str(p) for p in inputs if not p.exists()]
     if missing:
         raise InputNotFound(
-            "input not found: " + ", ".join(missing), hint="name scan files or folders"
+            tr("input not found: ") + ", ".join(missing), hint=tr("name scan files or folders")
         )
     skip = exclude.resolve() if exclude is not None else None
     if skip is not None:
         for item in inputs:
             if item.is_dir() and skip.is_relative_to(item.resolve()):
                 raise OutputError(
-                    f"the results folder {exclude} is inside the input folder {item}",
-                    hint="choose an --out folder outside the scans",
+                    tr(
+                        "the results folder {exclude} is inside the input folder {item}",
+                        exclude=exclude,
+                        item=item,
+                    ),
+                    hint=tr("choose an --out folder outside the scans"),
                 )
             if item.resolve().is_relative_to(skip):
                 raise OutputError(
-                    f"the input {item} is inside the results folder {exclude}",
-                    hint="choose an --out folder outside the scans",
+                    tr(
+                        "the input {item} is inside the results folder {exclude}",
+                        item=item,
+                        exclude=exclude,
+                    ),
+                    hint=tr("choose an --out folder outside the scans"),
                 )
     files: list[Path] = []
     seen: set[Path] = set()
@@ -112,11 +121,14 @@ def plan_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> list[Job]:
             known = IMAGE_SUFFIXES | PDF_SUFFIXES
             if path.suffix.lower() in known:
                 raise ImageError(
-                    f"damaged: the content is not {path.suffix.lower()[1:].upper()} data",
+                    tr(
+                        "damaged: the content is not {upper} data",
+                        upper=path.suffix.lower()[1:].upper(),
+                    ),
                     where=where,
-                    hint="rescan or re-export it",
+                    hint=tr("rescan or re-export it"),
                 )
-            raise ImageError("not a PNG, JPEG, TIFF or PDF file", where=where)
+            raise ImageError(tr("not a PNG, JPEG, TIFF or PDF file"), where=where)
         kind: JobKind
         if kind_name == "pdf":
             kind, pages = _pdf_plan(path, where)
@@ -124,9 +136,13 @@ def plan_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> list[Job]:
             kind, pages = "image", page_count(data, where)
         if pages > limits.max_pages:
             raise ImageError(
-                f"the file has {pages} pages, more than the {limits.max_pages} one file may hold",
+                tr(
+                    "the file has {pages} pages, more than the {max_pages} one file may hold",
+                    pages=pages,
+                    max_pages=limits.max_pages,
+                ),
                 where=where,
-                hint="split it, or raise the limit with --max-pages",
+                hint=tr("split it, or raise the limit with --max-pages"),
             )
         file_sha = hashlib.sha256(data).hexdigest()
     absolute = str(path.resolve())

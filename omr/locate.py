@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from common.errors import SheetRefused
+from common.i18n import tr
 from testgen.manifest import Marker
 
 DETECT_LONG_SIDE = 900
@@ -281,7 +282,7 @@ def locate(image: np.ndarray, markers: list[Marker], dictionary: str, where: str
     missing = [m for m in markers if m.id not in found]
     if not found:
         raise SheetRefused(
-            "rescan: no corner markers found (not an answer sheet, or too blurred or dark)",
+            tr("rescan: no corner markers found (not an answer sheet, or too blurred or dark)"),
             where=where,
         )
     page_pts, image_pts, owners = _usable_corners(image, found, by_id)
@@ -289,8 +290,11 @@ def locate(image: np.ndarray, markers: list[Marker], dictionary: str, where: str
         homography, residual, scale, keep = _trimmed_fit(page_pts, image_pts, owners)
         if residual > MAX_RESIDUAL_PT:
             raise SheetRefused(
-                f"rescan: the page is bent or the markers are damaged (fit error "
-                f"{residual:.1f} pt)",
+                tr(
+                    "rescan: the page is bent or the markers are damaged (fit error "
+                    "{residual:.1f} pt)",
+                    residual=residual,
+                ),
                 where=where,
             )
         used = tuple(sorted({owners[k] for k in keep}))

@@ -15,6 +15,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from common.errors import ImageError
+from common.i18n import tr
 from omr.imageio import DEFAULT_LIMITS, Limits, check_size
 
 RASTER_DPI = 150  # enough for 6 pt bubbles (12 px radius) and the QR code's modules
@@ -27,7 +28,7 @@ def _open(source: bytes | Path, where: str) -> pdfium.PdfDocument:
         return pdfium.PdfDocument(str(source) if isinstance(source, Path) else source)
     except pdfium.PdfiumError as error:
         raise ImageError(
-            f"PDF cannot be opened: {error}", where=where, hint="re-export it"
+            tr("PDF cannot be opened: {error}", error=error), where=where, hint=tr("re-export it")
         ) from None
 
 
@@ -58,7 +59,14 @@ def render_pdf_page(
         document = _open(data, where)
         try:
             if not 1 <= page <= len(document):
-                raise ImageError(f"page {page} does not exist ({len(document)} pages)", where=where)
+                raise ImageError(
+                    tr(
+                        "page {page} does not exist ({n_document} pages)",
+                        page=page,
+                        n_document=len(document),
+                    ),
+                    where=where,
+                )
             pdf_page = document[page - 1]
             width, height = pdf_page.get_size()
             scale = dpi / 72.0
@@ -67,7 +75,9 @@ def render_pdf_page(
                 bitmap = pdf_page.render(scale=scale, grayscale=True)
                 image = bitmap.to_numpy().copy()
             except pdfium.PdfiumError as error:
-                raise ImageError(f"PDF page cannot be rendered: {error}", where=where) from None
+                raise ImageError(
+                    tr("PDF page cannot be rendered: {error}", error=error), where=where
+                ) from None
         finally:
             document.close()
     if image.ndim == 3:

@@ -16,6 +16,7 @@ import numpy as np
 
 from common import __version__
 from common.errors import SheetRefused
+from common.i18n import tr
 from omr.annotate import annotate
 from omr.crops import id_crop, question_crop
 from omr.locate import Registration, locate
@@ -67,34 +68,46 @@ def identify(
     and, for a package whose sheets are signed, anything not signed with its ``key``."""
     if qr.test_id != manifest.test.id:
         raise SheetRefused(
-            f"sheet belongs to test {qr.test_id!r}, not {manifest.test.id!r}",
+            tr(
+                "sheet belongs to test {test_id!r}, not {id!r}",
+                test_id=qr.test_id,
+                id=manifest.test.id,
+            ),
             where=where,
-            hint=f"scan it with --test build/{qr.test_id}",
+            hint=tr("scan it with --test build/{test_id}", test_id=qr.test_id),
         )
     if manifest.identity_signed and (key is None or not qr.signed_by(key)):
         raise SheetRefused(
-            "the sheet's identity is not signed by this test package (its QR code or "
-            "e-sheet identity was made again or edited)",
+            tr(
+                "the sheet's identity is not signed by this test package (its QR code or "
+                "e-sheet identity was made again or edited)"
+            ),
             where=where,
-            hint="check the paper by hand and settle the sheet in the review",
+            hint=tr("check the paper by hand and settle the sheet in the review"),
         )
     if not any(v.number == qr.variant for v in manifest.variants):
         raise SheetRefused(
-            f"variant {qr.variant} does not exist in test {manifest.test.id}",
+            tr(
+                "variant {variant} does not exist in test {id}",
+                variant=qr.variant,
+                id=manifest.test.id,
+            ),
             where=where,
-            hint="check the sheet; it was not printed from this build",
+            hint=tr("check the sheet; it was not printed from this build"),
         )
     layout = manifest.layouts.get(qr.layout_hash)
     if layout is None:
         raise SheetRefused(
-            f"layout {qr.layout_hash} is not in this test's manifest",
+            tr("layout {layout_hash} is not in this test's manifest", layout_hash=qr.layout_hash),
             where=where,
-            hint="the sheet was printed from another build of the test; use that build",
+            hint=tr("the sheet was printed from another build of the test; use that build"),
         )
     for page in layout.pages:
         if page.page == qr.page:
             return layout, page
-    raise SheetRefused(f"sheet page {qr.page} does not exist in this layout", where=where)
+    raise SheetRefused(
+        tr("sheet page {page} does not exist in this layout", page=qr.page), where=where
+    )
 
 
 def _reference_page(manifest: Manifest) -> tuple[SheetLayout, SheetPage]:
@@ -170,12 +183,17 @@ def _read_marks(
     measured = measure(work, registration, page.bubbles, black, rule)
     if measured.cut_off:
         raise SheetRefused(
-            "rescan: part of the page is cut off (bubbles outside the image)", where=where
+            tr("rescan: part of the page is cut off (bubbles outside the image)"), where=where
         )
     white = float(np.median(measured.white))
     if white - black < MIN_CONTRAST:
         raise SheetRefused(
-            f"rescan: too dark or too faint (paper {white:.0f}, ink {black:.0f})", where=where
+            tr(
+                "rescan: too dark or too faint (paper {white:.0f}, ink {black:.0f})",
+                white=white,
+                black=black,
+            ),
+            where=where,
         )
     decision = decide(measured, groups, rule)
     questions: list[QuestionRead] = []
@@ -303,10 +321,12 @@ def read_page(
         registration = locate(image, ref_page.markers, ref_layout.aruco_dictionary, where)
         text = read_qr(image, registration, ref_page.qr)
         if text is None:
-            raise SheetRefused("rescan: the QR code cannot be read", where=where)
+            raise SheetRefused(tr("rescan: the QR code cannot be read"), where=where)
         qr = parse_qr(text)
         if qr is None:
-            raise SheetRefused("the QR code is not one of this tool's answer sheets", where=where)
+            raise SheetRefused(
+                tr("the QR code is not one of this tool's answer sheets"), where=where
+            )
         _, page = identify(manifest, qr, where, key)
         if bilevel is None:
             bilevel = is_bilevel(image)

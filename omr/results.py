@@ -5,9 +5,12 @@ This is the seam between ``omr`` and ``scoring``; its fields are documented in d
 
 from __future__ import annotations
 
+import re
 from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from common.i18n import mark, tr
 
 RESULT_SCHEMA_VERSION: Final = 1
 
@@ -24,6 +27,67 @@ BILEVEL_FLAG = "1-bit scan: pencil may be lost - rescan in greyscale"
 LOW_CONTRAST_FLAG = "low contrast"
 MANY_BLANK_FLAG = "many answers blank"
 WHOLE_PAGE_FLAGS = (BILEVEL_FLAG, LOW_CONTRAST_FLAG, MANY_BLANK_FLAG)
+
+
+# Flags are data (results.jsonl, the store) and stay in English there; a person is shown them
+# in the current language through these shapes.
+_FLAG_SHAPES = (
+    (
+        re.compile(r"q(?P<n>\d+): unclear mark \((?P<letters>[^)]*)\)"),
+        mark("q{n}: unclear mark ({letters})"),
+    ),
+    (
+        re.compile(r"respondent ID digit (?P<n>\d+): (?P<state>\w+)"),
+        mark("respondent ID digit {n}: {state}"),
+    ),
+    (re.compile(r"respondent ID not filled in"), mark("respondent ID not filled in")),
+    (
+        re.compile(re.escape(BILEVEL_FLAG)),
+        mark("1-bit scan: pencil may be lost - rescan in greyscale"),
+    ),
+    (
+        re.compile(
+            r"low contrast \(paper (?P<paper>\d+), ink (?P<ink>\d+)\): light marks may be lost"
+        ),
+        mark("low contrast (paper {paper}, ink {ink}): light marks may be lost"),
+    ),
+    (
+        re.compile(
+            r"many answers blank \((?P<blank>\d+) of (?P<total>\d+)\): check that no light marks "
+            r"were lost"
+        ),
+        mark("many answers blank ({blank} of {total}): check that no light marks were lost"),
+    ),
+    (
+        re.compile(r"q(?P<n>\d+): writing beside the bubbles - check"),
+        mark("q{n}: writing beside the bubbles - check"),
+    ),
+    (
+        re.compile(r"duplicate of (?P<file>.+) p\.(?P<page>\d+) \(same marks\)"),
+        mark("duplicate of {file} p.{page} (same marks)"),
+    ),
+    (
+        re.compile(r"conflict: same sheet scanned again with different marks \((?P<others>.*)\)"),
+        mark("conflict: same sheet scanned again with different marks ({others})"),
+    ),
+    (
+        re.compile(r"the ID field says (?P<typed>.*), the sheet was made for (?P<made>.*)"),
+        mark("the ID field says {typed}, the sheet was made for {made}"),
+    ),
+)
+STATE_WORDS = (mark("blank"), mark("marked"), mark("ambiguous"), mark("multiple"))
+
+
+def describe_flag(flag: str) -> str:
+    """``flag`` in the current language (as stored when its shape is not known)."""
+    for pattern, template in _FLAG_SHAPES:
+        found = pattern.fullmatch(flag)
+        if found:
+            fields = found.groupdict()
+            if "state" in fields:
+                fields["state"] = tr(fields["state"])
+            return tr(template, **fields)
+    return flag
 
 
 def is_whole_page(flag: str) -> bool:

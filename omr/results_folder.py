@@ -27,6 +27,7 @@ from pydantic import ValidationError
 
 from common.errors import OutputError
 from common.files import ensure_writable_folder
+from common.i18n import tr
 from common.spreadsheet import Cell, neutralise
 from omr.results import BILEVEL_FLAG, SheetResult
 from testgen.manifest import Manifest
@@ -56,7 +57,8 @@ def folder_lock(out: Path) -> Iterator[None]:
         handle = path.open("a+")
     except OSError as error:
         raise OutputError(
-            f"cannot lock the results folder ({error.strerror})", where=str(out)
+            tr("cannot lock the results folder ({strerror})", strerror=error.strerror),
+            where=str(out),
         ) from None
     try:
         try:
@@ -65,10 +67,10 @@ def folder_lock(out: Path) -> Iterator[None]:
             handle.seek(0)
             holder = handle.read().strip()
             raise OutputError(
-                "another `omr scan` is writing to this results folder"
-                + (f" (process {holder})" if holder else ""),
+                tr("another `omr scan` is writing to this results folder")
+                + (tr(" (process {holder})", holder=holder) if holder else ""),
                 where=str(out),
-                hint="wait for it to finish, or choose another --out",
+                hint=tr("wait for it to finish, or choose another --out"),
             ) from None
         handle.seek(0)
         handle.truncate()

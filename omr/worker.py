@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from common.errors import ToolError
+from common.i18n import tr
 from omr.esheet import esheet_fields, read_esheet
 from omr.imageio import check_file, decode_image, map_file
 from omr.inputs import Job, plan_file
@@ -63,7 +64,9 @@ def read_job(job: Job, ref: ManifestRef, annotate_as: SheetResult | None = None)
             check_file(path)
             fields = esheet_fields(path, where)
             if fields is None:
-                return Outcome(job, error=f"{where}: the PDF form is not an answer sheet")
+                return Outcome(
+                    job, error=tr("{where}: the PDF form is not an answer sheet", where=where)
+                )
             return Outcome(job, read_esheet(fields, manifest, source, ref.key_bytes))
         if job.kind == "pdf":
             check_file(path)
@@ -82,11 +85,22 @@ def read_job(job: Job, ref: ManifestRef, annotate_as: SheetResult | None = None)
     except MemoryError:
         return Outcome(
             job,
-            error=f"{where}: reading this page needed more memory than a page may use "
-            "(not an answer sheet, or a damaged or hostile file)",
+            error=tr(
+                "{where}: reading this page needed more memory than a page may use (not "
+                "an answer sheet, or a damaged or hostile file)",
+                where=where,
+            ),
         )
     except Exception as error:  # one broken page must never stop the batch
-        return Outcome(job, error=f"{where}: internal error {type(error).__name__}: {error}")
+        return Outcome(
+            job,
+            error=tr(
+                "{where}: internal error {name}: {error}",
+                where=where,
+                name=type(error).__name__,
+                error=error,
+            ),
+        )
 
 
 PAGE_SECONDS = 10  # a real page takes well under a second

@@ -27,8 +27,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from common.i18n import tr
 from common.roster import Teacher
 from common.vocabulary import LETTERS, STAGE_ORDER, Stage
+from omr.results import describe_flag
 from scoring.forms import TestForms
 from scoring.merge import Conflict, MergedSet, Provenance, answer_text, merge_test
 from scoring.scores import ScoreMatrix, TopicScores, score_matrix
@@ -548,9 +550,14 @@ def status_report(store: Store, test_id: str) -> TestStatus:
         open_questions = [
             q + 1 for q, s in enumerate(merged.states[t].tolist()) if s in problem_states
         ]
-        notes = list(merged.flags[t])
+        notes = [describe_flag(f) for f in merged.flags[t]]
         if open_questions:
-            notes.append("unresolved question(s) " + ", ".join(str(q) for q in open_questions))
+            notes.append(
+                tr(
+                    "unresolved question(s) {questions}",
+                    questions=", ".join(map(str, open_questions)),
+                )
+            )
         # Sheet flags count as resolved once someone has overridden an answer of that sheet.
         if open_questions or (notes and tid not in merged.overrides):
             name = results.teachers[tid].name if tid in results.teachers else "(not in roster)"

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import click
 
-from common.cli import handle_errors, test_package_option, verbose_option
+from common.cli import Group, handle_errors, test_package_option, verbose_option
 from common.errors import DoneWithProblems, InputNotFound, NothingDone, ToolError
+from common.i18n import mark, tr
 from scoring.analysis import TestStatus, status_report
 from scoring.imports.base import FORMATS
 from scoring.ingest import (
@@ -28,10 +29,20 @@ from scoring.review_web import ReviewServer, check_host, serve
 from scoring.store import default_db_path, open_store
 
 
-@click.group()
+@click.group(cls=Group)
 @verbose_option
 def main(verbose: bool) -> None:
     """Scoring: results store, imports of scans and online exports, reports."""
+
+
+KIND_WORDS = (  # the review queue's kinds, shown as tr(kind)
+    mark("question"),
+    mark("double"),
+    mark("page"),
+    mark("respondent"),
+    mark("refused"),
+    mark("conflict"),
+)
 
 
 @main.group()
@@ -41,8 +52,13 @@ def roster() -> None:
 
 def format_roster(result: RosterImport) -> str:
     lines = [
-        f"Roster: {result.new} new, {result.updated} updated, {result.unchanged} unchanged, "
-        f"{len(result.problems)} bad row(s)"
+        tr(
+            "Roster: {new} new, {updated} updated, {unchanged} unchanged, {bad} bad row(s)",
+            new=result.new,
+            updated=result.updated,
+            unchanged=result.unchanged,
+            bad=len(result.problems),
+        )
     ]
     lines += [f"  {p}" for p in result.problems]
     return "\n".join(lines)
@@ -58,11 +74,19 @@ def roster_import(file: Path, db: Path | None) -> None:
         result = import_roster(store, file)
     click.echo(format_roster(result))
     if result.problems and result.new + result.updated + result.unchanged == 0:
-        raise NothingDone(f"no teacher was imported: all {len(result.problems)} row(s) are bad")
+        raise NothingDone(
+            tr(
+                "no teacher was imported: all {n_problems} row(s) are bad",
+                n_problems=len(result.problems),
+            )
+        )
     if result.problems:
         raise DoneWithProblems(
-            f"{len(result.problems)} bad row(s) skipped; the rest was imported",
-            hint="fix those rows and import the file again",
+            tr(
+                "{n_problems} bad row(s) skipped; the rest was imported",
+                n_problems=len(result.problems),
+            ),
+            hint=tr("fix those rows and import the file again"),
         )
 
 
@@ -70,25 +94,41 @@ def format_import(report: ImportReport) -> str:
     lines = []
     for f in report.files:
         if f.refused is not None:
-            lines.append(f"{f.file}: refused: {f.refused}")
+            lines.append(tr("{file}: refused: {refused}", file=f.file, refused=f.refused))
             continue
-        form = f", form {f.form}" if f.form else ""
+        form = tr(", form {form}", form=f.form) if f.form else ""
         lines.append(
-            f"{f.file} ({f.format}{form}): {f.new} new, {f.unchanged} unchanged, "
-            f"{len(f.problems)} problem(s)"
+            tr(
+                "{file} ({format}{form}): {new} new, {unchanged} unchanged, {n_problems} "
+                "problem(s)",
+                file=f.file,
+                format=f.format,
+                form=form,
+                new=f.new,
+                unchanged=f.unchanged,
+                n_problems=len(f.problems),
+            )
         )
         lines += [f"  {p}" for p in f.problems]
-        lines += [f"  note: {n}" for n in f.notes]
+        lines += [tr("  note: {note}", note=n) for n in f.notes]
         lines += [f"  {m.describe()}" for m in f.matches if m.how != "e-mail"]
         by_email = [m for m in f.matches if m.how == "e-mail"]
         if by_email:
             pairs = ", ".join(f"{m.where.rsplit(': ', 1)[-1]} → {m.teacher_id}" for m in by_email)
-            lines.append(f"  matched by e-mail ({len(by_email)}): {pairs}")
+            lines.append(
+                tr(
+                    "  matched by e-mail ({n_by_email}): {pairs}",
+                    n_by_email=len(by_email),
+                    pairs=pairs,
+                )
+            )
     if report.several:
-        lines.append(f"Several online attempts (--attempts {report.attempts}):")
+        lines.append(
+            tr("Several online attempts (--attempts {attempts}):", attempts=report.attempts)
+        )
         lines += [f"  {s.describe()}" for s in report.several]
     if report.conflicts:
-        lines.append(f"Conflicts (live and remote, --prefer {report.prefer}):")
+        lines.append(tr("Conflicts (live and remote, --prefer {prefer}):", prefer=report.prefer))
         lines += [f"  {c.describe()}" for c in report.conflicts]
     return "\n".join(lines)
 
@@ -98,18 +138,20 @@ def import_outcome(report: ImportReport) -> ToolError | None:
     rows skipped (each listed above), or ``None`` when every row was imported."""
     if report.nothing_imported:
         return NothingDone(
-            "nothing was imported",
-            hint="see the problems above; check --test, the roster and the export",
+            tr("nothing was imported"),
+            hint=tr("see the problems above; check --test, the roster and the export"),
         )
     problems = sum(len(f.problems) for f in report.files)
     if report.refused or problems:
         parts = (
-            [f"{len(report.refused)} of {len(report.files)} file(s) refused"]
+            [tr("{n} of {files} file(s) refused", n=len(report.refused), files=len(report.files))]
             if report.refused
             else []
         )
-        parts += [f"{problems} row(s) skipped or held for review"] if problems else []
-        return DoneWithProblems(", ".join(parts) + "; the rest was imported", hint="see above")
+        parts += [tr("{n} row(s) skipped or held for review", n=problems)] if problems else []
+        return DoneWithProblems(
+            ", ".join(parts) + tr("; the rest was imported"), hint=tr("see above")
+        )
     return None
 
 
@@ -164,7 +206,7 @@ def import_cmd(
 
     def progress(event: str, file: str, done: int) -> None:
         if event == "file":
-            click.echo(f"  importing {file}", err=True)
+            click.echo(tr("  importing {file}", file=file), err=True)
 
     with open_store(db, create=create) as store:
         report = import_files(
@@ -207,46 +249,71 @@ def override(
     after = ov.after or "none"
     before = ov.before or "none"
     click.echo(
-        f"Override {ov.id}: test {ov.test_id}, teacher {ov.teacher_id}, question {ov.question}: "
-        f"{before} -> {after} by {ov.who} ({ov.why})"
+        tr(
+            "Override {id}: test {test_id}, teacher {teacher_id}, question "
+            "{question}: {before} -> {after} by {who} ({why})",
+            id=ov.id,
+            test_id=ov.test_id,
+            teacher_id=ov.teacher_id,
+            question=ov.question,
+            before=before,
+            after=after,
+            who=ov.who,
+            why=ov.why,
+        )
     )
 
 
 def format_status(st: TestStatus, queue: Queue | None = None) -> str:
     lines = [
-        f"Test {st.test_id} ({st.department}): {st.results} result(s) "
-        f"({st.live} live, {st.remote} remote) of {st.roster} teacher(s) in the roster; "
-        f"{st.overrides} override(s)",
-        f"Missing ({len(st.missing)}):",
+        tr(
+            "Test {test_id} ({department}): {results} result(s) ({live} live, {remote} remote) "
+            "of {roster} teacher(s) in the roster; {overrides} override(s)",
+            test_id=st.test_id,
+            department=st.department,
+            results=st.results,
+            live=st.live,
+            remote=st.remote,
+            roster=st.roster,
+            overrides=st.overrides,
+        ),
+        tr("Missing ({n}):", n=len(st.missing)),
     ]
     lines += [f"  {t.id} {t.name} ({t.school})" for t in st.missing]
-    lines.append(f"Flagged ({len(st.flagged)}):")
+    lines.append(tr("Flagged ({n_flagged}):", n_flagged=len(st.flagged)))
     lines += [f"  {f.describe()}" for f in st.flagged]
-    lines.append(f"Conflicts ({len(st.conflicts)}):")
+    lines.append(tr("Conflicts ({n_conflicts}):", n_conflicts=len(st.conflicts)))
     lines += [f"  {c.describe()}" for c in st.conflicts]
     if st.outside_department:
         lines.append(
-            "Results of teachers of another department: " + ", ".join(st.outside_department)
+            tr("Results of teachers of another department: ") + ", ".join(st.outside_department)
         )
     sheets = [i for i in queue.open if i.kind in ("respondent", "refused")] if queue else []
     if sheets:
-        lines.append(f"Sheets and rows without a result yet ({len(sheets)}):")
+        lines.append(tr("Sheets and rows without a result yet ({n_sheets}):", n_sheets=len(sheets)))
         lines += [f"  {i.source}: {i.reason}" for i in sheets]
     if queue is not None:
         kinds = Counter(i.kind for i in queue.open)
-        detail = ", ".join(f"{k} {v}" for k, v in sorted(kinds.items()))
+        detail = ", ".join(f"{tr(k)} {v}" for k, v in sorted(kinds.items()))
         lines.append(
-            f"Review queue: {len(queue.open)} open, {queue.settled} settled"
+            tr(
+                "Review queue: {n_open} open, {settled} settled",
+                n_open=len(queue.open),
+                settled=queue.settled,
+            )
             + (f" ({detail})" if detail else "")
         )
     if (queue is not None and queue.open) or st.flagged or st.conflicts:
         lines.append(
-            f"Next: settle what needs a person in the browser with `scoring review --test "
-            f"{st.test_id}` (offline: --export queue.csv, then --apply queue.csv), then "
-            f"`scoring report --test {st.test_id}`."
+            tr(
+                "Next: settle what needs a person in the browser with `scoring review "
+                "--test {test_id}` (offline: --export queue.csv, then --apply "
+                "queue.csv), then `scoring report --test {test_id}`.",
+                test_id=st.test_id,
+            )
         )
     else:
-        lines.append(f"Next: `scoring report --test {st.test_id}`.")
+        lines.append(tr("Next: `scoring report --test {test_id}`.", test_id=st.test_id))
     return "\n".join(lines)
 
 
@@ -316,24 +383,46 @@ def review(
         if export_to is not None:
             queue = build_queue(store, test_id)
             write_export(queue, export_to)
-            click.echo(f"Wrote {len(queue.open)} open item(s) of {test_id} to {export_to}")
+            click.echo(
+                tr(
+                    "Wrote {n_open} open item(s) of {test_id} to {export_to}",
+                    n_open=len(queue.open),
+                    test_id=test_id,
+                    export_to=export_to,
+                )
+            )
             return
         if apply_from is not None:
             if not apply_from.is_file():
-                raise InputNotFound("decisions file not found", where=str(apply_from))
+                raise InputNotFound(tr("decisions file not found"), where=str(apply_from))
             applied = apply_csv(store, test_id, apply_from, who or getpass.getuser())
             for line in applied.problems:
                 click.echo(f"  {line}")
             left = unresolved(store, test_id)
             click.echo(
-                f"Applied {len(applied.applied)} decision(s) to {test_id}; "
-                f"{len(applied.problems)} refused; {left} item(s) still open"
+                tr(
+                    "Applied {n_applied} decision(s) to {test_id}; {n_problems} refused; "
+                    "{left} item(s) still open",
+                    n_applied=len(applied.applied),
+                    test_id=test_id,
+                    n_problems=len(applied.problems),
+                    left=left,
+                )
             )
             if applied.problems and not applied.applied:
-                raise NothingDone(f"none of {len(applied.problems)} decision(s) was applied")
+                raise NothingDone(
+                    tr(
+                        "none of {n_problems} decision(s) was applied",
+                        n_problems=len(applied.problems),
+                    )
+                )
             if applied.problems:
                 raise DoneWithProblems(
-                    f"{len(applied.problems)} decision(s) were not applied", hint="see above"
+                    tr(
+                        "{n_problems} decision(s) were not applied",
+                        n_problems=len(applied.problems),
+                    ),
+                    hint=tr("see above"),
                 )
             return
         open_items = unresolved(store, test_id)
@@ -341,7 +430,14 @@ def review(
     server = ReviewServer(default_db_path(db), test_id, needed)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     url = f"http://{shown}:{port}/" + (f"?token={needed}" if needed else "")
-    click.echo(f"Review of {test_id}: {open_items} item(s) open. Open {url} (Ctrl-C to stop)")
+    click.echo(
+        tr(
+            "Review of {test_id}: {open_items} item(s) open. Open {url} (Ctrl-C to stop)",
+            test_id=test_id,
+            open_items=open_items,
+            url=url,
+        )
+    )
     serve(server, host, port)
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from common.errors import ImportFailed, InputNotFound, ToolError
+from common.i18n import tr
 from common.roster import load_roster
 from common.vocabulary import describe_letter
 from scoring.forms import TestForms, recordable_letters, typed_letters
@@ -82,7 +83,9 @@ class ImportReport:
 def _check_form(form: str | None, forms: TestForms) -> None:
     if form is not None and form not in forms.index:
         names = ", ".join(f.name for f in forms.forms)
-        raise ToolError(f"unknown form {form!r}", hint=f"use one of {names}")
+        raise ToolError(
+            tr("unknown form {form!r}", form=form), hint=tr("use one of {names}", names=names)
+        )
 
 
 def import_files(
@@ -107,13 +110,21 @@ def import_files(
     manifest: Manifest = load_manifest(test)
     missing = [p for p in paths if not p.is_file()]
     if missing:
-        raise InputNotFound("file not found", where=str(missing[0]))
+        raise InputNotFound(tr("file not found"), where=str(missing[0]))
     if fmt != "auto" and fmt not in FORMATS:
-        raise ToolError(f"unknown format {fmt!r}", hint=f"use auto or one of {', '.join(FORMATS)}")
+        raise ToolError(
+            tr("unknown format {fmt!r}", fmt=fmt),
+            hint=tr("use auto or one of {join}", join=", ".join(FORMATS)),
+        )
     if prefer is not None and prefer not in PREFER_CHOICES:
-        raise ToolError(f"unknown rule {prefer!r}", hint="use live, remote or latest")
+        raise ToolError(
+            tr("unknown rule {prefer!r}", prefer=prefer), hint=tr("use live, remote or latest")
+        )
     if attempts is not None and attempts not in ATTEMPT_CHOICES:
-        raise ToolError(f"unknown attempt rule {attempts!r}", hint="use first, last or highest")
+        raise ToolError(
+            tr("unknown attempt rule {attempts!r}", attempts=attempts),
+            hint=tr("use first, last or highest"),
+        )
     forms = TestForms(manifest)
     _check_form(form, forms)
     store.register_test(manifest)
@@ -136,7 +147,9 @@ def reimport(store: Store, test_id: str, path: Path) -> FileImport:
     sheet belongs to: what was there already is unchanged, what the alias now matches is
     added."""
     if not path.is_file():
-        raise InputNotFound("file not found", where=str(path), hint="it was imported from here")
+        raise InputNotFound(
+            tr("file not found"), where=str(path), hint=tr("it was imported from here")
+        )
     forms = TestForms(store.manifest(test_id))
     report = ImportReport(test_id, store.rules(test_id)[0])
     _import_each(store, forms, [path], "auto", None, report, None)
@@ -230,16 +243,27 @@ def add_override(
     manifest = store.manifest(test_id)
     forms = TestForms(manifest)
     if not reason.strip():
-        raise ToolError("an override needs a reason", hint='add --reason "..."')
+        raise ToolError(tr("an override needs a reason"), hint=tr('add --reason "..."'))
     merged = merge_test(store, test_id, forms)
     if teacher_id not in merged.teacher_ids:
         raise ToolError(
-            f"teacher {teacher_id} has no result for test {test_id}",
-            hint="check the ID with `scoring status`",
+            tr(
+                "teacher {teacher_id} has no result for test {test_id}",
+                teacher_id=teacher_id,
+                test_id=test_id,
+            ),
+            hint=tr("check the ID with `scoring status`"),
         )
     n = forms.n_positions
     if not 1 <= question <= n:
-        raise ToolError(f"question {question} is not in test {test_id} (1..{n})")
+        raise ToolError(
+            tr(
+                "question {question} is not in test {test_id} (1..{n})",
+                question=question,
+                test_id=test_id,
+                n=n,
+            )
+        )
     t = merged.row_of(teacher_id)
     item = forms.forms[int(merged.form_index[t])].items[question - 1]
     letters = typed_letters(answer)
@@ -247,9 +271,18 @@ def add_override(
     wrong = [c for c in letters if c not in allowed]
     if wrong:
         raise ToolError(
-            f"answer {answer!r} is not an option of question {question}: "
-            f"{describe_letter(wrong[0])} is not one of its letters",
-            hint=f"use letters {allowed[0]}-{allowed[-1]}, or - for none",
+            tr(
+                "answer {answer!r} is not an option of question {question}: {value} is "
+                "not one of its letters",
+                answer=answer,
+                question=question,
+                value=describe_letter(wrong[0]),
+            ),
+            hint=tr(
+                "use letters {allowed}-{allowed2}, or - for none",
+                allowed=allowed[0],
+                allowed2=allowed[-1],
+            ),
         )
     before = answer_text(int(merged.marks[t, question - 1]), int(merged.states[t, question - 1]))
     with store.write() as con:

@@ -27,6 +27,7 @@ from typing import Literal, NamedTuple
 
 import numpy as np
 
+from common.i18n import mark, tr
 from scoring.forms import TestForms
 from scoring.store import STATE_CODES, AttemptRow, Override, Store, letters_mask
 from scoring.timeparse import sortable_time
@@ -56,6 +57,9 @@ class Provenance(NamedTuple):
         return f"{self.source_file} {self.locator} ({self.channel}, {self.format})"
 
 
+CHANNEL_WORDS = (mark("live"), mark("remote"))  # shown as tr(channel)
+
+
 @dataclass(frozen=True)
 class Conflict:
     """A teacher with both a live and a remote result; ``chosen`` is the channel used."""
@@ -69,11 +73,16 @@ class Conflict:
 
     def describe(self) -> str:
         other = "remote" if self.chosen == "live" else "live"
-        same = "same answers" if self.same_answers else "answers differ"
-        why = "chosen in the review" if self.rule == "review" else f"--prefer {self.rule}"
-        return (
-            f"teacher {self.teacher_id}: live and remote results ({same}); "
-            f"{self.chosen} used, {other} kept ({why})"
+        same = tr("same answers") if self.same_answers else tr("answers differ")
+        why = tr("chosen in the review") if self.rule == "review" else f"--prefer {self.rule}"
+        return tr(
+            "teacher {teacher}: live and remote results ({same}); {chosen} used, {other} kept "
+            "({why})",
+            teacher=self.teacher_id,
+            same=same,
+            chosen=tr(self.chosen),
+            other=tr(other),
+            why=why,
         )
 
 
@@ -87,11 +96,16 @@ class SeveralAttempts:
     chosen: Provenance
 
     def describe(self) -> str:
-        when = f", completed {self.chosen.taken_at}" if self.chosen.taken_at else ""
-        return (
-            f"teacher {self.teacher_id}: {self.count} online attempts; "
-            f"{self.chosen.source_file} {self.chosen.locator}{when} counts "
-            f"(--attempts {self.rule})"
+        when = tr(", completed {at}", at=self.chosen.taken_at) if self.chosen.taken_at else ""
+        return tr(
+            "teacher {teacher}: {count} online attempts; {file} {locator}{when} counts "
+            "(--attempts {rule})",
+            teacher=self.teacher_id,
+            count=self.count,
+            file=self.chosen.source_file,
+            locator=self.chosen.locator,
+            when=when,
+            rule=self.rule,
         )
 
 

@@ -39,9 +39,10 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from common.errors import OutputError, ToolError, ValidationFailed
+from common.i18n import tr
 from common.spreadsheet import neutralise
 from common.vocabulary import LETTERS
-from omr.results import is_page_flag, is_whole_page
+from omr.results import describe_flag, is_page_flag, is_whole_page
 from scoring.forms import TestForms, recordable_letters, typed_letters
 from scoring.ingest import reimport
 from scoring.merge import MergedSet, answer_text, merge_test, state_for
@@ -100,7 +101,10 @@ class Queue:
         for i in self.items:
             if i.key == key:
                 return i
-        raise ToolError(f"no review item {key!r} in test {self.test_id}", hint="reload the queue")
+        raise ToolError(
+            tr("no review item {key!r} in test {test_id}", key=key, test_id=self.test_id),
+            hint=tr("reload the queue"),
+        )
 
 
 def _picture_id(path: str) -> str:
@@ -232,11 +236,11 @@ def _question_items(
                 fills = [_number(v) for v in _sequence(per_question.get(str(position)))]
                 confidence = _number(_mapping(ev.get("confidence")).get(str(position)))
         reason = (
-            "two marks on a one-answer task"
+            tr("two marks on a one-answer task")
             if is_double
-            else "online answer matched no option"
+            else tr("online answer matched no option")
             if state == STATE_CODES["unmatched"]
-            else "the reader could not decide"
+            else tr("the reader could not decide")
         )
         out.append(
             ReviewItem(
@@ -283,7 +287,7 @@ def _page_items(
                     doubt=1.0 if any(is_whole_page(f) for f in page_flags) else 0.6,
                     teacher_id=tid,
                     teacher_name=name(tid),
-                    reason="; ".join(page_flags),
+                    reason="; ".join(map(describe_flag, page_flags)),
                     source=f"{attempt.source_file} {attempt.locator}",
                     pictures=pictures.add(ev.get("page")),
                 )
@@ -304,7 +308,7 @@ def _pending_items(
                 key=f"{'refused' if kind == 'refused' else 'who'}:{p.id}",
                 kind=kind,
                 doubt=0.9 if kind == "respondent" else 0.8,
-                reason=p.reason + (f" (the source says: {shown})" if shown else ""),
+                reason=p.reason + (tr(" (the source says: {shown})", shown=shown) if shown else ""),
                 source=f"{p.source_file} {p.locator}",
                 pictures=pictures.add(p.evidence.get("id"), p.evidence.get("page")),
                 variants=variants if kind == "refused" else [],
@@ -342,7 +346,9 @@ def _conflict_items(merged: MergedSet, name: Callable[[str], str]) -> list[Revie
                 doubt=0.7,
                 teacher_id=c.teacher_id,
                 teacher_name=name(c.teacher_id),
-                reason=f"live and remote answers differ; {c.chosen} is used now",
+                reason=tr(
+                    "live and remote answers differ; {chosen} is used now", chosen=tr(c.chosen)
+                ),
                 source="; ".join(p.describe() for p in (*c.live, c.remote)),
                 reading=c.chosen,
                 live=cells(p.attempt_id for p in c.live),
@@ -369,9 +375,17 @@ def _letters(value: str, item: ReviewItem) -> str:
     wrong = [c for c in text if c not in item.options]
     if wrong:
         raise ToolError(
-            f"{value!r} is not an answer of question {item.question}",
+            tr(
+                "{value!r} is not an answer of question {question}",
+                value=value,
+                question=item.question,
+            ),
             where=item.key,
-            hint=f"letters {item.options[0]}-{item.options[-1]}, or - for blank",
+            hint=tr(
+                "letters {options}-{options2}, or - for blank",
+                options=item.options[0],
+                options2=item.options[-1],
+            ),
         )
     # two letters on a one-answer task are recorded as on the sheet: they score wrong
     return text
@@ -386,7 +400,7 @@ def settle(store: Store, test_id: str, key: str, value: str, who: str, why: str 
     started = time.perf_counter()
     who = who.strip()
     if not who:
-        raise ToolError("a decision needs the reviewer's name", where=key)
+        raise ToolError(tr("a decision needs the reviewer's name"), where=key)
     kind, _, rest = key.partition(":")
     # a question or page names its teacher: look up only that teacher's items
     owner = rest.split(":")[0] if kind in ("q", "double") else None
@@ -394,7 +408,7 @@ def settle(store: Store, test_id: str, key: str, value: str, who: str, why: str 
     item = queue.item(key)
     if item.settled is not None:
         d = item.settled
-        raise AlreadyDecided(f"already settled by {d.who} at {d.at}", where=key)
+        raise AlreadyDecided(tr("already settled by {who} at {at}", who=d.who, at=d.at), where=key)
     why = why.strip() or "review"
     note = ""
     if item.kind in ("question", "double"):
@@ -411,7 +425,8 @@ def settle(store: Store, test_id: str, key: str, value: str, who: str, why: str 
         choice = value.strip().lower()
         if choice not in ("confirm", SET_ASIDE):
             raise ToolError(
-                f"{value!r}: a page is confirmed or set aside", hint="confirm or rescan"
+                tr("{value!r}: a page is confirmed or set aside", value=value),
+                hint=tr("confirm or rescan"),
             )
         with store.write() as con:
             decision = store.add_decision(con, test_id, key, "page", "", choice, who, why)
@@ -420,7 +435,7 @@ def settle(store: Store, test_id: str, key: str, value: str, who: str, why: str 
     elif item.kind == "conflict":
         choice = value.strip().lower()
         if choice not in ("live", "remote"):
-            raise ToolError(f"{value!r}: choose live or remote", where=key)
+            raise ToolError(tr("{value!r}: choose live or remote", value=value), where=key)
         with store.write() as con:
             decision = store.add_decision(
                 con, test_id, key, "conflict", item.reading, choice, who, why
@@ -441,7 +456,11 @@ def _teacher(store: Store, teacher_id: str, key: str) -> str:
     roster = store.teachers()
     tid = teacher_id.strip()
     if tid not in roster:
-        raise ToolError(f"teacher {tid!r} is not in the roster", where=key, hint="search by name")
+        raise ToolError(
+            tr("teacher {tid!r} is not in the roster", tid=tid),
+            where=key,
+            hint=tr("search by name"),
+        )
     return tid
 
 
@@ -460,9 +479,9 @@ def _assign(
         store.add_alias(con, test_id, pending.identity, tid)
     origin = pending.record.get("import_file")
     if not origin:
-        return decision, "assigned; import the source again to bring its answers in"
+        return decision, tr("assigned; import the source again to bring its answers in")
     found = reimport(store, test_id, Path(str(origin)))
-    return decision, f"assigned; {found.new} result(s) added from {origin}"
+    return decision, tr("assigned; {n} result(s) added from {origin}", n=found.new, origin=origin)
 
 
 def _refused(
@@ -479,19 +498,21 @@ def _refused(
     parts = value.split(maxsplit=2)
     if len(parts) != 3:
         raise ToolError(
-            "a refused sheet is set aside (rescan) or read by hand: TEACHER VARIANT ANSWERS",
+            tr("a refused sheet is set aside (rescan) or read by hand: TEACHER VARIANT ANSWERS"),
             where=item.key,
         )
     tid = _teacher(store, parts[0], item.key)
     forms = _forms(store.manifest_json(test_id))
     form = f"V{parts[1].lstrip('Vv')}"
     if form not in forms.index:
-        raise ToolError(f"variant {parts[1]!r} is not in the test", where=item.key)
+        raise ToolError(tr("variant {parts!r} is not in the test", parts=parts[1]), where=item.key)
     raw = parts[2].strip()
     cells = [c.strip() for c in raw.split(",")] if "," in raw else list(raw.replace(" ", ""))
     n = forms.n_positions
     if len(cells) != n:
-        raise ToolError(f"{len(cells)} answers given, the test has {n}", where=item.key)
+        raise ToolError(
+            tr("{n_cells} answers given, the test has {n}", n_cells=len(cells), n=n), where=item.key
+        )
     answers = tuple(_letters(c, item) for c in cells)
     states = tuple(state_for(a) for a in answers)
     record = AttemptRecord(
@@ -511,7 +532,9 @@ def _refused(
     with store.write() as con:
         decision = store.add_decision(con, test_id, item.key, "refused", "", after, who, why)
         store.insert_attempts(con, test_id, [record])
-    return decision, f"read by hand as {tid}, variant {form[1:]}"
+    return decision, tr(
+        "read by hand as {teacher}, variant {variant}", teacher=tid, variant=form[1:]
+    )
 
 
 UNDOABLE = ("question", "double", "conflict", "page")
@@ -522,11 +545,13 @@ def undo(store: Store, test_id: str, key: str, who: str) -> None:
     that assigned or read a sheet by hand are not undone here."""
     found = next((d for d in store.decisions(test_id) if d.item == key), None)
     if found is None:
-        raise ToolError("nothing to undo: the item is not settled", where=key)
+        raise ToolError(tr("nothing to undo: the item is not settled"), where=key)
     if found.who != who.strip():
-        raise ToolError(f"only {found.who} can undo this decision", where=key)
+        raise ToolError(tr("only {who} can undo this decision", who=found.who), where=key)
     if found.kind not in UNDOABLE:
-        raise ToolError("an assignment is not undone here", where=key, hint="ask the team lead")
+        raise ToolError(
+            tr("an assignment is not undone here"), where=key, hint=tr("ask the team lead")
+        )
     parts = key.split(":")
     override = (parts[1], int(parts[2])) if found.kind in ("question", "double") else None
     restore = int(parts[1]) if found.kind == "page" and found.after == SET_ASIDE else None
@@ -577,7 +602,9 @@ def write_export(queue: Queue, path: Path) -> None:
     try:
         path.write_text(export_csv(queue), encoding="utf-8")
     except OSError as error:
-        raise OutputError(f"cannot write: {error.strerror}", where=str(path)) from None
+        raise OutputError(
+            tr("cannot write: {strerror}", strerror=error.strerror), where=str(path)
+        ) from None
 
 
 @dataclass
@@ -591,7 +618,7 @@ def apply_csv(store: Store, test_id: str, path: Path, who: str) -> Applied:
     text = path.read_bytes().decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text)))
     if rows and ("key" not in rows[0] or "decision" not in rows[0]):
-        raise ValidationFailed(["the file needs the columns key and decision"], where=str(path))
+        raise ValidationFailed([tr("the file needs the columns key and decision")], where=str(path))
     result = Applied()
     for line, row in enumerate(rows, start=2):
         key = (row.get("key") or "").strip()
@@ -602,7 +629,9 @@ def apply_csv(store: Store, test_id: str, path: Path, who: str) -> Applied:
             settle(store, test_id, key, value, who, row.get("why") or "review (CSV)")
             result.applied.append(key)
         except (AlreadyDecided, ToolError) as error:
-            result.problems.append(f"{path}: line {line}: {error}")
+            result.problems.append(
+                tr("{path}: line {line}: {error}", path=path, line=line, error=error)
+            )
     return result
 
 

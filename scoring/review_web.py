@@ -21,12 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import escape
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from common.errors import StoreError, ToolError
+from common.i18n import current_language, tr
 from scoring.review import Queue, build_queue, settle, undo
 from scoring.store import AlreadyDecided, open_store
 
@@ -69,9 +71,50 @@ def _templates() -> Environment:
     )
 
 
+def page_strings() -> dict[str, str]:
+    """What the page's script shows, in the current language; ``{name}`` fields are filled by
+    the script."""
+    return {
+        "question": tr("question"),
+        "double": tr("double"),
+        "page": tr("page"),
+        "respondent": tr("respondent"),
+        "refused": tr("refused"),
+        "conflict": tr("conflict"),
+        "live": tr("live"),
+        "remote": tr("remote"),
+        "blank": tr("blank"),
+        "answers": tr("answers"),
+        "scan_of": tr("scan of {source}"),
+        "q": tr("q{n}"),
+        "question_n": tr("question {n}"),
+        "now": tr("now: {reading}; letters {options}"),
+        "several": tr(" (several allowed)"),
+        "page_hint": tr("Enter: the reading stands. Alt+R: set the page aside for a rescan."),
+        "search": tr("teacher name or ID"),
+        "whose": tr("Whose sheet is it? "),
+        "assign_hint": tr("Enter assigns the highlighted teacher; Alt+R sets the sheet aside."),
+        "byhand_example": tr("TEACHER VARIANT ANSWERS, e.g. 100001 3 ABD-C"),
+        "byhand": tr("Read by hand: "),
+        "variants_hint": tr("variants {variants}; one letter or - per question. Alt+R: rescan."),
+        "progress": tr("{settled} of {total} settled"),
+        "reviewer": tr("reviewer: {name}"),
+        "no_answer": tr("no answer from the server"),
+        "busy": tr("the store stayed busy; try again"),
+        "nothing_to_undo": tr("nothing of yours to undo"),
+        "undone": tr("{key}: undone"),
+        "choose": tr("choose first: a letter, Space for blank"),
+        "or_lr": tr(", or L / R"),
+    }
+
+
 def _busy(error: StoreError) -> JSONResponse:
     return JSONResponse(
-        {"error": f"the store is busy ({error.message}); retrying", "retry": True}, status_code=503
+        {
+            "error": tr("the store is busy ({message}); retrying", message=error.message),
+            "retry": True,
+        },
+        status_code=503,
     )
 
 
@@ -95,11 +138,11 @@ def create_app(server: ReviewServer) -> Starlette:
 
     def guard(request: Request) -> Response | None:
         if not allowed(request):
-            return Response("a token is needed: open the URL the server printed", 403)
+            return Response(tr("a token is needed: open the URL the server printed"), 403)
         if request.method == "POST":
             sent = request.headers.get("x-csrf-token", "")
             if not hmac.compare_digest(sent, server.csrf):
-                return JSONResponse({"error": "the page is out of date: reload it"}, 403)
+                return JSONResponse({"error": tr("the page is out of date: reload it")}, 403)
         return None
 
     def page(request: Request) -> Response:
@@ -108,9 +151,16 @@ def create_app(server: ReviewServer) -> Starlette:
         try:
             queue = server.queue()
         except StoreError as error:
-            return HTMLResponse(f"<p>{error.message}: reload in a moment</p>", 503)
+            return HTMLResponse(
+                tr("<p>{message}: reload in a moment</p>", message=escape(error.message)), 503
+            )
         html = env.get_template("review.html").render(
-            test_id=server.test_id, csrf=server.csrf, data=_summary(queue)
+            test_id=server.test_id,
+            csrf=server.csrf,
+            data=_summary(queue),
+            tr=tr,
+            lang=current_language(),
+            strings=page_strings(),
         )
         response = HTMLResponse(html)
         if server.token is not None:
@@ -130,7 +180,7 @@ def create_app(server: ReviewServer) -> Starlette:
             return refused
         body = await request.json()
         if not isinstance(body, dict):
-            return JSONResponse({"error": "expected a JSON object"}, 400)
+            return JSONResponse({"error": tr("expected a JSON object")}, 400)
         try:
             with open_store(server.db, create=False, wait_ms=WAIT_MS) as store:
                 if body.get("undo"):

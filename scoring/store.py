@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from common.errors import InputNotFound, StoreError, ToolError
+from common.i18n import tr
 from common.roster import Teacher
 from common.vocabulary import Department
 from testgen.manifest import Manifest
@@ -397,10 +398,10 @@ class Roster(Mapping[str, Teacher]):
 def _write_hint(error: sqlite3.Error) -> str:
     text = str(error).lower()
     if "full" in text:
-        return "free disk space and run again"
+        return tr("free disk space and run again")
     if "readonly" in text or "read-only" in text:
-        return "the store or its folder is read-only: fix the permissions"
-    return "another import is running; wait and try again"
+        return tr("the store or its folder is read-only: fix the permissions")
+    return tr("another import is running; wait and try again")
 
 
 class Store:
@@ -418,7 +419,7 @@ class Store:
             self.con.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as error:
             raise StoreError(
-                f"cannot start writing ({error})",
+                tr("cannot start writing ({error})", error=error),
                 where=str(self.path),
                 hint=_write_hint(error),
             ) from None
@@ -432,7 +433,10 @@ class Store:
                 self.con.execute("ROLLBACK")
             if isinstance(error, sqlite3.DatabaseError):
                 raise StoreError(
-                    f"cannot write the store ({error}); nothing of this step was written",
+                    tr(
+                        "cannot write the store ({error}); nothing of this step was written",
+                        error=error,
+                    ),
                     where=str(self.path),
                     hint=_write_hint(error),
                 ) from None
@@ -485,10 +489,15 @@ class Store:
                 ).fetchone()
                 if has and (old.variants != manifest.variants or old.sources != manifest.sources):
                     raise StoreError(
-                        f"test {info.id} in the store has results from a different build "
-                        "(variants or tasks differ)",
+                        tr(
+                            "test {id} in the store has results from a different build "
+                            "(variants or tasks differ)",
+                            id=info.id,
+                        ),
                         where=str(self.path),
-                        hint="import into a new store or rebuild with the original spec and seed",
+                        hint=tr(
+                            "import into a new store or rebuild with the original spec and seed"
+                        ),
                     )
                 con.execute(
                     "UPDATE tests SET department=?, year=?, stage=?, manifest=? WHERE id=?",
@@ -548,12 +557,14 @@ class Store:
         if row is None:
             known = [r[0] for r in self.con.execute("SELECT id FROM tests ORDER BY id")]
             raise StoreError(
-                f"test {test_id} is not in the store",
+                tr("test {test_id} is not in the store", test_id=test_id),
                 where=str(self.path),
                 hint=(
-                    f"known tests: {', '.join(known)}"
+                    tr("known tests: {join}", join=", ".join(known))
                     if known
-                    else "import results with `scoring import FILE --test build/<test-id>` first"
+                    else tr(
+                        "import results with `scoring import FILE --test build/<test-id>` first"
+                    )
                 ),
             )
         return str(row[0])
@@ -734,9 +745,14 @@ class Store:
             ).fetchone()
             who_first, at_first, after_first = row if row else ("someone", "", "")
             raise AlreadyDecided(
-                f"already settled by {who_first} at {at_first} ({after_first or 'blank'})",
+                tr(
+                    "already settled by {who_first} at {at_first} ({value})",
+                    who_first=who_first,
+                    at_first=at_first,
+                    value=after_first or "blank",
+                ),
                 where=item,
-                hint="reload the queue",
+                hint=tr("reload the queue"),
             ) from None
         return Decision(int(cur.lastrowid or 0), test_id, item, kind, before, after, who, at, why)
 
@@ -887,9 +903,13 @@ def _migrate(con: sqlite3.Connection, path: Path) -> None:
         current = row[0] if row else 0
         if current > SCHEMA_VERSION:
             raise StoreError(
-                f"store schema version {current} is newer than this tool's {SCHEMA_VERSION}",
+                tr(
+                    "store schema version {current} is newer than this tool's {SCHEMA_VERSION}",
+                    current=current,
+                    SCHEMA_VERSION=SCHEMA_VERSION,
+                ),
                 where=str(path),
-                hint="upgrade the tool",
+                hint=tr("upgrade the tool"),
             )
         for version in range(current + 1, SCHEMA_VERSION + 1):
             MIGRATIONS[version - 1](con)
@@ -912,13 +932,15 @@ def open_store(
     ``wait_ms``: how long to wait for another writer before giving up."""
     db = default_db_path(path)
     if db.parent and not db.parent.exists():
-        raise StoreError("folder of the store does not exist", where=str(db))
+        raise StoreError(tr("folder of the store does not exist"), where=str(db))
     if not create and not db.exists():
         raise InputNotFound(
-            "results store not found",
+            tr("results store not found"),
             where=str(db),
-            hint="check --db; a new store is made by `scoring roster import ROSTER` "
-            "(or `scoring import --create`)",
+            hint=tr(
+                "check --db; a new store is made by `scoring roster import ROSTER` (or "
+                "`scoring import --create`)"
+            ),
         )
     try:
         # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a transaction is exactly
@@ -930,9 +952,9 @@ def open_store(
         _migrate(con, db)
     except sqlite3.DatabaseError as error:
         raise StoreError(
-            f"cannot open the store ({error})",
+            tr("cannot open the store ({error})", error=error),
             where=str(db),
-            hint="is it an SQLite file written by `scoring`?",
+            hint=tr("is it an SQLite file written by `scoring`?"),
         ) from None
     try:
         yield Store(con, db)

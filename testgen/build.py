@@ -21,6 +21,7 @@ import numpy as np
 from common import __version__
 from common.errors import OutputError, ValidationFailed
 from common.files import ensure_writable_folder
+from common.i18n import tr
 from common.roster import Teacher, load_roster
 from testgen.booklet import render_booklet, render_commentary
 from testgen.esheet import render_esheet
@@ -79,13 +80,25 @@ def validate_inputs(
     spec = load_spec(spec_path)
     problems: list[str] = []
     if not MIN_VARIANTS <= variants <= MAX_VARIANTS:
-        problems.append(f"--variants: {variants} is outside {MIN_VARIANTS}..{MAX_VARIANTS}")
+        problems.append(
+            tr(
+                "--variants: {variants} is outside {MIN_VARIANTS}..{MAX_VARIANTS}",
+                variants=variants,
+                MIN_VARIANTS=MIN_VARIANTS,
+                MAX_VARIANTS=MAX_VARIANTS,
+            )
+        )
     for version, source in spec.sources.items():
         for index, task in enumerate(source.tasks):
             if task.image and not (spec_path.parent / task.image).is_file():
                 problems.append(
-                    f"sources.{version}.tasks[{index}].image: {task.image} not found "
-                    f"next to the spec"
+                    tr(
+                        "sources.{version}.tasks[{index}].image: {image} not found next to the "
+                        "spec",
+                        version=version,
+                        index=index,
+                        image=task.image,
+                    )
                 )
     teachers: list[Teacher] = []
     if roster is not None:
@@ -96,7 +109,13 @@ def validate_inputs(
             problems.extend(error.problems)
         teachers = [t for t in everyone if t.department == spec.department]
         if everyone and not teachers:
-            problems.append(f"{roster}: no teacher of department {spec.department.value}")
+            problems.append(
+                tr(
+                    "{roster}: no teacher of department {value}",
+                    roster=roster,
+                    value=spec.department.value,
+                )
+            )
     if problems:
         raise ValidationFailed(problems, where=str(spec_path))
     return spec, teachers
@@ -301,9 +320,9 @@ def build_test(
         report("done", steps, steps)
     except OSError as error:
         raise OutputError(
-            f"cannot write ({error.strerror or error})",
+            tr("cannot write ({value})", value=error.strerror or error),
             where=str(error.filename or out_dir),
-            hint="check free space and permissions",
+            hint=tr("check free space and permissions"),
         ) from None
     return BuildSummary(
         test_id=spec.id,

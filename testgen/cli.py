@@ -6,11 +6,12 @@ from pathlib import Path
 
 import click
 
-from common.cli import handle_errors, verbose_option
+from common.cli import Group, handle_errors, verbose_option
+from common.i18n import tr
 from testgen.build import BuildSummary, build_test, validate_inputs
 
 
-@click.group()
+@click.group(cls=Group)
 @verbose_option
 def main(verbose: bool) -> None:
     """Test generation: spec (versions A and B) -> variants, keys, booklets, answer sheets."""
@@ -20,13 +21,23 @@ def format_summary(summary: BuildSummary) -> str:
     """The build summary printed by ``testgen build``: files, layouts, key agreement."""
     count = summary.variants
     lines = [
-        f"Built {summary.test_id}: {count} variants x {summary.questions} questions, "
-        f"seed {summary.seed} -> {summary.out_dir}",
-        f"  files: {len(summary.files)}"
-        + (f"; personalised sheets: {summary.personal_sheets}" if summary.personal_sheets else ""),
-        "  layouts: "
+        tr(
+            "Built {test_id}: {count} variants x {questions} questions, seed {seed} -> {out}",
+            test_id=summary.test_id,
+            count=count,
+            questions=summary.questions,
+            seed=summary.seed,
+            out=summary.out_dir,
+        ),
+        tr("  files: {n}", n=len(summary.files))
+        + (
+            tr("; personalised sheets: {n}", n=summary.personal_sheets)
+            if summary.personal_sheets
+            else ""
+        ),
+        tr("  layouts: ")
         + ", ".join(f"{kind} {digest}" for kind, digest in summary.layout_hashes.items()),
-        "  key agreement (printed positions with the same key letter):",
+        tr("  key agreement (printed positions with the same key letter):"),
     ]
     width = max(3, len(str(summary.questions)) + 1)
     lines.append("    " + " " * 4 + "".join(f"{f'v{v + 1}':>{width}}" for v in range(count)))
@@ -37,9 +48,9 @@ def format_summary(summary: BuildSummary) -> str:
         lines.append(f"    v{i + 1:<3}" + cells)
     neighbours = summary.neighbour_agreement()
     lines.append(
-        "  neighbours (v, v+1): "
+        tr("  neighbours (v, v+1): ")
         + " ".join(f"{v + 1}-{(v + 1) % count + 1}:{n}" for v, n in enumerate(neighbours))
-        + f"  (max {max(neighbours)} of {summary.questions})"
+        + tr("  (max {value} of {questions})", value=max(neighbours), questions=summary.questions)
     )
     return "\n".join(lines)
 
@@ -81,6 +92,12 @@ def validate(spec: Path) -> None:
     """Validate SPEC and list every problem; exit 0 when it is valid."""
     test, _ = validate_inputs(spec, 8, None)
     click.echo(
-        f"{spec}: valid ({test.id}, {test.department.value}, {test.stage.value}, "
-        f"{test.task_count} tasks in versions A and B)"
+        tr(
+            "{spec}: valid ({id}, {value}, {value2}, {task_count} tasks in versions A and B)",
+            spec=spec,
+            id=test.id,
+            value=test.department.value,
+            value2=test.stage.value,
+            task_count=test.task_count,
+        )
     )

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from reportlab.lib.pagesizes import A4
 
+from common.i18n import tr
 from common.vocabulary import LETTERS
 from testgen.manifest import Box, Bubble, Marker, SheetLayout, SheetPage
 
@@ -116,7 +117,7 @@ def compute_layout(
 ) -> SheetLayout:
     """The whole layout of an answer sheet; personal sheets carry no ID grid."""
     if not 1 <= options <= 8:
-        raise ValueError(f"options must be 1..8, got {options}")
+        raise ValueError(tr("options must be 1..8, got {options}", options=options))
     capacity = per_page(options, g)
     pages = []
     first = 1

@@ -18,6 +18,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from common.errors import InputNotFound, ValidationFailed
+from common.i18n import tr
 from common.validation import describe
 from common.vocabulary import Department, Stage, Version
 from testgen.spec import Group, Task  # tasks are part of the contract: sources hold them
@@ -153,9 +154,13 @@ class Manifest(BaseModel):
             actual = layout.geometry_hash()
             if layout.hash != actual or key != layout.hash:
                 raise ValueError(
-                    f"layout {key}: its geometry does not match its hash (computed {actual}); "
-                    "the manifest was edited after the build, so rebuild the package with "
-                    "testgen build"
+                    tr(
+                        "layout {key}: its geometry does not match its hash (computed {actual}); "
+                        "the manifest was edited after the build, so rebuild the package with "
+                        "testgen build",
+                        key=key,
+                        actual=actual,
+                    )
                 )
         return self
 
@@ -244,7 +249,13 @@ def load_identity_key(package: Path) -> bytes | None:
         return None
     except (OSError, ValueError):
         raise ValidationFailed(
-            [f"{IDENTITY_KEY_FILE}: not a key written by testgen build"], where=str(path)
+            [
+                tr(
+                    "{IDENTITY_KEY_FILE}: not a key written by testgen build",
+                    IDENTITY_KEY_FILE=IDENTITY_KEY_FILE,
+                )
+            ],
+            where=str(path),
         ) from None
 
 
@@ -262,7 +273,9 @@ def load_manifest(path: Path) -> Manifest:
         path = path / "manifest.json"
     if not path.is_file():
         raise InputNotFound(
-            "test package manifest not found", where=str(path), hint="run `testgen build` first"
+            tr("test package manifest not found"),
+            where=str(path),
+            hint=tr("run `testgen build` first"),
         )
     try:
         return Manifest.model_validate_json(path.read_bytes())

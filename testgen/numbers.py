@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from common.i18n import tr
+
 _RU = [
     "ноль",
     "один",
@@ -53,7 +55,7 @@ _EN = [
 def variant_in_words(number: int, language: str) -> str:
     """``3, "ru"`` -> ``"три"``; numbers 0..99 are supported."""
     if not 0 <= number <= 99:
-        raise ValueError(f"variant number out of range: {number}")
+        raise ValueError(tr("variant number out of range: {number}", number=number))
     words = _RU if language == "ru" else _EN
     if number <= 20:
         return words[number]

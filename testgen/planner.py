@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from common.i18n import tr
 from common.vocabulary import LETTERS, Version
 from testgen.spec import Task, TestSpec, units
 
@@ -69,7 +70,7 @@ def plan_variants(spec: TestSpec, count: int, seed: int) -> Plan:
     Raises ``ValueError`` when ``count`` is outside 2..26 (callers validate first).
     """
     if not 2 <= count <= 26:
-        raise ValueError(f"variants must be 2..26, got {count}")
+        raise ValueError(tr("variants must be 2..26, got {count}", count=count))
     rng = random.Random(seed)
     unit_list = units(spec)
     base = _base_versions(unit_list, rng)

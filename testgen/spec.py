@@ -13,6 +13,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from common.errors import InputNotFound, ValidationFailed
+from common.i18n import tr
 from common.validation import describe
 from common.vocabulary import LETTERS, Department, Stage, Version, describe_letter, latin_letters
 
@@ -58,7 +59,7 @@ class Task(BaseModel):
         for opt in options:
             key = " ".join(opt.text.split()).casefold()
             if key in seen:
-                raise ValueError(f"duplicate option text {opt.text!r}")
+                raise ValueError(tr("duplicate option text {text!r}", text=opt.text))
             seen.add(key)
         return options
 
@@ -73,22 +74,30 @@ class Task(BaseModel):
     def _correct_exists(self) -> Task:
         letters = latin_letters(self.correct.replace(",", "").replace(" ", ""))
         if not letters or len(set(letters)) != len(letters):
-            raise ValueError(f"correct: {self.correct!r} must list distinct option letters")
+            raise ValueError(
+                tr("correct: {correct!r} must list distinct option letters", correct=self.correct)
+            )
         for letter in letters:
             index = LETTERS.find(letter)
             if index < 0 or index >= len(self.options):
                 count = len(self.options)
                 raise ValueError(
-                    f"correct: option {describe_letter(letter)} does not exist (task has "
-                    f"{count} options, {LETTERS[0]}-{LETTERS[count - 1]})"
+                    tr(
+                        "correct: option {value} does not exist (task has {count} options, "
+                        "{LETTERS}-{LETTERS2})",
+                        value=describe_letter(letter),
+                        count=count,
+                        LETTERS=LETTERS[0],
+                        LETTERS2=LETTERS[count - 1],
+                    )
                 )
         self.correct = "".join(sorted(letters))
         firsts = [i for i, o in enumerate(self.options) if o.pin == "first"]
         lasts = [i for i, o in enumerate(self.options) if o.pin == "last"]
         if firsts and firsts != list(range(len(firsts))):
-            raise ValueError("options pinned first must come first in the source")
+            raise ValueError(tr("options pinned first must come first in the source"))
         if lasts and lasts != list(range(len(self.options) - len(lasts), len(self.options))):
-            raise ValueError("options pinned last must come last in the source")
+            raise ValueError(tr("options pinned last must come last in the source"))
         return self
 
     @property
@@ -118,18 +127,28 @@ class Source(BaseModel):
         ids = [t.id for t in self.tasks]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
-            raise ValueError(f"duplicate task id(s): {', '.join(dupes)}")
+            raise ValueError(tr("duplicate task id(s): {join}", join=", ".join(dupes)))
         known = {g.id for g in self.groups}
         for index, task in enumerate(self.tasks):
             if task.group is not None and task.group not in known:
-                raise ValueError(f"tasks[{index}].group: unknown group {task.group!r}")
+                raise ValueError(
+                    tr(
+                        "tasks[{index}].group: unknown group {group!r}",
+                        index=index,
+                        group=task.group,
+                    )
+                )
         # A group must be one contiguous run, so it can move as one unit.
         for group_id in known:
             where = [i for i, t in enumerate(self.tasks) if t.group == group_id]
             if where and where != list(range(where[0], where[-1] + 1)):
-                raise ValueError(f"group {group_id!r}: its tasks must be contiguous")
+                raise ValueError(
+                    tr("group {group_id!r}: its tasks must be contiguous", group_id=group_id)
+                )
             if any(self.tasks[i].pinned for i in where):
-                raise ValueError(f"group {group_id!r}: a task in a group cannot be pinned")
+                raise ValueError(
+                    tr("group {group_id!r}: a task in a group cannot be pinned", group_id=group_id)
+                )
         return self
 
 
@@ -152,20 +171,24 @@ class TestSpec(BaseModel):
     @model_validator(mode="after")
     def _parallel(self) -> TestSpec:
         if set(self.sources) != {"A", "B"}:
-            raise ValueError("sources: both versions A and B are required")
+            raise ValueError(tr("sources: both versions A and B are required"))
         a, b = self.sources["A"].tasks, self.sources["B"].tasks
         if len(a) != len(b):
             raise ValueError(
-                f"sources: A has {len(a)} tasks and B has {len(b)}; they must be parallel"
+                tr(
+                    "sources: A has {n_a} tasks and B has {n_b}; they must be parallel",
+                    n_a=len(a),
+                    n_b=len(b),
+                )
             )
         problems = []
         for k, (ta, tb) in enumerate(zip(a, b, strict=True)):
             if ta.pinned != tb.pinned:
-                problems.append(f"position {k + 1}: pinned differs between A and B")
+                problems.append(tr("position {value}: pinned differs between A and B", value=k + 1))
             if (ta.group is None) != (tb.group is None):
-                problems.append(f"position {k + 1}: grouped in one version only")
+                problems.append(tr("position {value}: grouped in one version only", value=k + 1))
         if _group_runs(a) != _group_runs(b):
-            problems.append("groups must cover the same positions in A and B")
+            problems.append(tr("groups must cover the same positions in A and B"))
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -218,22 +241,27 @@ def parse_spec(data: object, *, where: str = "spec") -> TestSpec:
 def load_spec(path: Path) -> TestSpec:
     """Read and validate a YAML spec file."""
     if not path.is_file():
-        raise InputNotFound("test spec not found", where=str(path))
+        raise InputNotFound(tr("test spec not found"), where=str(path))
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = f" line {mark.line + 1}" if mark is not None else ""
-        raise ValidationFailed([f"not valid YAML{line}: {error}"], where=str(path)) from None
+        raise ValidationFailed(
+            [tr("not valid YAML{line}: {error}", line=line, error=error)], where=str(path)
+        ) from None
     except UnicodeDecodeError:
-        raise ValidationFailed(["not UTF-8 text"], where=str(path)) from None
+        raise ValidationFailed([tr("not UTF-8 text")], where=str(path)) from None
     if not isinstance(data, dict):
-        raise ValidationFailed(["a spec must be a YAML mapping"], where=str(path))
+        raise ValidationFailed([tr("a spec must be a YAML mapping")], where=str(path))
     if expanded_size(data, MAX_SPEC_VALUES) > MAX_SPEC_VALUES:
         raise ValidationFailed(
             [
-                f"the YAML expands to more than {MAX_SPEC_VALUES:,} values through its "
-                "&anchors and *aliases (an alias bomb?)"
+                tr(
+                    "the YAML expands to more than {MAX_SPEC_VALUES:,} values through its "
+                    "&anchors and *aliases (an alias bomb?)",
+                    MAX_SPEC_VALUES=MAX_SPEC_VALUES,
+                )
             ],
             where=str(path),
         )

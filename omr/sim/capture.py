@@ -25,6 +25,7 @@ from typing import Literal
 import cv2
 import numpy as np
 
+from common.i18n import tr
 from testgen.manifest import SheetPage
 
 BASE_DPI = 300
@@ -62,7 +63,13 @@ def degrade(page: np.ndarray, sheet: SheetPage, profile: str, rng: np.random.Gen
         return bilevel(page, rng)
     if profile == "phone":
         return phone(page, rng)
-    raise ValueError(f"unknown profile {profile!r}; expected one of {', '.join(PROFILES)}")
+    raise ValueError(
+        tr(
+            "unknown profile {profile!r}; expected one of {join}",
+            profile=profile,
+            join=", ".join(PROFILES),
+        )
+    )
 
 
 def _levels(image: np.ndarray, white: float, black: float) -> np.ndarray:

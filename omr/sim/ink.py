@@ -7,6 +7,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from common.i18n import tr
+
 
 def _patch_size(r: float) -> int:
     return int(np.ceil(r * 1.6)) * 2 + 1
@@ -113,7 +115,7 @@ def draw_mark(kind: str, r: float, rng: np.random.Generator) -> np.ndarray:
         d = rng.uniform(0.2, 0.3)
         disc = _disc(rng, r, (0.6, 0.8), 0.1)
         return np.clip(disc * d * _grain(rng, disc.shape, 0.3), 0, 1)
-    raise ValueError(f"unknown mark kind {kind!r}")
+    raise ValueError(tr("unknown mark kind {kind!r}", kind=kind))
 
 
 def stamp(ink: np.ndarray, patch: np.ndarray, cx: float, cy: float) -> None:

@@ -16,6 +16,7 @@ import numpy as np
 
 from common.errors import OutputError, ValidationFailed
 from common.files import ensure_writable_folder
+from common.i18n import tr
 from omr.sim.capture import BASE_DPI, PHYSICAL_PROFILES, PROFILES, degrade, encode
 from omr.sim.fill import fill_page, key_choices, random_respondent
 from omr.sim.hand import INSTRUMENT_WEIGHTS, INSTRUMENTS, fill_sheet
@@ -56,7 +57,7 @@ def simulate_sheet(
     """
     if sheets.kind == "personal":
         if respondent is None:
-            raise ValidationFailed(["respondent: a personalised sheet needs a teacher ID"])
+            raise ValidationFailed([tr("respondent: a personalised sheet needs a teacher ID")])
         return _simulate_personal(sheets, profile, seed, index, respondent, skill)
     manifest = sheets.manifest
     layout = sheets.layout
@@ -66,7 +67,13 @@ def simulate_sheet(
     if respondent is not None and layout.id_digits:
         if not respondent.isdigit() or len(respondent) > layout.id_digits:
             raise ValidationFailed(
-                [f"respondent {respondent!r} does not fit {layout.id_digits} ID digits"],
+                [
+                    tr(
+                        "respondent {respondent!r} does not fit {id_digits} ID digits",
+                        respondent=respondent,
+                        id_digits=layout.id_digits,
+                    )
+                ],
                 where="simulate",
             )
         respondent = respondent.zfill(layout.id_digits)
@@ -225,7 +232,8 @@ def _write_sheets(
                 (out_dir / name).write_bytes(data)
             except OSError as error:
                 raise OutputError(
-                    f"cannot write: {error.strerror}", where=str(out_dir / name)
+                    tr("cannot write: {strerror}", strerror=error.strerror),
+                    where=str(out_dir / name),
                 ) from None
             truths.append(truth.model_copy(update={"file": name}))
     return truths
@@ -297,17 +305,31 @@ def simulate(
     """
     problems = []
     if profile not in PROFILES:
-        problems.append(f"profile: {profile!r} is not one of {', '.join(PROFILES)}")
+        problems.append(
+            tr(
+                "profile: {profile!r} is not one of {join}",
+                profile=profile,
+                join=", ".join(PROFILES),
+            )
+        )
     if count < 1:
-        problems.append(f"count: must be at least 1, got {count}")
+        problems.append(tr("count: must be at least 1, got {count}", count=count))
     if respondents is not None and len(respondents) != count:
-        problems.append(f"respondents: {len(respondents)} given for {count} sheets")
+        problems.append(
+            tr(
+                "respondents: {n_respondents} given for {count} sheets",
+                n_respondents=len(respondents),
+                count=count,
+            )
+        )
     if skills is not None and len(skills) != count:
-        problems.append(f"skills: {len(skills)} given for {count} sheets")
+        problems.append(
+            tr("skills: {n_skills} given for {count} sheets", n_skills=len(skills), count=count)
+        )
     if kind not in ("anonymous", "personal"):
-        problems.append(f"kind: {kind!r} is not anonymous or personal")
+        problems.append(tr("kind: {kind!r} is not anonymous or personal", kind=kind))
     elif not any(layout.kind == kind for layout in manifest.layouts.values()):
-        problems.append(f"layouts: the manifest has no {kind} answer sheet")
+        problems.append(tr("layouts: the manifest has no {kind} answer sheet", kind=kind))
     elif kind == "personal":
         problems += _personal_problems(load_personal_sheets(test_dir, manifest), respondents)
     if problems:
@@ -377,9 +399,15 @@ def _personal_problems(known: dict[str, PersonalSheet], respondents: list[str] |
     repeated = sorted(r for r, n in Counter(respondents).items() if n > 1)
     problems = []
     if unknown:
-        problems.append(f"respondents: not in {PERSONAL_CSV}: {', '.join(unknown)}")
+        problems.append(
+            tr(
+                "respondents: not in {PERSONAL_CSV}: {join}",
+                PERSONAL_CSV=PERSONAL_CSV,
+                join=", ".join(unknown),
+            )
+        )
     if repeated:
-        problems.append(f"respondents: listed more than once: {', '.join(repeated)}")
+        problems.append(tr("respondents: listed more than once: {join}", join=", ".join(repeated)))
     return problems
 
 
@@ -410,7 +438,7 @@ def _bundle(out_dir: Path, truths: list[SheetTruth], stem: str = "scan") -> list
             for path in paths:
                 page = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
                 if page is None:  # just written by this run: the disk lost it
-                    raise OutputError("cannot read back a simulated sheet", where=str(path))
+                    raise OutputError(tr("cannot read back a simulated sheet"), where=str(path))
                 pages.append(page)
             cv2.imwritemulti(str(out_dir / name), pages, [cv2.IMWRITE_TIFF_COMPRESSION, 5])
         for number, (record, path) in enumerate(zip(records, paths, strict=True), start=1):

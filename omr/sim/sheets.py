@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 
 from common.errors import InputNotFound, ValidationFailed
+from common.i18n import tr
 from omr.pdf import pdf_page_count, render_pdf_page
 from omr.sim.capture import BASE_DPI
 from omr.sim.truth import SheetKind
@@ -42,9 +43,13 @@ def load_personal_sheets(test_dir: Path, manifest: Manifest) -> dict[str, Person
     path = test_dir / PERSONAL_CSV
     if not path.is_file() or not (test_dir / PERSONAL_PDF).is_file():
         raise InputNotFound(
-            f"personalised sheets not found ({PERSONAL_PDF}, {PERSONAL_CSV})",
+            tr(
+                "personalised sheets not found ({PERSONAL_PDF}, {PERSONAL_CSV})",
+                PERSONAL_PDF=PERSONAL_PDF,
+                PERSONAL_CSV=PERSONAL_CSV,
+            ),
             where=str(test_dir),
-            hint="build the package with `testgen build --roster ROSTER`",
+            hint=tr("build the package with `testgen build --roster ROSTER`"),
         )
     variants = {v.number for v in manifest.variants}
     out: dict[str, PersonalSheet] = {}
@@ -55,19 +60,32 @@ def load_personal_sheets(test_dir: Path, manifest: Manifest) -> dict[str, Person
             try:
                 sheet = PersonalSheet(teacher, int(row["variant"]), int(row["first_page"]))
             except (KeyError, TypeError, ValueError):
-                problems.append(f"row {line}: variant and first_page must be whole numbers")
+                problems.append(
+                    tr("row {line}: variant and first_page must be whole numbers", line=line)
+                )
                 continue
             if not teacher or teacher in out:
-                problems.append(f"row {line}: teacher_id {teacher!r} is empty or repeated")
+                problems.append(
+                    tr(
+                        "row {line}: teacher_id {teacher!r} is empty or repeated",
+                        line=line,
+                        teacher=teacher,
+                    )
+                )
             elif sheet.variant not in variants or sheet.first_page < 1:
                 problems.append(
-                    f"row {line}: variant {sheet.variant} or first_page {sheet.first_page} "
-                    "is not in this package"
+                    tr(
+                        "row {line}: variant {variant} or first_page {first_page} is not in this "
+                        "package",
+                        line=line,
+                        variant=sheet.variant,
+                        first_page=sheet.first_page,
+                    )
                 )
             else:
                 out[teacher] = sheet
     if problems:
-        raise ValidationFailed(problems, where=str(path), hint="rebuild the package")
+        raise ValidationFailed(problems, where=str(path), hint=tr("rebuild the package"))
     return out
 
 
@@ -149,7 +167,7 @@ class Sheets:
                     f"test {expected[0]}, variant {variant}, layout {self.layout.hash}{teacher}"
                 ],
                 where=str(pdf),
-                hint="the PDF does not match manifest.json; rebuild the package",
+                hint=tr("the PDF does not match manifest.json; rebuild the package"),
             )
 
 
@@ -171,6 +189,6 @@ def _rasterise(pdf_path: Path, page_index: int) -> np.ndarray:
         raise ValidationFailed(
             [f"page {page_index}: the PDF has only {pages} page(s)"],
             where=str(pdf_path),
-            hint="the PDF does not match the package; rebuild it",
+            hint=tr("the PDF does not match the package; rebuild it"),
         )
     return render_pdf_page(pdf_path, page_index, str(pdf_path), dpi=BASE_DPI)

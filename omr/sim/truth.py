@@ -9,6 +9,7 @@ from typing import Final, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from common.errors import InputNotFound, ValidationFailed
+from common.i18n import tr
 from common.validation import describe
 from omr.results import QuestionState
 
@@ -87,7 +88,7 @@ def load_truth(path: Path) -> list[SheetTruth]:
         path = path / TRUTH_FILE
     if not path.is_file():
         raise InputNotFound(
-            "ground-truth file not found", where=str(path), hint="run `omr simulate`"
+            tr("ground-truth file not found"), where=str(path), hint=tr("run `omr simulate`")
         )
     out = []
     problems = []

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from common.errors import ImportFailed
+from common.i18n import tr
 from scoring.imports._table import norm_header, read_header
 from scoring.imports.base import FORMATS, ImportContext, ParsedFile
 from scoring.imports.moodle import (
@@ -35,7 +36,9 @@ def _json_kind(path: Path) -> str:
         with path.open("rb") as handle:
             head = handle.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
     except OSError as error:
-        raise ImportFailed(f"cannot read the file ({error.strerror})", where=str(path)) from None
+        raise ImportFailed(
+            tr("cannot read the file ({strerror})", strerror=error.strerror), where=str(path)
+        ) from None
     if head.startswith(b"["):
         return "table"
     return "omr"
@@ -60,14 +63,14 @@ def detect_format(path: Path) -> str:
         return "csv"
     if suffix == ".json":
         raise ImportFailed(
-            "a JSON file that is neither omr results nor a Moodle report",
+            tr("a JSON file that is neither omr results nor a Moodle report"),
             where=str(path),
-            hint="download the report as CSV or Excel",
+            hint=tr("download the report as CSV or Excel"),
         )
     raise ImportFailed(
-        "cannot tell the export format from the header row",
+        tr("cannot tell the export format from the header row"),
         where=str(path),
-        hint=f"name it with --format ({', '.join(FORMATS)})",
+        hint=tr("name it with --format ({join})", join=", ".join(FORMATS)),
     )
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from common.errors import ImportFailed
+from common.i18n import tr
 
 _FORMULA_GUARD = re.compile(r"^'(?=[=+\-@])")
 HEADER_BYTES = 65_536
@@ -57,9 +58,9 @@ def decode_text(data: bytes, where: str, *, final: bool = True) -> str:
         except UnicodeDecodeError:
             pass
     raise ImportFailed(
-        "not a text file in UTF-8, UTF-16 or Windows-1251",
+        tr("not a text file in UTF-8, UTF-16 or Windows-1251"),
         where=where,
-        hint="save it from the spreadsheet as CSV UTF-8",
+        hint=tr("save it from the spreadsheet as CSV UTF-8"),
     )
 
 
@@ -76,7 +77,12 @@ def read_csv_text(text: str, where: str) -> list[list[str]]:
             rows.append([unguard(c) for c in row])
     except csv.Error as error:
         raise ImportFailed(
-            f"row {reader.line_num}: cannot read the CSV ({error})", where=where
+            tr(
+                "row {line_num}: cannot read the CSV ({error})",
+                line_num=reader.line_num,
+                error=error,
+            ),
+            where=where,
         ) from None
     return rows
 
@@ -93,8 +99,11 @@ def _check_unpacked_size(path: Path, archive: zipfile.ZipFile) -> None:
     total = sum(info.file_size for info in archive.infolist())
     if total > MAX_UNPACKED_BYTES:
         raise ImportFailed(
-            f"the workbook unpacks to {total // 2**20} MB, more than the "
-            f"{MAX_UNPACKED_BYTES // 2**20} MB an export can hold",
+            tr(
+                "the workbook unpacks to {value} MB, more than the {value2} MB an export can hold",
+                value=total // 2**20,
+                value2=MAX_UNPACKED_BYTES // 2**20,
+            ),
             where=str(path),
         )
 
@@ -103,7 +112,9 @@ def _open_zip(path: Path) -> zipfile.ZipFile:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as error:
-        raise ImportFailed(f"cannot read the workbook ({error})", where=str(path)) from None
+        raise ImportFailed(
+            tr("cannot read the workbook ({error})", error=error), where=str(path)
+        ) from None
     _check_unpacked_size(path, archive)
     return archive
 
@@ -115,12 +126,16 @@ def read_xlsx(path: Path) -> list[list[str]]:
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many types for a broken file
-        raise ImportFailed(f"cannot read the workbook ({error})", where=str(path)) from None
+        raise ImportFailed(
+            tr("cannot read the workbook ({error})", error=error), where=str(path)
+        ) from None
     try:
         sheet = book.worksheets[0]
         rows = [[unguard(_cell_text(v)) for v in row] for row in sheet.iter_rows(values_only=True)]
     except Exception as error:
-        raise ImportFailed(f"cannot read the workbook ({error})", where=str(path)) from None
+        raise ImportFailed(
+            tr("cannot read the workbook ({error})", error=error), where=str(path)
+        ) from None
     finally:
         book.close()
     return rows
@@ -160,7 +175,7 @@ def read_ods(path: Path) -> list[list[str]]:
         try:
             content = archive.open("content.xml")
         except KeyError:
-            raise ImportFailed("not an OpenDocument spreadsheet", where=str(path)) from None
+            raise ImportFailed(tr("not an OpenDocument spreadsheet"), where=str(path)) from None
         rows: list[list[str]] = []
         try:
             for _, element in ElementTree.iterparse(content, events=("end",)):
@@ -184,7 +199,9 @@ def read_ods(path: Path) -> list[list[str]]:
                 rows.extend([row] * (min(repeat, MAX_REPEAT) if row else 1))
                 element.clear()
         except (ElementTree.ParseError, ValueError) as error:
-            raise ImportFailed(f"cannot read the spreadsheet ({error})", where=str(path)) from None
+            raise ImportFailed(
+                tr("cannot read the spreadsheet ({error})", error=error), where=str(path)
+            ) from None
     return rows
 
 
@@ -197,16 +214,16 @@ def read_moodle_json(path: Path) -> list[list[str]]:
     try:
         data = json.loads(decode_text(path.read_bytes(), where))
     except json.JSONDecodeError as error:
-        raise ImportFailed(f"not a JSON file ({error})", where=where) from None
+        raise ImportFailed(tr("not a JSON file ({error})", error=error), where=where) from None
     if not (isinstance(data, list) and data and isinstance(data[0], list)):
         raise ImportFailed(
-            "not a Moodle JSON download (expected a list of sheets)",
+            tr("not a Moodle JSON download (expected a list of sheets)"),
             where=where,
-            hint="download the report as CSV or Excel",
+            hint=tr("download the report as CSV or Excel"),
         )
     records = data[0]
     if not records or not all(isinstance(r, dict) for r in records):
-        raise ImportFailed("the file is empty", where=where)
+        raise ImportFailed(tr("the file is empty"), where=where)
     header: list[str] = []
     for record in records:
         header.extend(k for k in record if k not in header)
@@ -214,9 +231,11 @@ def read_moodle_json(path: Path) -> list[list[str]]:
     # a Russian site's "Ответ 1" and "Вопрос 1" both become " 1", so the columns are lost.
     if any(not _LATIN_LETTER.search(k) for k in header):
         raise ImportFailed(
-            "the JSON download lost the column names (Moodle drops non-Latin letters from them)",
+            tr(
+                "the JSON download lost the column names (Moodle drops non-Latin letters from them)"
+            ),
             where=where,
-            hint="download the report as CSV or Excel",
+            hint=tr("download the report as CSV or Excel"),
         )
     return [header] + [[_cell_text(r.get(k)) for k in header] for r in records]
 
@@ -229,16 +248,18 @@ def read_rows(path: Path) -> list[list[str]]:
         return read_ods(path)
     if suffix == ".xls":
         raise ImportFailed(
-            "old Excel .xls workbooks cannot be read",
+            tr("old Excel .xls workbooks cannot be read"),
             where=str(path),
-            hint="save it as .xlsx or CSV UTF-8",
+            hint=tr("save it as .xlsx or CSV UTF-8"),
         )
     if suffix == ".json":
         return read_moodle_json(path)
     try:
         data = path.read_bytes()
     except OSError as error:
-        raise ImportFailed(f"cannot read the file ({error.strerror})", where=str(path)) from None
+        raise ImportFailed(
+            tr("cannot read the file ({strerror})", strerror=error.strerror), where=str(path)
+        ) from None
     return read_csv_text(decode_text(data, str(path)), str(path))
 
 
@@ -249,7 +270,7 @@ def read_table(path: Path) -> list[list[str]]:
     while rows and not any(c.strip() for c in rows[-1]):
         rows.pop()
     if not rows:
-        raise ImportFailed("the file is empty", where=str(path))
+        raise ImportFailed(tr("the file is empty"), where=str(path))
     width = max(len(r) for r in rows)
     return [[c.strip() for c in r] + [""] * (width - len(r)) for r in rows]
 
@@ -268,7 +289,7 @@ def read_header(path: Path) -> list[str]:
             lines = lines[:-1]  # the last line may be cut short
         rows = read_csv_text("\n".join(lines), str(path))
     if not rows:
-        raise ImportFailed("the file is empty", where=str(path))
+        raise ImportFailed(tr("the file is empty"), where=str(path))
     return [c.strip() for c in rows[0]]
 
 
@@ -288,9 +309,9 @@ def check_unique(header: list[str], where: str, columns: list[int]) -> None:
     for i in columns:
         if header[i] in seen:
             raise ImportFailed(
-                f"two columns are headed {header[i]!r}",
+                tr("two columns are headed {header!r}", header=header[i]),
                 where=where,
-                hint="download the export again; a column must not be repeated",
+                hint=tr("download the export again; a column must not be repeated"),
             )
         seen.add(header[i])
 

@@ -18,6 +18,7 @@ from functools import cached_property
 from pathlib import Path
 
 from common.errors import ImportFailed
+from common.i18n import mark, tr
 from common.roster import Teacher
 from scoring.forms import (
     AMBIGUOUS,
@@ -37,6 +38,9 @@ MAX_FAILED_SHARE = 0.5
 
 
 # -- identity -------------------------------------------------------------------------------
+
+
+MATCH_WORDS = (mark("ID"), mark("e-mail"), mark("name"))  # shown as tr(how)
 
 
 @dataclass(frozen=True)
@@ -155,12 +159,22 @@ class ImportContext:
                 return Match(
                     None,
                     "",
-                    f"name {who.name!r} fits {len(found_names)} teachers "
-                    f"({', '.join(found_names)}), skipped (add the ID or e-mail to the export "
-                    "or the roster)",
+                    tr(
+                        "name {name!r} fits {n_found_names} teachers ({join}), skipped (add the "
+                        "ID or e-mail to the export or the roster)",
+                        name=who.name,
+                        n_found_names=len(found_names),
+                        join=", ".join(found_names),
+                    ),
                 )
-        hint = "import the roster first" if not self.teachers else "check the ID, e-mail or name"
-        return Match(None, "", f"unknown teacher {who.shown()}, skipped ({hint})")
+        hint = (
+            tr("import the roster first")
+            if not self.teachers
+            else tr("check the ID, e-mail or name")
+        )
+        return Match(
+            None, "", tr("unknown teacher {shown}, skipped ({hint})", shown=who.shown(), hint=hint)
+        )
 
     def match_note(self, where: str, found: Match, who: Identity) -> MatchNote | None:
         """The note of a match not made by ID (``None`` for an ID match)."""
@@ -183,8 +197,13 @@ class MatchNote:
     shown: str  # what the row said
 
     def describe(self) -> str:
-        return (
-            f"{self.where}: matched to {self.teacher_id} {self.name} by {self.how} ({self.shown})"
+        return tr(
+            "{where}: matched to {teacher} {name} by {how} ({shown})",
+            where=self.where,
+            teacher=self.teacher_id,
+            name=self.name,
+            how=tr(self.how),
+            shown=self.shown,
         )
 
 
@@ -212,7 +231,9 @@ def file_sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-MISALIGNED = "more cells than the header has columns (a comma or quote out of place?); skipped"
+MISALIGNED = mark(
+    "more cells than the header has columns (a comma or quote out of place?); skipped"
+)
 
 
 def misaligned(parsed: ParsedFile, where: str, row: list[str], width: int) -> bool:
@@ -220,7 +241,7 @@ def misaligned(parsed: ParsedFile, where: str, row: list[str], width: int) -> bo
     listed as a failed row, to be skipped."""
     if not any(row[width:]):
         return False
-    parsed.problems.append(f"{where}: {MISALIGNED}")
+    parsed.problems.append(f"{where}: {tr(MISALIGNED)}")
     parsed.failed_rows += 1
     return True
 
@@ -264,10 +285,15 @@ def refuse_if_most_failed(parsed: ParsedFile, where: str) -> None:
     if parsed.failed_rows and parsed.failed_rows > MAX_FAILED_SHARE * total:
         first = parsed.problems[0] if parsed.problems else ""
         raise ImportFailed(
-            f"{parsed.failed_rows} of {total} rows could not be mapped, so nothing was "
-            f"imported from this file (first: {first.removeprefix(where + ': ')})",
+            tr(
+                "{failed_rows} of {total} rows could not be mapped, so nothing was "
+                "imported from this file (first: {removeprefix})",
+                failed_rows=parsed.failed_rows,
+                total=total,
+                removeprefix=first.removeprefix(where + ": "),
+            ),
             where=where,
-            hint="check that the export belongs to this test and that the roster is imported",
+            hint=tr("check that the export belongs to this test and that the roster is imported"),
         )
 
 
@@ -372,10 +398,13 @@ def choose_form(ctx: ImportContext, matcher: TextMatcher, rows: list[TextRow], w
             best, best_hits = form.name, hits
     if best_hits <= 0 and any(any(t.strip() not in _NONE for t in r.responses) for r in sample):
         raise ImportFailed(
-            f"no answer text matches the options of test {ctx.test_id} (versions A, B or any "
-            "variant)",
+            tr(
+                "no answer text matches the options of test {test_id} (versions A, B or "
+                "any variant)",
+                test_id=ctx.test_id,
+            ),
             where=where,
-            hint="check that the export belongs to this test",
+            hint=tr("check that the export belongs to this test"),
         )
     return best
 
@@ -402,8 +431,14 @@ def text_records(
     for row in rows:
         if len(row.responses) != len(items):
             problems.append(
-                f"{where}: row {row.row}: {len(row.responses)} answers, the test has "
-                f"{len(items)} questions; skipped"
+                tr(
+                    "{where}: row {row}: {n_responses} answers, the test has {n_items} "
+                    "questions; skipped",
+                    where=where,
+                    row=row.row,
+                    n_responses=len(row.responses),
+                    n_items=len(items),
+                )
             )
             continue
         answers: list[str] = []
@@ -412,8 +447,14 @@ def text_records(
             letters, state = matcher.match(item, text)
             if state == "unmatched":
                 problems.append(
-                    f"{where}: row {row.row}: question {item.position}: answer {text!r} matches "
-                    "no option; kept as unmatched"
+                    tr(
+                        "{where}: row {row}: question {position}: answer {text!r} matches no "
+                        "option; kept as unmatched",
+                        where=where,
+                        row=row.row,
+                        position=item.position,
+                        text=text,
+                    )
                 )
             answers.append(letters)
             states.append(state)

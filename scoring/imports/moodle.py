@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from common.errors import ImportFailed
+from common.i18n import tr
 from scoring.imports._table import (
     check_unique,
     header_width,
@@ -124,16 +125,18 @@ class _Columns:
         )
         if cols.state is None:
             raise ImportFailed(
-                "no attempt state column (Status / State / Состояние), so unfinished attempts "
-                "cannot be told from finished ones",
+                tr(
+                    "no attempt state column (Status / State / Состояние), so unfinished "
+                    "attempts cannot be told from finished ones"
+                ),
                 where=str(path),
-                hint="download the report again with the attempt state shown",
+                hint=tr("download the report again with the attempt state shown"),
             )
         if cols.id is None and cols.email is None and cols.last is None:
             raise ImportFailed(
-                "no ID number, e-mail or name column to match teachers by",
+                tr("no ID number, e-mail or name column to match teachers by"),
                 where=str(path),
-                hint="download the report with the identity fields the site shows",
+                hint=tr("download the report with the identity fields the site shows"),
             )
         return cols
 
@@ -174,16 +177,28 @@ def _attempts(
             continue
         state = " ".join(row[cols.state].split()).casefold()
         if state not in finished:
-            shown = row[cols.state] or "empty"
+            shown = row[cols.state] or tr("empty")
             if state in SUBMITTED:
                 parsed.problems.append(
-                    f"{where}: attempt submitted but not graded yet ({shown}), skipped "
-                    "(download the report again when Moodle has graded it)"
+                    tr(
+                        "{where}: attempt submitted but not graded yet ({shown}), skipped "
+                        "(download the report again when Moodle has graded it)",
+                        where=where,
+                        shown=shown,
+                    )
                 )
             elif state in UNFINISHED:
-                parsed.problems.append(f"{where}: attempt not finished ({shown}), skipped")
+                parsed.problems.append(
+                    tr("{where}: attempt not finished ({shown}), skipped", where=where, shown=shown)
+                )
             else:
-                parsed.problems.append(f"{where}: unknown attempt state {shown!r}, skipped")
+                parsed.problems.append(
+                    tr(
+                        "{where}: unknown attempt state {shown!r}, skipped",
+                        where=where,
+                        shown=shown,
+                    )
+                )
             continue
         teacher = teacher_of_row(ctx, parsed, where, cols.who(row))
         if teacher is not None:
@@ -194,7 +209,7 @@ def _header(rows: list[list[str]], path: Path, pattern: re.Pattern[str], what: s
     header = [norm_header(h) for h in rows[0]]
     columns = [i for i, h in enumerate(header) if pattern.match(h)]
     if not columns:
-        raise ImportFailed(f"no {what} columns", where=str(path))
+        raise ImportFailed(tr("no {what} columns", what=what), where=str(path))
     check_unique(header, str(path), [i for i, h in enumerate(header) if h])
     return header
 
@@ -224,8 +239,15 @@ def _check_right_answers(
         letters, state = matcher.match(item, text)
         if state != "unmatched" and letters != item.key:
             problems.append(
-                f"{path}: question {number}: Moodle's right answer {text!r} is {letters}, the "
-                f"test's key is {item.key} (check the quiz or the form)"
+                tr(
+                    "{path}: question {number}: Moodle's right answer {text!r} is {letters}, "
+                    "the test's key is {key} (check the quiz or the form)",
+                    path=path,
+                    number=number,
+                    text=text,
+                    letters=letters,
+                    key=item.key,
+                )
             )
     return problems
 
@@ -251,9 +273,9 @@ def _grade_columns(header: list[str], path: Path) -> list[tuple[int, int, float]
     bare = [h for h in header if GRADE_HEADER_NO_MAX.match(h)]
     if bare:
         raise ImportFailed(
-            f"column {bare[0]!r} gives no maximum mark, so its marks cannot be read",
+            tr("column {bare!r} gives no maximum mark, so its marks cannot be read", bare=bare[0]),
             where=str(path),
-            hint="download the grades report as Moodle writes it ('Q. 1 /0.29')",
+            hint=tr("download the grades report as Moodle writes it ('Q. 1 /0.29')"),
         )
     out = []
     for i, h in enumerate(header):
@@ -261,7 +283,7 @@ def _grade_columns(header: list[str], path: Path) -> list[tuple[int, int, float]
         if m:
             maximum = float(m.group(2).replace(",", "."))
             if maximum <= 0:
-                raise ImportFailed(f"column {h!r} has a maximum mark of 0", where=str(path))
+                raise ImportFailed(tr("column {h!r} has a maximum mark of 0", h=h), where=str(path))
             out.append((i, int(m.group(1)), maximum))
     return sorted(out, key=lambda t: t[1])
 
@@ -280,7 +302,12 @@ def parse_grades(path: Path, ctx: ImportContext) -> ParsedFile:
     items = ctx.forms.form(form_name).items
     if len(columns) != len(items):
         raise ImportFailed(
-            f"{len(columns)} question columns, test {ctx.test_id} has {len(items)} questions",
+            tr(
+                "{n_columns} question columns, test {test_id} has {n_items} questions",
+                n_columns=len(columns),
+                test_id=ctx.test_id,
+                n_items=len(items),
+            ),
             where=str(path),
         )
     sha = file_sha256(path.read_bytes())
@@ -299,8 +326,14 @@ def parse_grades(path: Path, ctx: ImportContext) -> ParsedFile:
                 states.append("blank")
             elif mark is None:
                 parsed.problems.append(
-                    f"{path}: row {number}: question {q}: mark {cell!r} is not a number; "
-                    "kept as unmatched"
+                    tr(
+                        "{path}: row {number}: question {q}: mark {cell!r} is not a number; kept "
+                        "as unmatched",
+                        path=path,
+                        number=number,
+                        q=q,
+                        cell=cell,
+                    )
                 )
                 answers.append("?")
                 states.append("unmatched")
@@ -311,8 +344,15 @@ def parse_grades(path: Path, ctx: ImportContext) -> ParsedFile:
             else:
                 if mark > 0:
                     parsed.notes.append(
-                        f"{path}: row {number}: question {q}: partial mark {cell} of "
-                        f"{maximum:g} in Moodle; wrong by this test's rule (all or nothing)"
+                        tr(
+                            "{path}: row {number}: question {q}: partial mark {cell} of "
+                            "{maximum:g} in Moodle; wrong by this test's rule (all or nothing)",
+                            path=path,
+                            number=number,
+                            q=q,
+                            cell=cell,
+                            maximum=maximum,
+                        )
                     )
                 answers.append("")
                 states.append("incorrect")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from common.i18n import tr
 from common.validation import describe
 from omr.results import SheetResult
 from scoring.imports._table import decode_text
@@ -77,29 +78,71 @@ def parse_omr(path: Path, ctx: ImportContext) -> ParsedFile:
         try:
             sheet = SheetResult.model_validate_json(line)
         except ValidationError as error:
-            problems.append(f"{where}: not a sheet result ({describe(error)[0]}), skipped")
+            problems.append(
+                tr(
+                    "{where}: not a sheet result ({value}), skipped",
+                    where=where,
+                    value=describe(error)[0],
+                )
+            )
             continue
         page = f"{sheet.source.file} page {sheet.source.page}"
         if sheet.status == "refused":
-            problems.append(f"{where}: {page} was refused ({sheet.reason}), for the review")
+            problems.append(
+                tr(
+                    "{where}: {page} was refused ({reason}), for the review",
+                    where=where,
+                    page=page,
+                    reason=sheet.reason,
+                )
+            )
             pending.append(_pending(sheet, "refused", sheet.reason, folder))
             continue
         if sheet.test_id != ctx.test_id:
-            problems.append(f"{where}: {page} is of test {sheet.test_id}, skipped")
+            problems.append(
+                tr(
+                    "{where}: {page} is of test {test_id}, skipped",
+                    where=where,
+                    page=page,
+                    test_id=sheet.test_id,
+                )
+            )
             continue
         if sheet.duplicate_of is not None:
             dup = sheet.duplicate_of
-            problems.append(f"{where}: {page} duplicates {dup.file} page {dup.page}, skipped")
+            problems.append(
+                tr(
+                    "{where}: {page} duplicates {file} page {page2}, skipped",
+                    where=where,
+                    page=page,
+                    file=dup.file,
+                    page2=dup.page,
+                )
+            )
             continue
         form = f"V{sheet.variant}"
         if form not in ctx.forms.index:
-            problems.append(f"{where}: {page}: variant {sheet.variant} is not in the test, skipped")
+            problems.append(
+                tr(
+                    "{where}: {page}: variant {variant} is not in the test, skipped",
+                    where=where,
+                    page=page,
+                    variant=sheet.variant,
+                )
+            )
             continue
         found = ctx.match(Identity(sheet.respondent), sheet_key(sheet))
         teacher = found.teacher_id
         if teacher is None:
             reason = found.problem if sheet.respondent else "respondent ID not read"
-            problems.append(f"{where}: {page}: {reason}; for the review")
+            problems.append(
+                tr(
+                    "{where}: {page}: {reason}; for the review",
+                    where=where,
+                    page=page,
+                    reason=reason,
+                )
+            )
             pending.append(_pending(sheet, "respondent", reason, folder))
             continue
         answers = [""] * n

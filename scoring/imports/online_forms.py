@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from common.errors import ImportFailed
+from common.i18n import tr
 from scoring.forms import normalise_text
 from scoring.imports._table import header_width, norm_header, read_table
 from scoring.imports.base import (
@@ -147,22 +148,38 @@ def map_columns(
     if covered == 0:
         if len(columns) != n:
             raise ImportFailed(
-                f"no column header matches a task of test {ctx.test_id}, and there are "
-                f"{len(columns)} answer columns for {n} questions",
+                tr(
+                    "no column header matches a task of test {test_id}, and there are "
+                    "{n_columns} answer columns for {n} questions",
+                    test_id=ctx.test_id,
+                    n_columns=len(columns),
+                    n=n,
+                ),
                 where=where,
-                hint="head the question columns with the task stems, as in the booklet",
+                hint=tr("head the question columns with the task stems, as in the booklet"),
             )
         return ColumnMap(
             ctx.form,
             list(columns),
             [],
-            [f"{where}: no header matches a task stem; the {n} answer columns are taken in order"],
+            [
+                tr(
+                    "{where}: no header matches a task stem; the {n} answer columns are taken "
+                    "in order",
+                    where=where,
+                    n=n,
+                )
+            ],
         )
     if doubled:
         raise ImportFailed(
-            f"two columns fit question {doubled[0]} of form {form_name}",
+            tr(
+                "two columns fit question {doubled} of form {form_name}",
+                doubled=doubled[0],
+                form_name=form_name,
+            ),
             where=where,
-            hint="remove the repeated column",
+            hint=tr("remove the repeated column"),
         )
     if covered < n:
         missing = [p for p in range(1, n + 1) if p not in assigned]
@@ -170,10 +187,14 @@ def map_columns(
             repr(ctx.forms.form(form_name).items[p - 1].task.stem[:40]) for p in missing[:3]
         )
         raise ImportFailed(
-            f"no column for question(s) {', '.join(map(str, missing))} of form {form_name} "
-            f"({stems})",
+            tr(
+                "no column for question(s) {join} of form {form_name} ({stems})",
+                join=", ".join(map(str, missing)),
+                form_name=form_name,
+                stems=stems,
+            ),
             where=where,
-            hint="head every question column with its task stem, or name the form with --form",
+            hint=tr("head every question column with its task stem, or name the form with --form"),
         )
     questions = [assigned[p] for p in range(1, n + 1)]
     used = set(questions)
@@ -209,7 +230,13 @@ def _identity_questions(
         elif _NAME_Q.search(h):
             ids.names.append(c)
         elif not _SCHOOL_Q.search(h) and h:
-            notes.append(f"{where}: column {raw[c]!r} is not a task of the test; ignored")
+            notes.append(
+                tr(
+                    "{where}: column {raw!r} is not a task of the test; ignored",
+                    where=where,
+                    raw=raw[c],
+                )
+            )
     return notes
 
 
@@ -275,7 +302,7 @@ def parse_google(path: Path, ctx: ImportContext) -> ParsedFile:
     header = [norm_header(h) for h in rows[0]]
     time_col = _find(header, GOOGLE_TIMESTAMP)
     if time_col is None:
-        raise ImportFailed("not a Google Forms export (no Timestamp column)", where=str(path))
+        raise ImportFailed(tr("not a Google Forms export (no Timestamp column)"), where=str(path))
     email_col = _find(header, GOOGLE_EMAIL)
     score_col = _find(header, GOOGLE_SCORE)
     meta = {c for c in (time_col, email_col, score_col) if c is not None}
@@ -283,9 +310,9 @@ def parse_google(path: Path, ctx: ImportContext) -> ParsedFile:
     text_rows, parsed, mapping = _read(path, ctx, rows, "google-forms", meta, ids, time_col)
     if not (ids.ids or ids.emails or ids.names):
         raise ImportFailed(
-            "no e-mail, ID or name column to match teachers by",
+            tr("no e-mail, ID or name column to match teachers by"),
             where=str(path),
-            hint="collect e-mail addresses in the form, or ask for the ID or ФИО",
+            hint=tr("collect e-mail addresses in the form, or ask for the ID or ФИО"),
         )
     return text_file(path, ctx, text_rows, parsed, separator=", ", form=mapping.form)
 
@@ -297,7 +324,7 @@ def parse_ms(path: Path, ctx: ImportContext) -> ParsedFile:
     email_col = _find(header, MS_EMAIL)
     if time_col is None:
         raise ImportFailed(
-            "not a Microsoft Forms export (no Completion time column)", where=str(path)
+            tr("not a Microsoft Forms export (no Completion time column)"), where=str(path)
         )
     meta = {i for i, h in enumerate(header) if h in MS_META or MS_PER_QUESTION.match(h)}
     name_col = _find(header, MS_NAME)

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 from common.errors import ImportFailed
+from common.i18n import tr
 from common.vocabulary import LETTERS, latin_letters
 from scoring.imports._table import norm_header, read_table
 from scoring.imports.base import (
@@ -72,15 +73,19 @@ def parse_plain(path: Path, ctx: ImportContext) -> ParsedFile:
     id_col = find_column(header, *ID_COLUMNS)
     if id_col is None:
         raise ImportFailed(
-            "no ID column", where=str(path), hint="name the teacher column 'ID' or 'Email'"
+            tr("no ID column"), where=str(path), hint=tr("name the teacher column 'ID' or 'Email'")
         )
     variant_col = find_column(header, *VARIANT_COLUMNS)
     columns = numbered_columns(header, QUESTION_HEADER)
     n = ctx.forms.n_positions
     if [q for _, q in columns] != list(range(1, n + 1)):
         raise ImportFailed(
-            f"question columns must be numbered 1..{n} for test {ctx.test_id}, "
-            f"found {len(columns)}",
+            tr(
+                "question columns must be numbered 1..{n} for test {test_id}, found {n_columns}",
+                n=n,
+                test_id=ctx.test_id,
+                n_columns=len(columns),
+            ),
             where=str(path),
         )
     sha = file_sha256(path.read_bytes())
@@ -100,7 +105,13 @@ def parse_plain(path: Path, ctx: ImportContext) -> ParsedFile:
         if variant_col is not None and row[variant_col]:
             variant = _form_of(row[variant_col], ctx)
             if variant is None:
-                problems.append(f"{where}: unknown variant {row[variant_col]!r}, skipped")
+                problems.append(
+                    tr(
+                        "{where}: unknown variant {row!r}, skipped",
+                        where=where,
+                        row=row[variant_col],
+                    )
+                )
                 parsed_file.failed_rows += 1
                 continue
             form = variant

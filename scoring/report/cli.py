@@ -7,12 +7,13 @@ from pathlib import Path
 
 import click
 
-from common.cli import Progress, handle_errors
+from common.cli import Command, Progress, handle_errors
+from common.i18n import mark, tr
 from scoring.options import db_option
 from scoring.report.render import report_test
 
 
-@click.command("report")
+@click.command("report", cls=Command)
 @click.option(
     "--test",
     "test_id",
@@ -72,7 +73,7 @@ def report_command(
 ) -> None:
     """Write every report of a test: per-teacher PDFs, department, school extracts,
     monitoring summary, website pages and CSV/XLSX exports."""
-    with Progress("reports", "job", quiet=quiet) as progress:
+    with Progress(mark("reports"), mark("job"), quiet=quiet) as progress:
         summary = report_test(
             db,
             test_id,
@@ -85,8 +86,18 @@ def report_command(
             allow_unresolved=allow_unresolved,
         )
     click.echo(
-        f"{summary.test_id}: {summary.teacher_pdfs} teacher reports, {summary.schools} school "
-        f"extracts, department, summary, website and exports ({summary.files} files) in "
-        f"{summary.out_dir} (read {summary.collect_seconds:.1f} s, rendered "
-        f"{summary.seconds:.1f} s with {summary.workers} workers)"
+        tr(
+            "{test_id}: {teacher_pdfs} teacher reports, {schools} school extracts, "
+            "department, summary, website and exports ({files} files) in {out_dir} "
+            "(read {collect_seconds:.1f} s, rendered {seconds:.1f} s with {workers} "
+            "workers)",
+            test_id=summary.test_id,
+            teacher_pdfs=summary.teacher_pdfs,
+            schools=summary.schools,
+            files=summary.files,
+            out_dir=summary.out_dir,
+            collect_seconds=summary.collect_seconds,
+            seconds=summary.seconds,
+            workers=summary.workers,
+        )
     )

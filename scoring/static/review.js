@@ -12,6 +12,10 @@
   // Cyrillic letters that look like the Latin answer letters (a Russian keyboard layout)
   const LOOKALIKE = { "А": "A", "В": "B", "С": "C", "Е": "E", "Н": "H" };
   const $ = (id) => document.getElementById(id);
+  // the page's words in the reviewer's language, rendered by the server; {name} fields filled here
+  const T = JSON.parse(document.getElementById("strings").textContent);
+  const t = (key, params) => T[key].replace(/\{(\w+)\}/g, (m, name) => String((params || {})[name] ?? m));
+  const kindName = (kind) => T[kind] || kind;
 
   function reviewer() { return sessionStorage.getItem("reviewer") || ""; }
 
@@ -47,7 +51,7 @@
     const closeUp = ["question", "double", "respondent"].includes(item.kind);
     return item.pictures.map((pid, k) => el("img", {
       src: "/picture/" + pid,
-      alt: "scan of " + item.source,
+      alt: t("scan_of", { source: item.source }),
       class: closeUp && k === 0 && item.pictures.length > 1 ? "crop" : "page",
     }));
   }
@@ -56,7 +60,7 @@
     const list = $("queue");
     list.replaceChildren();
     state.items.forEach((item, k) => {
-      const label = `${item.kind} ${item.teacher_id || ""} ${item.question ? "q" + item.question : ""}`;
+      const label = `${kindName(item.kind)} ${item.teacher_id || ""} ${item.question ? t("q", { n: item.question }) : ""}`;
       const li = el("li", { text: label, "data-key": item.key });
       if (k === state.index) li.className = "current";
       li.onclick = () => { state.index = k; state.answer = null; render(); };
@@ -73,7 +77,7 @@
     card.dataset.key = item.key;
     card.dataset.kind = item.kind;
     const who = item.teacher_id ? `${item.teacher_id} ${item.teacher_name}` : "";
-    card.append(el("h2", { text: `${item.kind}: ${who} ${item.question ? "question " + item.question : ""}` }));
+    card.append(el("h2", { text: `${kindName(item.kind)}: ${who} ${item.question ? t("question_n", { n: item.question }) : ""}` }));
     card.append(el("p", { text: item.reason }), el("p", { class: "source", text: item.source }));
     for (const img of pictures(item)) card.append(img);
     if (item.kind === "question" || item.kind === "double") {
@@ -82,36 +86,36 @@
         item.fills.forEach((f, k) => fills.append(el("span", { text: `${item.options[k] || "?"} ${f.toFixed(2)}` })));
         card.append(fills);
       }
-      card.append(el("p", { text: `now: ${item.reading || "blank"}; letters ${item.options}` +
-        (item.several ? " (several allowed)" : "") }));
-      const shown = state.answer === null ? "" : (state.answer || "blank");
+      card.append(el("p", { text: t("now", { reading: item.reading || t("blank"), options: item.options }) +
+        (item.several ? t("several") : "") }));
+      const shown = state.answer === null ? "" : (state.answer || t("blank"));
       card.append(el("p", { class: "answer", id: "answer", text: shown }));
     } else if (item.kind === "conflict") {
       const table = el("table", {},
-        el("tr", {}, el("th", { text: "" }), el("th", { text: "answers" })),
-        el("tr", { class: state.answer === "live" ? "chosen" : "" }, el("td", { text: "L live" }), el("td", { text: item.live })),
-        el("tr", { class: state.answer === "remote" ? "chosen" : "" }, el("td", { text: "R remote" }), el("td", { text: item.remote })));
+        el("tr", {}, el("th", { text: "" }), el("th", { text: t("answers") })),
+        el("tr", { class: state.answer === "live" ? "chosen" : "" }, el("td", { text: "L " + t("live") }), el("td", { text: item.live })),
+        el("tr", { class: state.answer === "remote" ? "chosen" : "" }, el("td", { text: "R " + t("remote") }), el("td", { text: item.remote })));
       card.append(table, el("p", { class: "answer", id: "answer", text: state.answer || "" }));
     } else if (item.kind === "page") {
-      card.append(el("p", { text: "Enter: the reading stands. Alt+R: set the page aside for a rescan." }));
+      card.append(el("p", { text: t("page_hint") }));
     } else if (item.kind === "respondent") {
-      const input = el("input", { id: "search", placeholder: "teacher name or ID", autocomplete: "off" });
+      const input = el("input", { id: "search", placeholder: t("search"), autocomplete: "off" });
       const list = el("ol", { id: "results" });
-      card.append(el("label", { for: "search", text: "Whose sheet is it? " }), input, list,
-        el("p", { text: "Enter assigns the highlighted teacher; Alt+R sets the sheet aside." }));
+      card.append(el("label", { for: "search", text: t("whose") }), input, list,
+        el("p", { text: t("assign_hint") }));
       input.oninput = () => search(input.value);
       setTimeout(() => input.focus(), 0);
     } else if (item.kind === "refused") {
-      const input = el("input", { id: "byhand", size: 60, placeholder: "TEACHER VARIANT ANSWERS, e.g. 100001 3 ABD-C" });
-      card.append(el("label", { for: "byhand", text: "Read by hand: " }), input,
-        el("p", { text: `variants ${item.variants.join(", ")}; one letter or - per question. Alt+R: rescan.` }));
+      const input = el("input", { id: "byhand", size: 60, placeholder: t("byhand_example") });
+      card.append(el("label", { for: "byhand", text: t("byhand") }), input,
+        el("p", { text: t("variants_hint", { variants: item.variants.join(", ") }) }));
       setTimeout(() => input.focus(), 0);
     }
   }
 
   function render() {
-    $("progress").textContent = `${state.settled} of ${state.total} settled`;
-    $("reviewer").textContent = reviewer() ? `reviewer: ${reviewer()}` : "";
+    $("progress").textContent = t("progress", { settled: state.settled, total: state.total });
+    $("reviewer").textContent = reviewer() ? t("reviewer", { name: reviewer() }) : "";
     if (state.index >= state.items.length) state.index = Math.max(0, state.items.length - 1);
     renderQueue();
     renderCard();
@@ -139,7 +143,7 @@
         headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
         body: JSON.stringify(body),
       });
-      const data = await response.json().catch(() => ({ error: "no answer from the server" }));
+      const data = await response.json().catch(() => ({ error: t("no_answer") }));
       if (response.status === 503 && data.retry) {
         say(data.error);
         await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -147,7 +151,7 @@
       }
       return { ok: response.ok, status: response.status, data };
     }
-    return { ok: false, data: { error: "the store stayed busy; try again" } };
+    return { ok: false, data: { error: t("busy") } };
   }
 
   function refresh(data, keepKey) {
@@ -183,11 +187,11 @@
 
   async function undoLast() {
     const key = state.history.pop();
-    if (!key) { say("nothing of yours to undo"); return; }
+    if (!key) { say(t("nothing_to_undo")); return; }
     const result = await post({ key, undo: true, who: reviewer() });
     if (!result.ok) { say(result.data.error); state.history.push(key); return; }
     refresh(result.data, key);
-    say(`${key}: undone`);
+    say(t("undone", { key }));
   }
 
   function letterOf(event) {
@@ -230,7 +234,7 @@
       event.preventDefault();
       if (item.kind === "page") decide("confirm");
       else if (state.answer !== null) decide(state.answer);
-      else say("choose first: a letter, Space for blank" + (item.kind === "conflict" ? ", or L / R" : ""));
+      else say(t("choose") + (item.kind === "conflict" ? t("or_lr") : ""));
       return;
     }
     if (event.key === "Backspace") {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import cv2
@@ -9,6 +11,8 @@ from click.testing import CliRunner
 from omr_fixtures import sheet_image
 
 from omr.cli import main
+
+BIN = Path(sys.executable).parent
 
 
 def test_scan_prints_the_summary(package: Path, tmp_path: Path) -> None:
@@ -157,4 +161,22 @@ def test_scans_inside_the_results_folder_are_refused(package: Path, tmp_path: Pa
     assert result.stderr == (
         f"Error: the input {out / 'scans'} is inside the results folder {out} (choose an --out "
         "folder outside the scans)\n"
+    )
+
+
+def test_messages_made_in_worker_processes_speak_russian(tmp_path: Path, package: Path) -> None:
+    scans = tmp_path / "scans"
+    scans.mkdir()
+    (scans / "empty.png").write_bytes(b"")
+    (scans / "also-empty.png").write_bytes(b"")
+    result = subprocess.run(
+        [BIN / "omr", "--lang", "ru", "scan", str(scans), "--test", str(package),
+         "--out", str(tmp_path / "results"), "--workers", "2"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 12, result.stderr
+    assert result.stdout.count("файл пуст (пересканируйте его)") == 2, result.stdout
+    assert "Прочитано страниц: 0" in result.stdout
+    assert (
+        result.stderr.strip().splitlines()[-1].startswith("Ошибка: не прочитано ни одной страницы")
     )

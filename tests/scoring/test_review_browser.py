@@ -229,3 +229,26 @@ def test_a_store_locked_by_an_import_answers_retry(session: Path) -> None:
             writer.close()
         with urllib.request.urlopen(post) as reply:
             assert json.loads(reply.read())["settled"] == 1
+
+
+def test_the_page_speaks_russian(  # type: ignore[no-untyped-def]
+    session: Path, browser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MONITORING_LANG", "ru")
+    with serving(ReviewServer(session, TEST)) as url:
+        page = browser.new_page()
+        page.goto(url)
+        assert page.get_attribute("html", "lang") == "ru"
+        assert "Ваше имя" in str(page.text_content("#name-form"))
+        _start(page, url, "Вера Олеговна")
+        assert str(page.text_content("h1")).startswith("Проверка")
+        assert _progress(page) == "решено 0 из 5"
+        assert "Клавиши" in str(page.text_content("aside"))
+        heading = str(page.text_content("#card h2"))
+        kinds = ("вопрос", "две отметки", "страница", "участник", "отклонён", "расхождение")
+        assert heading.startswith(kinds), heading
+        page.keyboard.press("Enter")  # nothing chosen yet: the hint is Russian
+        if page.get_attribute("#card", "data-kind") != "page":
+            assert "сначала выберите" in str(page.text_content("#message"))
+        for line in page.inner_text("body").splitlines():
+            assert "settled" not in line and "Queue" not in line, line
