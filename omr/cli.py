@@ -241,7 +241,7 @@ def simulate_command(
             kind="personal" if personal else "anonymous",
             respondents=respondents,
         )
-    kind = " personalised" if personal else ""
+    kind = tr(" personalised") if personal else ""
     click.echo(
         tr(
             "Wrote {pages} {profile} page(s) of {count}{kind} sheet(s) to {out_dir}; "
