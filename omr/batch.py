@@ -44,7 +44,7 @@ from omr.worker import (
     read_job,
     read_job_budgeted,
 )
-from testgen.manifest import IDENTITY_KEY_FILE, Manifest, load_identity_key, load_manifest
+from testgen.manifest import IDENTITY_KEY_FILE, SheetPackage, load_identity_key, load_package
 
 Progress = Callable[[int, int], None]  # (pages done, pages to do)
 IN_FLIGHT_PER_WORKER = 2
@@ -229,9 +229,9 @@ def _alone(job: Job, ref: ManifestRef) -> Outcome:
             )
 
 
-def manifest_ref(test: Path) -> tuple[Manifest, ManifestRef]:
+def manifest_ref(test: Path) -> tuple[SheetPackage, ManifestRef]:
     """Load and validate the test package's manifest; workers get its path and hash."""
-    manifest = load_manifest(test)
+    manifest: SheetPackage = load_package(test)
     path = (test / "manifest.json" if test.is_dir() else test).resolve()
     if not manifest.layouts:
         raise ValidationFailed(
@@ -271,7 +271,7 @@ def scan(options: ScanOptions, progress: Progress = _no_progress) -> ScanSummary
 def _scan_locked(
     options: ScanOptions,
     progress: Progress,
-    manifest: Manifest,
+    manifest: SheetPackage,
     ref: ManifestRef,
     files: list[Path],
     started: float,

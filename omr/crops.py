@@ -34,6 +34,13 @@ def question_crop(image: np.ndarray, registration: Registration, bubbles: list[B
     return data.tobytes() if ok else b""
 
 
+def box_crop(image: np.ndarray, registration: Registration, box: Box) -> bytes:
+    """JPEG of a printed box (a poll's comment box) as the person wrote in it."""
+    region = warp_region(image, registration, box, ROW_MARGIN_PT, CROP_PX_PER_PT * 0.6)
+    ok, data = cv2.imencode(".jpg", region, [cv2.IMWRITE_JPEG_QUALITY, 85])
+    return data.tobytes() if ok else b""
+
+
 def id_crop(image: np.ndarray, registration: Registration, bubbles: list[Bubble]) -> bytes:
     """JPEG of the respondent ID grid with the handwritten boxes above it."""
     box = _box(bubbles, 0.0)

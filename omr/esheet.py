@@ -19,7 +19,7 @@ from common.i18n import tr
 from omr.pdf import pdf_page_count
 from omr.read import SOFTWARE, identify
 from omr.results import ID_FLAG, QuestionRead, QuestionState, SheetResult, SourceRef
-from testgen.manifest import IDENTITY_FIELD, RESPONDENT_FIELD, Manifest, parse_qr
+from testgen.manifest import IDENTITY_FIELD, RESPONDENT_FIELD, SheetPackage, parse_qr
 
 # pypdf stops at its own depth limits (newer releases) or Python's recursion limit (older)
 _TOO_DEEP: tuple[type[BaseException], ...] = (
@@ -29,6 +29,7 @@ _TOO_DEEP: tuple[type[BaseException], ...] = (
 _CHECKBOX = re.compile(r"^q(\d+)_([A-Z])$")
 _RADIO = re.compile(r"^q(\d+)$")
 _OFF = {"", "/Off", "Off"}
+COMMENT_FIELD = "comment"  # a poll e-sheet's free text (testgen.poll_sheet)
 
 
 def pdf_outline(path: Path, where: str) -> tuple[bool, int]:
@@ -81,7 +82,7 @@ def esheet_fields(data: bytes | Path, where: str) -> dict[str, str] | None:
 
 
 def read_esheet(
-    fields: dict[str, str], manifest: Manifest, source: SourceRef, key: bytes | None = None
+    fields: dict[str, str], manifest: SheetPackage, source: SourceRef, key: bytes | None = None
 ) -> SheetResult:
     """One filled form -> one result (``channel="electronic"``, fills 1.0 or 0.0); the
     identity field must be signed with the package's ``key`` when its sheets are signed."""
@@ -127,7 +128,7 @@ def read_esheet(
     # only what the teacher typed on an anonymous one
     typed = fields.get(RESPONDENT_FIELD, "").strip() or None
     respondent = qr.respondent or typed
-    flags = [] if respondent else [f"{ID_FLAG} not filled in"]
+    flags = [] if respondent or not manifest.respondent_expected else [f"{ID_FLAG} not filled in"]
     if qr.respondent and typed and typed != qr.respondent:
         flags.append(f"the ID field says {typed}, the sheet was made for {qr.respondent}")
     return SheetResult(
@@ -142,5 +143,6 @@ def read_esheet(
         respondent=respondent,
         respondent_source="qr" if qr.respondent else "form" if respondent else None,
         questions=questions,
+        comment=fields.get(COMMENT_FIELD, "").strip() or None,
         software=SOFTWARE,
     )

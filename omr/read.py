@@ -18,7 +18,7 @@ from common import __version__
 from common.errors import SheetRefused
 from common.i18n import tr
 from omr.annotate import annotate
-from omr.crops import id_crop, question_crop
+from omr.crops import box_crop, id_crop, question_crop
 from omr.locate import Registration, locate
 from omr.marks import (
     DEFAULT_RULE,
@@ -45,7 +45,7 @@ from omr.results import (
     SheetResult,
     SourceRef,
 )
-from testgen.manifest import Manifest, QRData, SheetLayout, SheetPage, parse_qr
+from testgen.manifest import QRData, SheetLayout, SheetPackage, SheetPage, parse_qr
 
 SOFTWARE = f"omr {__version__}"
 
@@ -62,16 +62,16 @@ class PageRead:
 
 
 def identify(
-    manifest: Manifest, qr: QRData, where: str, key: bytes | None = None
+    manifest: SheetPackage, qr: QRData, where: str, key: bytes | None = None
 ) -> tuple[SheetLayout, SheetPage]:
     """The layout and page the QR names; refuse anything that is not this build of this test,
     and, for a package whose sheets are signed, anything not signed with its ``key``."""
-    if qr.test_id != manifest.test.id:
+    if qr.test_id != manifest.package_id:
         raise SheetRefused(
             tr(
                 "sheet belongs to test {test_id!r}, not {id!r}",
                 test_id=qr.test_id,
-                id=manifest.test.id,
+                id=manifest.package_id,
             ),
             where=where,
             hint=tr("scan it with --test build/{test_id}", test_id=qr.test_id),
@@ -85,12 +85,12 @@ def identify(
             where=where,
             hint=tr("check the paper by hand and settle the sheet in the review"),
         )
-    if not any(v.number == qr.variant for v in manifest.variants):
+    if qr.variant not in manifest.variant_numbers():
         raise SheetRefused(
             tr(
                 "variant {variant} does not exist in test {id}",
                 variant=qr.variant,
-                id=manifest.test.id,
+                id=manifest.package_id,
             ),
             where=where,
             hint=tr("check the sheet; it was not printed from this build"),
@@ -110,7 +110,7 @@ def identify(
     )
 
 
-def _reference_page(manifest: Manifest) -> tuple[SheetLayout, SheetPage]:
+def _reference_page(manifest: SheetPackage) -> tuple[SheetLayout, SheetPage]:
     """Markers and QR box are the same on every layout page; any page locates the sheet."""
     layout = next(iter(manifest.layouts.values()))
     return layout, layout.pages[0]
@@ -141,11 +141,14 @@ class _Marks:
 
 
 def _respondent(
-    qr: QRData, digits: dict[int, str], flags: list[str]
+    qr: QRData, digits: dict[int, str], flags: list[str], expected: bool = True
 ) -> tuple[str | None, Literal["qr", "grid"] | None, list[str]]:
-    """The ID from the QR (personal sheets) or the grid; flags when it cannot be trusted."""
+    """The ID from the QR (personal sheets) or the grid; flags when it cannot be trusted
+    (none on a sheet that names nobody by design, an anonymous poll's)."""
     if qr.respondent:
         return qr.respondent, "qr", flags
+    if not digits and not expected:
+        return None, None, flags
     if not digits:
         return None, None, [*flags, "no respondent ID on this page"]
     if all(d == "" for d in digits.values()):
@@ -169,6 +172,7 @@ def _read_marks(
     rule: MarkRule,
     where: str,
     bilevel: bool,
+    package: SheetPackage,
 ) -> _Marks:
     groups, keys = _groups(page)
     registration = refine(image, registration, page.bubbles, groups)
@@ -236,11 +240,12 @@ def _read_marks(
             if state.state != "marked":
                 flags.append(f"{ID_FLAG} digit {number + 1}: {state.state}")
     flags += _sheet_flags(
-        work, registration, page, measured.white, black, white, questions, decision.typical
-    )
+        work, registration, page, measured.white, black, white, questions, decision.typical,
+        package.labelled_questions(),
+    )  # fmt: skip
     if bilevel and _pencil_may_be_lost(decision, questions, digits):
         flags.insert(0, BILEVEL_FLAG)
-    respondent, source, flags = _respondent(qr, digits, flags)
+    respondent, source, flags = _respondent(qr, digits, flags, package.respondent_expected)
     return _Marks(
         questions, flags, respondent, source, round(white, 2), round(black, 2), marks, registration
     )
@@ -269,6 +274,7 @@ def _sheet_flags(
     white: float,
     questions: list[QuestionRead],
     typical: float,
+    labelled: set[int],
 ) -> list[str]:
     """What a person should check on a page whatever its bubbles say."""
     flags = []
@@ -285,13 +291,14 @@ def _sheet_flags(
     flags += [
         f"q{q}: writing beside the bubbles - check"
         for q in margin_notes(image, registration, page.bubbles, whites, black)
+        if q not in labelled
     ]
     return flags
 
 
 def read_page(
     image: np.ndarray,
-    manifest: Manifest,
+    manifest: SheetPackage,
     source: SourceRef,
     *,
     rule: MarkRule = DEFAULT_RULE,
@@ -330,7 +337,7 @@ def read_page(
         _, page = identify(manifest, qr, where, key)
         if bilevel is None:
             bilevel = is_bilevel(image)
-        read = _read_marks(image, registration, page, qr, rule, where, bilevel)
+        read = _read_marks(image, registration, page, qr, rule, where, bilevel, manifest)
     except SheetRefused as refusal:
         result = SheetResult(
             source=source,
@@ -368,6 +375,8 @@ def read_page(
         picture = annotate(image, registration, page, read.marks, header)
     if want_annotation and annotate_as is None:
         crops = _crops(image, read.registration, page, result)
+        for name, box in manifest.crop_boxes(page.page).items():
+            crops[name] = box_crop(image, read.registration, box)
     return PageRead(result, picture, read.marks, crops)
 
 

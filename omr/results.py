@@ -147,8 +147,10 @@ class SheetResult(BaseModel):
     bilevel: bool = False  # read from a 1-bit (black-and-white) page
     duplicate_of: SourceRef | None = None
     # pictures for the review, relative to the results folder: "page" (the annotated page),
-    # "q7" (a question's bubble row), "id" (the ID grid); written by the coordinator
+    # "q7" (a question's bubble row), "id" (the ID grid), "comment" (a poll sheet's comment
+    # box); written by the coordinator
     evidence: dict[str, str] = Field(default_factory=dict)
+    comment: str | None = None  # a poll e-sheet's typed comment
     software: str = ""
 
     @property

@@ -30,7 +30,7 @@ from common.files import ensure_writable_folder
 from common.i18n import tr
 from common.spreadsheet import Cell, neutralise
 from omr.results import BILEVEL_FLAG, SheetResult
-from testgen.manifest import Manifest
+from testgen.manifest import SheetPackage
 
 RESULTS_JSONL = "results.jsonl"
 RESULTS_CSV = "results.csv"
@@ -307,7 +307,7 @@ def _conflict_first(result: SheetResult) -> SheetResult:
     return result.model_copy(update={"flags": flags})
 
 
-def finalise(out: Path, manifest: Manifest, annotate: Annotator | None = None) -> Totals:
+def finalise(out: Path, manifest: SheetPackage, annotate: Annotator | None = None) -> Totals:
     """Rewrite ``results.jsonl`` sorted with duplicates resolved, and ``results.csv``.
 
     With ``annotate``, every page in a duplicate conflict gets (or has rewritten) its annotated

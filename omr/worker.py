@@ -22,7 +22,7 @@ from omr.inputs import Job, plan_file
 from omr.pdf import pdf_page_bilevel, render_pdf_page
 from omr.read import read_page
 from omr.results import SheetResult, SourceRef
-from testgen.manifest import Manifest, load_manifest
+from testgen.manifest import SheetPackage, load_package
 
 
 @dataclass(frozen=True)
@@ -48,9 +48,9 @@ class Outcome:
 
 
 @lru_cache(maxsize=4)
-def _manifest(path: str, sha256: str) -> Manifest:
+def _manifest(path: str, sha256: str) -> SheetPackage:
     # keyed by hash too, so a rebuilt test package is reloaded by long-lived Dask workers
-    return load_manifest(Path(path))
+    return load_package(Path(path))
 
 
 def read_job(job: Job, ref: ManifestRef, annotate_as: SheetResult | None = None) -> Outcome:

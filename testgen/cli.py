@@ -9,6 +9,8 @@ import click
 from common.cli import Group, handle_errors, verbose_option
 from common.i18n import tr
 from testgen.build import BuildSummary, build_test, validate_inputs
+from testgen.poll import PollBuild, build_poll, is_poll, parse_poll
+from testgen.spec import read_yaml
 
 
 @click.group(cls=Group)
@@ -55,6 +57,22 @@ def format_summary(summary: BuildSummary) -> str:
     return "\n".join(lines)
 
 
+def format_poll_build(built: PollBuild) -> str:
+    return "\n".join(
+        [
+            tr(
+                "Built poll {id}: {rated} rated rows of {rows}, layout {layout} -> {out}",
+                id=built.poll_id,
+                rated=built.rated,
+                rows=built.rows,
+                layout=built.layout_hash,
+                out=built.out_dir,
+            ),
+            *(f"  {path}" for path in built.files),
+        ]
+    )
+
+
 @main.command()
 @click.argument("spec", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--variants", default=8, show_default=True, help="Number of variants (2..26).")
@@ -73,7 +91,14 @@ def format_summary(summary: BuildSummary) -> str:
 )
 @handle_errors
 def build(spec: Path, variants: int, seed: int, out: Path | None, roster: Path | None) -> None:
-    """Build the test package of SPEC: manifest, keys, booklets, sheets, forms, commentary."""
+    """Build the test package of SPEC: manifest, keys, booklets, sheets, forms, commentary.
+    A poll spec (kind: poll) gives its rating sheet, fillable form and manifest."""
+    data = read_yaml(spec)
+    if is_poll(data):
+        poll = parse_poll(data, where=str(spec))
+        built = build_poll(poll, spec.read_bytes(), out or Path("build") / poll.id)
+        click.echo(format_poll_build(built))
+        return
     if out is None:
         test, _ = validate_inputs(spec, variants, None)
         out = Path("build") / test.id
@@ -90,6 +115,22 @@ def build(spec: Path, variants: int, seed: int, out: Path | None, roster: Path |
 @handle_errors
 def validate(spec: Path) -> None:
     """Validate SPEC and list every problem; exit 0 when it is valid."""
+    data = read_yaml(spec)
+    if is_poll(data):
+        poll = parse_poll(data, where=str(spec))
+        rated = sum(1 for r in poll.rows() if r.rated)
+        click.echo(
+            tr(
+                "{spec}: valid poll ({id}, {year}, {rated} rated parameters, scale {low}-{high})",
+                spec=spec,
+                id=poll.id,
+                year=poll.year,
+                rated=rated,
+                low=poll.scale.min,
+                high=poll.scale.max,
+            )
+        )
+        return
     test, _ = validate_inputs(spec, 8, None)
     click.echo(
         tr(

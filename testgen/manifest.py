@@ -13,14 +13,14 @@ import hashlib
 import hmac
 import json
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from common.errors import InputNotFound, ValidationFailed
 from common.i18n import tr
 from common.validation import describe
-from common.vocabulary import Department, Stage, Version
+from common.vocabulary import LETTERS, Department, Stage, Version
 from testgen.spec import Group, Task  # tasks are part of the contract: sources hold them
 
 MANIFEST_SCHEMA_VERSION = 1
@@ -179,6 +179,147 @@ class Manifest(BaseModel):
     def source_task(self, version: Version, source_position: int) -> Task:
         return self.sources[version].tasks[source_position - 1]
 
+    # -- what the reader needs of any package (SheetPackage) --
+    @property
+    def package_id(self) -> str:
+        return self.test.id
+
+    @property
+    def language(self) -> str:
+        return self.test.language
+
+    def variant_numbers(self) -> list[int]:
+        return [v.number for v in self.variants]
+
+    def crop_boxes(self, page: int) -> dict[str, Box]:
+        return {}
+
+    @property
+    def respondent_expected(self) -> bool:
+        return True
+
+    def labelled_questions(self) -> set[int]:
+        return set()
+
+
+class SheetPackage(Protocol):
+    """What the reader and the simulator need of a package, a test's (:class:`Manifest`) or a
+    poll's (:class:`PollManifest`): its id, signature rule, layouts and variants, and the
+    boxes kept as picture crops (a poll's comment box)."""
+
+    identity_signed: bool
+    layouts: dict[str, SheetLayout]
+
+    @property
+    def package_id(self) -> str: ...
+
+    @property
+    def language(self) -> str: ...
+
+    def variant_numbers(self) -> list[int]: ...
+
+    def layout_of_kind(self, kind: str) -> SheetLayout: ...
+
+    def crop_boxes(self, page: int) -> dict[str, Box]: ...
+
+    @property
+    def respondent_expected(self) -> bool:
+        """Every sheet names its respondent (not so on an anonymous poll)."""
+        ...
+
+    def labelled_questions(self) -> set[int]:
+        """Questions with printed words beside their bubbles (a poll's department row): no
+        check for writing beside them."""
+        ...
+
+
+# -- polls ----------------------------------------------------------------------------------
+
+
+class PollInfo(_Frozen):
+    id: str
+    year: int
+    title: str
+    language: Literal["ru", "en"]
+    instructions: str = ""
+    anonymous: bool
+    scale_min: int
+    scale_max: int
+
+
+class PollRow(_Frozen):
+    """A printed row of a rating sheet: a parameter to rate (``rated``), or a parameter that
+    only heads its sub-parameters (3. Factors -> 3.1 ... 3.7), under a section heading."""
+
+    number: str  # "3", "3.1"
+    text: str
+    heading: str = ""
+    rated: bool = True
+    position: int | None = None  # the sheet question it is read as; None when not rated
+
+
+class CommentBox(_Frozen):
+    page: int
+    box: Box
+
+
+class PollManifest(BaseModel):
+    """Everything the reader and the scorer need about a built poll: the rows, the scale
+    (option letters A.. stand for scale_min..scale_max), the department row of an anonymous
+    sheet (its options are :attr:`departments` in order), the comment box, the layouts."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: Literal[1] = 1
+    kind: Literal["poll"] = "poll"
+    generator: str
+    poll: PollInfo
+    spec_sha256: str
+    rows: list[PollRow]
+    departments: list[Department]
+    department_position: int | None = None
+    comment: CommentBox | None = None
+    layouts: dict[str, SheetLayout]
+    identity_signed: bool = False
+
+    @property
+    def package_id(self) -> str:
+        return self.poll.id
+
+    @property
+    def language(self) -> str:
+        return self.poll.language
+
+    @property
+    def rated(self) -> list[PollRow]:
+        """The rows that are rated, in sheet order (row.position 1..N)."""
+        return [r for r in self.rows if r.rated]
+
+    def variant_numbers(self) -> list[int]:
+        return [1]  # a poll has one sheet for everybody
+
+    def layout_of_kind(self, kind: str) -> SheetLayout:
+        for layout in self.layouts.values():
+            if layout.kind == kind:
+                return layout
+        raise KeyError(kind)
+
+    def crop_boxes(self, page: int) -> dict[str, Box]:
+        if self.comment is not None and self.comment.page == page:
+            return {"comment": self.comment.box}
+        return {}
+
+    @property
+    def respondent_expected(self) -> bool:
+        return not self.poll.anonymous
+
+    def labelled_questions(self) -> set[int]:
+        return {self.department_position} if self.department_position is not None else set()
+
+    def score(self, letter: str) -> int:
+        """The scale value a printed option letter stands for."""
+        return self.poll.scale_min + LETTERS.index(letter)
+
 
 IDENTITY_KEY_FILE = "identity.key"  # in the package folder, never in manifest.json
 SIGNATURE_CHARS = 8  # base32 of 40 bits of HMAC-SHA256: forging one sheet takes ~10^12 tries
@@ -267,6 +408,61 @@ def write_manifest(manifest: Manifest, path: Path) -> None:
     path.write_text(text + "\n", encoding="utf-8")
 
 
+def write_poll_manifest(manifest: PollManifest, path: Path) -> None:
+    text = json.dumps(
+        manifest.model_dump(mode="json"), ensure_ascii=False, indent=1, sort_keys=True
+    )
+    path.write_text(text + "\n", encoding="utf-8")
+
+
+def _manifest_path(path: Path) -> Path:
+    if path.is_dir():
+        path = path / "manifest.json"
+    if not path.is_file():
+        raise InputNotFound(
+            tr("test package manifest not found"),
+            where=str(path),
+            hint=tr("run `testgen build` first"),
+        )
+    return path
+
+
+def _is_poll(data: bytes) -> bool:
+    try:
+        head = json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return False
+    return isinstance(head, dict) and head.get("kind") == "poll"
+
+
+def load_package(path: Path) -> Manifest | PollManifest:
+    """A test's or a poll's manifest (a poll's says ``"kind": "poll"``), from a file or a
+    package folder."""
+    path = _manifest_path(path)
+    data = path.read_bytes()
+    try:
+        head = json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ValidationFailed(
+            [tr("not a JSON file ({error})", error=error)], where=str(path)
+        ) from None
+    try:
+        if isinstance(head, dict) and head.get("kind") == "poll":
+            return PollManifest.model_validate(head)
+        return Manifest.model_validate(head)
+    except ValidationError as error:
+        raise ValidationFailed(describe(error), where=str(path)) from None
+
+
+def load_poll_manifest(path: Path) -> PollManifest:
+    package = load_package(path)
+    if not isinstance(package, PollManifest):
+        raise ValidationFailed(
+            [tr("this package is a test, not a poll")], where=str(_manifest_path(path))
+        )
+    return package
+
+
 def load_manifest(path: Path) -> Manifest:
     """Load ``manifest.json`` from a file or from a test package folder."""
     if path.is_dir():
@@ -280,6 +476,12 @@ def load_manifest(path: Path) -> Manifest:
     try:
         return Manifest.model_validate_json(path.read_bytes())
     except ValidationError as error:
+        if _is_poll(path.read_bytes()):
+            raise ValidationFailed(
+                [tr("this package is a poll, not a test")],
+                where=str(path),
+                hint=tr("use `scoring poll-report` for polls"),
+            ) from None
         raise ValidationFailed(describe(error), where=str(path)) from None
 
 

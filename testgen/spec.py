@@ -240,6 +240,12 @@ def parse_spec(data: object, *, where: str = "spec") -> TestSpec:
 
 def load_spec(path: Path) -> TestSpec:
     """Read and validate a YAML spec file."""
+    return parse_spec(read_yaml(path), where=str(path))
+
+
+def read_yaml(path: Path) -> dict[str, object]:
+    """A spec file's mapping (a test's or a poll's), refused with one line when it is not
+    UTF-8 YAML holding a mapping of sane size."""
     if not path.is_file():
         raise InputNotFound(tr("test spec not found"), where=str(path))
     try:
@@ -265,7 +271,7 @@ def load_spec(path: Path) -> TestSpec:
             ],
             where=str(path),
         )
-    return parse_spec(data, where=str(path))
+    return data
 
 
 # A 60-task spec in two versions is a few thousand values; aliases that multiply that by

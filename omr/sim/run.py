@@ -31,8 +31,9 @@ from omr.sim.truth import (
 )
 from testgen.manifest import (
     Manifest,
+    SheetPackage,
     SheetPage,
-    load_manifest,
+    load_package,
 )
 
 IMAGES_DIR = "sheets"  # images go in a subfolder, so `omr scan DIR/sheets` sees only images
@@ -62,7 +63,8 @@ def simulate_sheet(
     manifest = sheets.manifest
     layout = sheets.layout
     rng = np.random.default_rng([seed, PROFILES.index(profile), index])
-    variant = manifest.variants[int(rng.integers(len(manifest.variants)))].number
+    numbers = manifest.variant_numbers()
+    variant = numbers[int(rng.integers(len(numbers)))]
     drawn = random_respondent(rng, layout.id_digits) if layout.id_digits else None
     if respondent is not None and layout.id_digits:
         if not respondent.isdigit() or len(respondent) > layout.id_digits:
@@ -80,7 +82,7 @@ def simulate_sheet(
     else:
         respondent = drawn
     preferred = None
-    if skill is not None:
+    if skill is not None and isinstance(manifest, Manifest):  # a poll has no key to prefer
         # A stream of its own, so the drawing of every mark stays what it was without skill.
         key_rng = np.random.default_rng([seed, PROFILES.index(profile), index, 1])
         preferred = key_choices(manifest, variant, skill, key_rng)
@@ -106,7 +108,7 @@ def _simulate_personal(
     variant = sheets.personal[teacher_id].variant
     rng = np.random.default_rng([seed, PROFILES.index(profile), index, 2])
     preferred = None
-    if skill is not None:
+    if skill is not None and isinstance(sheets.manifest, Manifest):
         key_rng = np.random.default_rng([seed, PROFILES.index(profile), index, 3])
         preferred = key_choices(sheets.manifest, variant, skill, key_rng)
     return _draw_pages(
@@ -162,7 +164,7 @@ def _draw_pages(
         data, suffix = encode(degraded)
         truth = SheetTruth(
             file="",
-            test_id=sheets.manifest.test.id,
+            test_id=sheets.manifest.package_id,
             variant=variant,
             sheet_page=page.page,
             layout_hash=layout.hash,
@@ -241,7 +243,7 @@ def _write_sheets(
 
 def _simulate_chunk(
     args: tuple[
-        Manifest,
+        SheetPackage,
         Path,
         str,
         int,
@@ -274,7 +276,7 @@ def _simulate_chunk(
 
 
 def simulate(
-    manifest: Manifest,
+    manifest: SheetPackage,
     test_dir: Path,
     count: int,
     profile: str,
@@ -372,7 +374,7 @@ def simulate(
     truth_path = out_dir / TRUTH_FILE
     merge_truth(truth_path, truths)
     return SimulationSummary(
-        test_id=manifest.test.id,
+        test_id=manifest.package_id,
         profile=profile,
         seed=seed,
         count=count,
@@ -485,7 +487,7 @@ def simulate_package(
     sheets without them are those of the first ``count`` teachers of ``personal-sheets.csv``.
     """
     test_dir = test.parent if test.suffix == ".json" else test
-    manifest = load_manifest(test)
+    manifest = load_package(test)
     if respondents:
         count = len(respondents)
     elif kind == "personal" and any(layout.kind == kind for layout in manifest.layouts.values()):

@@ -18,6 +18,7 @@ from omr.sim.capture import BASE_DPI
 from omr.sim.truth import SheetKind
 from testgen.manifest import (
     Manifest,
+    SheetPackage,
     load_identity_key,
     parse_qr,
 )
@@ -38,7 +39,7 @@ class PersonalSheet:
     first_page: int
 
 
-def load_personal_sheets(test_dir: Path, manifest: Manifest) -> dict[str, PersonalSheet]:
+def load_personal_sheets(test_dir: Path, manifest: SheetPackage) -> dict[str, PersonalSheet]:
     """Read the package's ``personal-sheets.csv``: teacher ID -> sheet, every row checked."""
     path = test_dir / PERSONAL_CSV
     if not path.is_file() or not (test_dir / PERSONAL_PDF).is_file():
@@ -51,7 +52,7 @@ def load_personal_sheets(test_dir: Path, manifest: Manifest) -> dict[str, Person
             where=str(test_dir),
             hint=tr("build the package with `testgen build --roster ROSTER`"),
         )
-    variants = {v.number for v in manifest.variants}
+    variants = set(manifest.variant_numbers())
     out: dict[str, PersonalSheet] = {}
     problems = []
     with path.open(encoding="utf-8", newline="") as handle:
@@ -95,7 +96,7 @@ class Sheets:
     (each is filled once, so caching them would only hold memory)."""
 
     def __init__(
-        self, manifest: Manifest, test_dir: Path, scratch: Path, kind: SheetKind = "anonymous"
+        self, manifest: SheetPackage, test_dir: Path, scratch: Path, kind: SheetKind = "anonymous"
     ):
         self.manifest = manifest
         self.test_dir = test_dir
@@ -111,7 +112,7 @@ class Sheets:
             return path
         # A package with only manifest.json: draw the sheet exactly as testgen build does.
         path = self.scratch / f"sheet-v{variant:02d}.pdf"
-        if not path.is_file():
+        if not path.is_file() and isinstance(self.manifest, Manifest):
             key = load_identity_key(self.test_dir)
             render_sheets(path, self.layout, self.manifest.test, [(variant, None)], key)
         return path
@@ -148,7 +149,7 @@ class Sheets:
         ]
         text = _decode_qr(crop)
         data = parse_qr(text)
-        expected = (self.manifest.test.id, variant, page_no, self.layout.hash, respondent)
+        expected = (self.manifest.package_id, variant, page_no, self.layout.hash, respondent)
         if (
             data is None
             or (
