@@ -24,6 +24,8 @@ from scoring.ingest import (
 )
 from scoring.merge import ATTEMPT_CHOICES, PREFER_CHOICES
 from scoring.options import db_option
+from scoring.poll_report import write_poll_report
+from scoring.polls import PollSummary, one_decimal, poll_status
 from scoring.review import Queue, apply_csv, build_queue, unresolved, write_export
 from scoring.review_web import ReviewServer, check_host, serve
 from scoring.store import default_db_path, open_store
@@ -317,15 +319,97 @@ def format_status(st: TestStatus, queue: Queue | None = None) -> str:
     return "\n".join(lines)
 
 
+def format_poll_status(summary: PollSummary) -> str:
+    lines = [
+        tr(
+            "Poll {poll}: {n} response(s); {unknown} without a department",
+            poll=summary.poll_id,
+            n=summary.responses,
+            unknown=summary.unknown_department,
+        )
+    ]
+    lines += [f"  {code}: {count}" for code, count in sorted(summary.by_department.items())]
+    lines.append(tr("Review queue: {n_open} open", n_open=summary.open_items))
+    if summary.open_items:
+        lines.append(
+            tr(
+                "Next: settle the rows in doubt with `scoring review --test {poll}`, then "
+                "`scoring poll-report --poll {poll}`.",
+                poll=summary.poll_id,
+            )
+        )
+    else:
+        lines.append(tr("Next: `scoring poll-report --poll {poll}`.", poll=summary.poll_id))
+    return "\n".join(lines)
+
+
 @main.command()
 @click.option("--test", "test", required=True, help="Test id or test package folder.")
 @db_option
 @handle_errors
 def status(test: str, db: Path | None) -> None:
-    """Roster vs results of a test: who is missing, flagged or conflicting."""
+    """Roster vs results of a test: who is missing, flagged or conflicting (for a poll: the
+    responses per department and the rows in doubt)."""
     with open_store(db, create=False) as store:
         test_id = resolve_test_id(store, test)
+        if store.is_poll(test_id):
+            click.echo(format_poll_status(poll_status(store, test_id)))
+            return
         click.echo(format_status(status_report(store, test_id), build_queue(store, test_id)))
+
+
+@main.command("poll-report")
+@click.option("--poll", "poll", required=True, help="Poll id or poll package folder.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("reports"),
+    show_default=True,
+    help="Folder for the reports; they go into <out>/<poll-id>/ and <out>/site/polls/.",
+)
+@click.option(
+    "--show-small",
+    is_flag=True,
+    help="Show departments with fewer than 5 respondents in their own column.",
+)
+@click.option(
+    "--compare",
+    default=None,
+    help="Earlier poll to compare with [default: the latest earlier "
+    "year's poll in the store with the same parameters].",
+)
+@db_option
+@handle_errors
+def poll_report(
+    poll: str, out: Path, show_small: bool, compare: str | None, db: Path | None
+) -> None:
+    """Write a poll's Table 3 (parameters x departments, respondents, means, overall level),
+    a chart per parameter and the comparison with an earlier year: PDF, HTML, CSV, XLSX."""
+    with open_store(db, create=False) as store:
+        poll_id = resolve_test_id(store, poll)
+        table, files = write_poll_report(
+            store, poll_id, out, show_small=show_small, compare=compare
+        )
+    click.echo(
+        tr(
+            "Poll {poll}: {n} respondent(s), overall level {level} % -> {folder}",
+            poll=poll_id,
+            n=table.respondents.get("total", 0),
+            level=one_decimal(table.level.get("total")),
+            folder=files[0].parent,
+        )
+    )
+    for path in files:
+        click.echo(f"  {path}")
+    if table.open_items:
+        click.echo(
+            tr(
+                "Preliminary: {n} row(s) wait in `scoring review --test {poll}`",
+                n=table.open_items,
+                poll=poll_id,
+            ),
+            err=True,
+        )
 
 
 @main.command()
@@ -376,7 +460,8 @@ def review(
     sheets, live/remote conflicts) in a browser, or offline through a CSV."""
     with open_store(db, create=False) as store:
         test_id = resolve_test_id(store, test)
-        store.manifest(test_id)  # a clear line for a test that is not in the store
+        if not store.is_poll(test_id):
+            store.manifest(test_id)  # a clear line for a test that is not in the store
         if double_marks is not None:
             with store.write() as con:
                 store.set_rules(con, test_id, double_marks=double_marks)

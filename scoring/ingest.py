@@ -26,7 +26,7 @@ from scoring.merge import (
     merge_test,
 )
 from scoring.store import Override, Store
-from testgen.manifest import Manifest, load_manifest
+from testgen.manifest import Manifest, PollManifest, load_package
 
 Progress = Callable[[str, str, int], None]
 CHUNK = 500  # attempts per progress report inside a file's transaction
@@ -107,7 +107,12 @@ def import_files(
     cannot be imported as a whole (unknown format, most rows unmappable) is refused with its
     reason in the report, and the other files are imported.
     """
-    manifest: Manifest = load_manifest(test)
+    package = load_package(test)
+    if isinstance(package, PollManifest):
+        from scoring.polls import import_poll_files  # builds on this module's report types
+
+        return import_poll_files(store, paths, package, progress)
+    manifest: Manifest = package
     missing = [p for p in paths if not p.is_file()]
     if missing:
         raise InputNotFound(tr("file not found"), where=str(missing[0]))
@@ -221,7 +226,7 @@ def resolve_test_id(store: Store, test: str) -> str:
     """A test id, or a test package folder / manifest path -> the test id in the store."""
     path = Path(test)
     if (path / "manifest.json").is_file() or (path.suffix == ".json" and path.is_file()):
-        return load_manifest(path).test.id
+        return load_package(path).package_id
     return test
 
 

@@ -46,7 +46,16 @@ from omr.results import describe_flag, is_page_flag, is_whole_page
 from scoring.forms import TestForms, recordable_letters, typed_letters
 from scoring.ingest import reimport
 from scoring.merge import MergedSet, answer_text, merge_test, state_for
-from scoring.store import STATE_CODES, AlreadyDecided, AttemptRecord, Decision, Pending, Store
+from scoring.polls import poll_items, settle_poll_item
+from scoring.store import (
+    STATE_CODES,
+    AlreadyDecided,
+    AttemptRecord,
+    Decision,
+    Pending,
+    Store,
+    now_utc,
+)
 from testgen.manifest import Manifest
 
 REVIEW_SCHEMA_VERSION: Final = 1
@@ -77,6 +86,7 @@ class ReviewItem(BaseModel):
     live: str = ""  # conflict: the live answers, one cell per question ("-" blank)
     remote: str = ""
     variants: list[int] = Field(default_factory=list)  # refused: variants to choose from
+    labels: list[str] = Field(default_factory=list)  # a poll row: what each option stands for
     settled: Decision | None = None
 
 
@@ -153,6 +163,8 @@ def build_queue(store: Store, test_id: str, teacher: str | None = None) -> Queue
 
     ``teacher``: only that teacher's questions and pages (what a decision on one of them needs
     to look up, at a fraction of the cost)."""
+    if store.is_poll(test_id):
+        return _poll_queue(store, test_id)
     forms = _forms(store.manifest_json(test_id))
     merged = merge_test(store, test_id, forms)
     roster = store.teachers()
@@ -191,6 +203,38 @@ def build_queue(store: Store, test_id: str, teacher: str | None = None) -> Queue
         for d in decided.values()
     ]
     return Queue(test_id, open_items + settled, pictures.paths)
+
+
+def _poll_queue(store: Store, poll_id: str) -> Queue:
+    """A poll's rows in doubt as question items; options are letters, ``labels`` the scale
+    values (or departments) they stand for."""
+    manifest = store.poll_manifest(poll_id)
+    pictures = _Pictures()
+    items = [
+        ReviewItem(
+            key=p.key,
+            kind="question",
+            doubt=1.0,
+            question=p.position,
+            reading=p.reading,
+            options=p.options,
+            labels=p.labels,
+            reason=tr("{label}: one mark per row", label=p.label),
+            source=p.source,
+            pictures=pictures.add(*p.pictures),
+        )
+        for p in poll_items(store, manifest)
+    ]
+    settled = [
+        ReviewItem(
+            key=item,
+            kind="question",
+            doubt=0.0,
+            settled=Decision(0, poll_id, item, "question", before, after, who, at, ""),
+        )
+        for item, before, after, who, at in store.poll_decisions(poll_id)
+    ]
+    return Queue(poll_id, items + settled, pictures.paths)
 
 
 def _question_items(
@@ -401,6 +445,11 @@ def settle(store: Store, test_id: str, key: str, value: str, who: str, why: str 
     who = who.strip()
     if not who:
         raise ToolError(tr("a decision needs the reviewer's name"), where=key)
+    if store.is_poll(test_id):
+        manifest = store.poll_manifest(test_id)
+        after = settle_poll_item(store, manifest, key, value, who, why.strip() or "review")
+        decision = Decision(0, test_id, key, "question", "", after, who, now_utc(), why)
+        return Outcome(decision, time.perf_counter() - started)
     kind, _, rest = key.partition(":")
     # a question or page names its teacher: look up only that teacher's items
     owner = rest.split(":")[0] if kind in ("q", "double") else None
@@ -543,6 +592,10 @@ UNDOABLE = ("question", "double", "conflict", "page")
 def undo(store: Store, test_id: str, key: str, who: str) -> None:
     """Undo one's own decision on an item (the audit keeps it, marked undone); decisions
     that assigned or read a sheet by hand are not undone here."""
+    if store.is_poll(test_id):
+        raise ToolError(
+            tr("a poll's rows are not undone here"), where=key, hint=tr("ask the team lead")
+        )
     found = next((d for d in store.decisions(test_id) if d.item == key), None)
     if found is None:
         raise ToolError(tr("nothing to undo: the item is not settled"), where=key)

@@ -8,7 +8,8 @@ manifest as JSON), ``attempts`` (one row per imported sheet page or online attem
 provenance and review evidence), ``overrides`` (audited manual corrections), ``imports`` (a
 log of each file imported), and for the review (``scoring.review``) ``pending`` (sheets and
 rows a person must settle before they become attempts), ``decisions`` (one audited decision
-per review item) and ``aliases`` (whom an unknown identity stands for). Every import runs in
+per review item) and ``aliases`` (whom an unknown identity stands for); for opinion polls
+(``scoring.polls``) ``polls``, ``poll_responses`` and ``poll_decisions``. Every import runs in
 one ``BEGIN IMMEDIATE`` transaction, so there is one writer at a time and a killed import
 leaves nothing behind; attempts carry a content ``fingerprint`` that is unique per test, so
 importing the same file or sheet twice adds nothing.
@@ -31,7 +32,7 @@ from common.errors import InputNotFound, StoreError, ToolError
 from common.i18n import tr
 from common.roster import Teacher
 from common.vocabulary import Department
-from testgen.manifest import Manifest
+from testgen.manifest import Manifest, PollManifest
 
 DEFAULT_DB_NAME = "monitoring.db"
 DB_ENV = "MONITORING_DB"
@@ -205,14 +206,97 @@ def _migration_4(con: sqlite3.Connection) -> None:
     )
 
 
+def _migration_5(con: sqlite3.Connection) -> None:
+    # Opinion polls (scoring.polls): the poll's manifest, one row per response (an anonymous
+    # poll's have no teacher_id: the column stays NULL by construction), one audited decision
+    # per settled row.
+    _run_script(
+        con,
+        """
+        CREATE TABLE polls (
+            id TEXT PRIMARY KEY,
+            year INTEGER NOT NULL,
+            anonymous INTEGER NOT NULL,
+            manifest TEXT NOT NULL,
+            registered_at TEXT NOT NULL
+        );
+        CREATE TABLE poll_responses (
+            id INTEGER PRIMARY KEY,
+            poll_id TEXT NOT NULL REFERENCES polls(id),
+            fingerprint TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            format TEXT NOT NULL,
+            source_file TEXT NOT NULL,
+            locator TEXT NOT NULL,
+            department TEXT,
+            teacher_id TEXT REFERENCES teachers(id),
+            ratings TEXT NOT NULL,
+            letters TEXT NOT NULL,
+            doubtful TEXT NOT NULL,
+            evidence TEXT NOT NULL DEFAULT '{}',
+            comment TEXT,
+            imported_at TEXT NOT NULL,
+            UNIQUE (poll_id, fingerprint)
+        );
+        CREATE TABLE poll_decisions (
+            id INTEGER PRIMARY KEY,
+            poll_id TEXT NOT NULL REFERENCES polls(id),
+            item TEXT NOT NULL,
+            before TEXT NOT NULL,
+            after TEXT NOT NULL,
+            who TEXT NOT NULL,
+            at TEXT NOT NULL,
+            why TEXT NOT NULL,
+            UNIQUE (poll_id, item)
+        )
+        """,
+    )
+
+
 # Ordered: migration k brings the schema from version k-1 to k. Append, never edit.
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migration_1,
     _migration_2,
     _migration_3,
     _migration_4,
+    _migration_5,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+@dataclass(frozen=True)
+class PollResponseRecord:
+    """One poll response as it goes into the store: ratings per rated row (``None`` when not
+    given or not readable), the raw reading per row, the rows a person must settle."""
+
+    fingerprint: str
+    channel: str
+    format: str
+    source_file: str
+    locator: str
+    department: str | None
+    teacher_id: str | None
+    ratings: list[int | None]
+    letters: list[str]
+    doubtful: list[int]  # 1-based sheet positions (the department row's included)
+    evidence: dict[str, str] = field(default_factory=dict)
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredPollResponse:
+    id: int
+    channel: str
+    format: str
+    source_file: str
+    locator: str
+    department: str | None
+    teacher_id: str | None
+    ratings: list[int | None]
+    letters: list[str]
+    doubtful: list[int]
+    evidence: dict[str, str]
+    comment: str | None
 
 
 @dataclass(frozen=True)
@@ -509,6 +593,151 @@ class Store:
                 "VALUES (?,?,?,?,?,?)",
                 (info.id, str(info.department), info.year, str(info.stage), text, now_utc()),
             )
+
+    # -- polls ------------------------------------------------------------------------
+    def register_poll(self, manifest: PollManifest) -> None:
+        """Store the poll's manifest; refuse a different build of a poll that has answers."""
+        text = manifest.model_dump_json()
+        info = manifest.poll
+        with self.write() as con:
+            row = con.execute("SELECT manifest FROM polls WHERE id = ?", (info.id,)).fetchone()
+            if row is not None and row[0] != text:
+                old = PollManifest.model_validate_json(row[0])
+                has = con.execute(
+                    "SELECT 1 FROM poll_responses WHERE poll_id = ? LIMIT 1", (info.id,)
+                ).fetchone()
+                if has and (old.rows != manifest.rows or old.poll != manifest.poll):
+                    raise StoreError(
+                        tr("poll {id} in the store has answers to a different build", id=info.id),
+                        where=str(self.path),
+                        hint=tr("import into a new store or rebuild from the original spec"),
+                    )
+            con.execute(
+                "INSERT INTO polls(id, year, anonymous, manifest, registered_at) "
+                "VALUES (?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET year=excluded.year, "
+                "anonymous=excluded.anonymous, manifest=excluded.manifest",
+                (info.id, info.year, int(info.anonymous), text, now_utc()),
+            )
+
+    def poll_manifest(self, poll_id: str) -> PollManifest:
+        row = self.con.execute("SELECT manifest FROM polls WHERE id = ?", (poll_id,)).fetchone()
+        if row is None:
+            known = [r[0] for r in self.con.execute("SELECT id FROM polls ORDER BY id")]
+            raise ToolError(
+                tr("poll {poll_id} is not in the store", poll_id=poll_id),
+                hint=tr("known polls: {join}", join=", ".join(known) or "-"),
+            )
+        return PollManifest.model_validate_json(row[0])
+
+    def polls(self) -> list[tuple[str, int]]:
+        """(id, year) of every poll in the store."""
+        return [(r[0], r[1]) for r in self.con.execute("SELECT id, year FROM polls ORDER BY id")]
+
+    def is_poll(self, poll_id: str) -> bool:
+        return (
+            self.con.execute("SELECT 1 FROM polls WHERE id = ?", (poll_id,)).fetchone() is not None
+        )
+
+    def insert_poll_responses(
+        self, con: sqlite3.Connection, poll_id: str, responses: list[PollResponseRecord]
+    ) -> tuple[int, int]:
+        """Insert responses not stored yet (by fingerprint); (new, already stored)."""
+        new = 0
+        for r in responses:
+            cur = con.execute(
+                "INSERT OR IGNORE INTO poll_responses(poll_id, fingerprint, channel, format, "
+                "source_file, locator, department, teacher_id, ratings, letters, doubtful, "
+                "evidence, comment, imported_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    poll_id, r.fingerprint, r.channel, r.format, r.source_file, r.locator,
+                    r.department, r.teacher_id, json.dumps(r.ratings), json.dumps(r.letters),
+                    json.dumps(r.doubtful), json.dumps(r.evidence, ensure_ascii=False),
+                    r.comment, now_utc(),
+                ),
+            )  # fmt: skip
+            new += cur.rowcount
+        return new, len(responses) - new
+
+    def poll_responses(self, poll_id: str) -> list[StoredPollResponse]:
+        rows = self.con.execute(
+            "SELECT id, channel, format, source_file, locator, department, teacher_id, ratings, "
+            "letters, doubtful, evidence, comment FROM poll_responses WHERE poll_id = ? "
+            "ORDER BY id",
+            (poll_id,),
+        )
+        return [
+            StoredPollResponse(
+                id=r[0],
+                channel=r[1],
+                format=r[2],
+                source_file=r[3],
+                locator=r[4],
+                department=r[5],
+                teacher_id=r[6],
+                ratings=json.loads(r[7]),
+                letters=json.loads(r[8]),
+                doubtful=json.loads(r[9]),
+                evidence=json.loads(r[10]),
+                comment=r[11],
+            )
+            for r in rows
+        ]
+
+    def settle_poll_row(
+        self,
+        con: sqlite3.Connection,
+        poll_id: str,
+        item: str,
+        response_id: int,
+        changes: dict[str, object],
+        before: str,
+        after: str,
+        who: str,
+        why: str,
+    ) -> None:
+        """Record the decision on a poll review item and apply it to its response:
+        ``changes`` holds the new ``ratings`` / ``department`` / ``doubtful``."""
+        try:
+            con.execute(
+                "INSERT INTO poll_decisions(poll_id, item, before, after, who, at, why) "
+                "VALUES (?,?,?,?,?,?,?)",
+                (poll_id, item, before, after, who, now_utc(), why),
+            )
+        except sqlite3.IntegrityError:
+            row = con.execute(
+                "SELECT who, at, after FROM poll_decisions WHERE poll_id = ? AND item = ?",
+                (poll_id, item),
+            ).fetchone()
+            who_first, at_first, after_first = row if row else ("someone", "", "")
+            raise AlreadyDecided(
+                tr(
+                    "already settled by {who_first} at {at_first} ({value})",
+                    who_first=who_first,
+                    at_first=at_first,
+                    value=after_first or "blank",
+                ),
+                where=item,
+                hint=tr("reload the queue"),
+            ) from None
+        for column in ("ratings", "department", "doubtful"):
+            if column in changes:
+                value = changes[column]
+                con.execute(
+                    f"UPDATE poll_responses SET {column} = ? WHERE id = ? AND poll_id = ?",
+                    (json.dumps(value) if column != "department" else value, response_id,
+                     poll_id),
+                )  # fmt: skip
+
+    def poll_decisions(self, poll_id: str) -> list[tuple[str, str, str, str, str]]:
+        """(item, before, after, who, at) of every decision on the poll."""
+        return [
+            (r[0], r[1], r[2], r[3], r[4])
+            for r in self.con.execute(
+                "SELECT item, before, after, who, at FROM poll_decisions WHERE poll_id = ? "
+                "ORDER BY id",
+                (poll_id,),
+            )
+        ]
 
     def set_rules(
         self,

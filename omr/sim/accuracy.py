@@ -31,7 +31,7 @@ from omr.pdf import pdf_page_bilevel, render_pdf_page
 from omr.read import read_page
 from omr.results import QuestionRead, SheetResult, SourceRef
 from omr.sim.truth import SheetTruth
-from testgen.manifest import Manifest
+from testgen.manifest import SheetPackage
 
 ACCURACY_SCHEMA_VERSION = 1
 MAX_LISTED_ERRORS = 50
@@ -218,7 +218,9 @@ def compare(results: Iterable[SheetResult], truth: Iterable[SheetTruth]) -> Accu
     )
 
 
-def read_one(path: Path, page: int, manifest: Manifest, key: bytes | None = None) -> SheetResult:
+def read_one(
+    path: Path, page: int, manifest: SheetPackage, key: bytes | None = None
+) -> SheetResult:
     """Read one simulated page with the reader's library (no annotation: only figures)."""
     where = f"{path} p.{page}"
     data = read_bytes(path)
@@ -238,7 +240,7 @@ def read_one(path: Path, page: int, manifest: Manifest, key: bytes | None = None
 
 
 def _read_chunk(
-    args: tuple[list[tuple[str, int]], Manifest, bytes | None],
+    args: tuple[list[tuple[str, int]], SheetPackage, bytes | None],
 ) -> list[SheetResult]:
     items, manifest, key = args
     return [read_one(Path(file), page, manifest, key) for file, page in items]
@@ -247,7 +249,7 @@ def _read_chunk(
 def read_simulated(
     folder: Path,
     truth: list[SheetTruth],
-    manifest: Manifest,
+    manifest: SheetPackage,
     *,
     workers: int = 1,
     progress: Callable[[int, int], None] | None = None,

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from common.errors import InputNotFound, ToolError
+from common.i18n import tr
 from common.text import printable
 from common.vocabulary import DEPARTMENT_TITLES, LETTERS, STAGE_SHORT_TITLES, STAGE_TITLES
 from scoring.analysis import (
@@ -243,18 +244,26 @@ def collect(
     path = default_db_path(store_path)
     if not path.is_file():
         raise InputNotFound(
-            "results store not found",
+            tr("results store not found"),
             where=str(path),
-            hint="give the store with --db, or import results with `scoring import` first",
+            hint=tr("give the store with --db, or import results with `scoring import` first"),
         )
     with open_store(path) as store:
         tests = _Tests(store)
-        results = load_results(store, resolve_test_id(store, test_id), prefer)
+        resolved = resolve_test_id(store, test_id)
+        if store.is_poll(resolved):
+            raise ToolError(
+                tr("{poll} is a poll, not a test", poll=resolved),
+                hint=tr("write its table with `scoring poll-report --poll {poll}`", poll=resolved),
+            )
+        results = load_results(store, resolved, prefer)
         if not results.teacher_ids:
             raise ToolError(
-                f"test {results.test.id} has no results yet",
+                tr("test {id} has no results yet", id=results.test.id),
                 where=str(path),
-                hint=f"import them with `scoring import FILE --test build/{results.test.id}`",
+                hint=tr(
+                    "import them with `scoring import FILE --test build/{id}`", id=results.test.id
+                ),
             )
         tests._cache[results.test.id] = results  # the rule asked for wins for this test
         data = _assemble(tests, results, (now or (lambda: datetime.now(UTC)))())
@@ -284,8 +293,8 @@ def _assemble(tests: _Tests, results: TestResults, generated: datetime) -> Repor
     topic_mean = {t: _num(m) for t, m in zip(topics.topics, means_list, strict=True)}
     per_teacher = teacher_results(results)
     rows: list[TeacherReport] = []
-    for t, tr in enumerate(per_teacher):
-        person = tr.teacher
+    for t, one in enumerate(per_teacher):
+        person = one.teacher
         topic_rows = [
             TopicScore(
                 topic=name,
@@ -300,33 +309,33 @@ def _assemble(tests: _Tests, results: TestResults, generated: datetime) -> Repor
         history = [
             HistoryPoint(
                 stage=s,
-                percent=_round(percents.get(s, {}).get(tr.teacher_id)),
+                percent=_round(percents.get(s, {}).get(one.teacher_id)),
                 department_mean=_round(means.get(s)),
             )
             for s in STAGES
         ]
-        tasks = _task_rows(results, tr, tests.review_doubles(results.test.id))
+        tasks = _task_rows(results, one, tests.review_doubles(results.test.id))
         rows.append(
             TeacherReport(
-                id=tr.teacher_id,
+                id=one.teacher_id,
                 name=printable(person.name)
                 if person
-                else f"педагог {tr.teacher_id} (нет в списке)",
+                else f"педагог {one.teacher_id} (нет в списке)",
                 school=printable(person.school) if person else "—",
                 department=str(person.department) if person else department,
                 email=person.email if person else "",
-                variant=tr.variant,
-                form=tr.form,
-                channel="remote" if tr.channel == "remote" else "live",
-                score=tr.score,
-                max_score=tr.max_score,
-                percent=round(tr.percent, 1),
-                rank=tr.rank,
-                rank_of=tr.rank_of,
-                standing=standing_of(tr.rank, tr.rank_of),
+                variant=one.variant,
+                form=one.form,
+                channel="remote" if one.channel == "remote" else "live",
+                score=one.score,
+                max_score=one.max_score,
+                percent=round(one.percent, 1),
+                rank=one.rank,
+                rank_of=one.rank_of,
+                standing=standing_of(one.rank, one.rank_of),
                 # Sheet flags usually restate the questions in doubt: count the larger.
-                flags=max(sum(task.flagged for task in tasks), len(tr.flags)),
-                overrides=len(tr.overrides),
+                flags=max(sum(task.flagged for task in tasks), len(one.flags)),
+                overrides=len(one.overrides),
                 tasks=tasks,
                 history=history,
                 topics=topic_rows,

@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict
 
 from common.errors import OutputError, Unresolved
 from common.files import ensure_writable_folder
+from common.i18n import tr
 from scoring.report import exports, html, pdf
 from scoring.report.collect import collect
 from scoring.report.data import ReportData
@@ -214,9 +215,9 @@ def render_reports(
                         progress(done, len(jobs))
     except OSError as error:
         raise OutputError(
-            f"cannot write a report ({error.strerror})",
+            tr("cannot write a report ({strerror})", strerror=error.strerror),
             where=str(error.filename or out_dir),
-            hint="check the free space and permissions of the output folder",
+            hint=tr("check the free space and permissions of the output folder"),
         ) from None
     return ReportSummary(
         out_dir=str(out_dir),
@@ -251,10 +252,17 @@ def report_test(
     data = collect(store_path, test_id, prefer=prefer)
     if data.unresolved and not allow_unresolved:
         raise Unresolved(
-            f"{data.unresolved} review item(s) of test {data.test.id} still need a person, "
-            "so nothing was published",
-            hint=f"settle them with `scoring review --test {data.test.id}`, or publish "
-            "anyway with --allow-unresolved",
+            tr(
+                "{unresolved} review item(s) of test {id} still need a person, so "
+                "nothing was published",
+                unresolved=data.unresolved,
+                id=data.test.id,
+            ),
+            hint=tr(
+                "settle them with `scoring review --test {id}`, or publish anyway with "
+                "--allow-unresolved",
+                id=data.test.id,
+            ),
         )
     if pseudonymise and not salt:
         with open_store(store_path) as store:

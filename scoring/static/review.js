@@ -86,9 +86,10 @@
         item.fills.forEach((f, k) => fills.append(el("span", { text: `${item.options[k] || "?"} ${f.toFixed(2)}` })));
         card.append(fills);
       }
-      card.append(el("p", { text: t("now", { reading: item.reading || t("blank"), options: item.options }) +
+      const options = item.labels.length ? item.labels.join(" ") : item.options;
+      card.append(el("p", { text: t("now", { reading: shownAs(item, item.reading) || t("blank"), options }) +
         (item.several ? t("several") : "") }));
-      const shown = state.answer === null ? "" : (state.answer || t("blank"));
+      const shown = state.answer === null ? "" : (shownAs(item, state.answer) || t("blank"));
       card.append(el("p", { class: "answer", id: "answer", text: shown }));
     } else if (item.kind === "conflict") {
       const table = el("table", {},
@@ -194,10 +195,20 @@
     say(t("undone", { key }));
   }
 
-  function letterOf(event) {
+  // a poll row's options stand for scale values (or departments): show those, not letters
+  function shownAs(item, letters) {
+    if (!item.labels.length) return letters;
+    return [...letters].map((l) => item.labels[item.options.indexOf(l)] || l).join(", ");
+  }
+
+  function letterOf(event, item) {
     const key = event.key.length === 1 ? event.key.toUpperCase() : "";
+    if (item.labels.length && /^[0-9]$/.test(key)) {  // a rating typed as its number; 0 is 10
+      const at = item.labels.indexOf(key === "0" ? "10" : key);
+      return at >= 0 ? item.options[at] : "";
+    }
     const latin = LOOKALIKE[key] || key;
-    return /^[A-H]$/.test(latin) ? latin : "";
+    return /^[A-Z]$/.test(latin) ? latin : "";
   }
 
   document.addEventListener("keydown", (event) => {
@@ -263,7 +274,7 @@
       renderCard();
       return;
     }
-    const letter = letterOf(event);
+    const letter = letterOf(event, item);
     if (!letter || !item.options.includes(letter)) return;
     event.preventDefault();
     if (item.several) {

@@ -252,3 +252,46 @@ def test_the_page_speaks_russian(  # type: ignore[no-untyped-def]
             assert "сначала выберите" in str(page.text_content("#message"))
         for line in page.inner_text("body").splitlines():
             assert "settled" not in line and "Queue" not in line, line
+
+
+def test_a_poll_row_is_settled_by_typing_the_rating(  # type: ignore[no-untyped-def]
+    store: Store, tmp_path: Path, browser
+) -> None:
+    import hashlib
+
+    from omr.results import QuestionRead, SheetResult, SourceRef
+    from testgen.poll import build_poll, parse_poll
+
+    rows = [{"number": "1", "text": "Активность"}, {"number": "2", "text": "Мотивация"}]
+    spec = {"kind": "poll", "id": "poll-2026", "year": 2026, "title": "Опрос",
+            "sections": [{"parameters": rows}]}  # fmt: skip
+    package = tmp_path / "poll"
+    build_poll(parse_poll(spec), b"spec", package)
+    questions = [
+        QuestionRead(position=1, state="multiple", letters="GH",
+                     fills=[0.9 if k in (6, 7) else 0.0 for k in range(10)]),
+        QuestionRead(position=2, state="marked", letters="C",
+                     fills=[0.9 if k == 2 else 0.0 for k in range(10)]),
+        QuestionRead(position=3, state="marked", letters="A", fills=[0.9, 0, 0, 0, 0]),
+    ]  # fmt: skip
+    record = SheetResult(
+        source=SourceRef(file="p.png", page=1, sha256=hashlib.sha256(b"p").hexdigest()),
+        status="flagged", test_id="poll-2026", variant=1, sheet_page=1, layout_hash="x",
+        questions=questions,
+    )  # fmt: skip
+    results = tmp_path / "results.jsonl"
+    results.write_text(record.model_dump_json() + "\n", encoding="utf-8")
+    import_files(store, [results], package)
+    with serving(ReviewServer(store.path, "poll-2026")) as url:
+        page = browser.new_page()
+        _start(page, url, "Вера Олеговна")
+        assert _progress(page) == "0 of 1 settled"
+        assert "7, 8" in str(page.text_content("#card"))  # the two marks, as scale values
+        page.keyboard.press("0")  # 0 is 10
+        assert page.text_content("#answer") == "10"
+        page.keyboard.press("8")
+        assert page.text_content("#answer") == "8"
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#done", state="visible")
+    (response,) = store.poll_responses("poll-2026")
+    assert response.ratings == [8, 3] and response.department == "mathematics"
