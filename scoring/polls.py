@@ -161,6 +161,9 @@ def _omr_file(
 
 
 def _match_row(row: PollRow, header: str) -> bool:
+    # a questionnaire's rate question heads each row "<question>-><row text>"
+    if "->" in header and _match_row(row, header.rsplit("->", 1)[1]):
+        return True
     found = _LEADING_NUMBER.match(header)
     if found and (found.group(1) or found.group(2)) == row.number:
         return True

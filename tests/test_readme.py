@@ -72,3 +72,25 @@ def _fill_decisions(queue: Path, scans: Path) -> None:
 def test_the_russian_readme_gives_the_same_day() -> None:
     russian = readme_day("README.ru.md", "## Рабочий день команды мониторинга")
     assert russian == readme_day()
+
+
+def readme_poll(name: str = "README.md") -> list[list[str]]:
+    """The commands of the README's poll block."""
+    text = (ROOT / name).read_text(encoding="utf-8")
+    block = next(b for b in re.findall(r"```sh\n(.*?)```", text, re.S) if "cluster-poll" in b)
+    return [shlex.split(line, comments=True) for line in block.splitlines() if line.strip()]
+
+
+def test_the_readme_poll_runs_as_written(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "templates", tmp_path / "templates")
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    env.pop("MONITORING_DB", None)
+    # the day above made the store
+    setup = ["scoring", "roster", "import", "templates/roster-sample.csv"]
+    subprocess.run(setup, cwd=tmp_path, env=env, capture_output=True, check=True)
+    for argv in readme_poll():
+        done = subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, (argv, done.stdout[-2000:], done.stderr[-2000:])
+    table = tmp_path / "reports" / "cluster-poll-2026" / "table3.csv"
+    assert "Общий уровень, %" in table.read_text(encoding="utf-8-sig")
+    assert readme_poll("README.ru.md") == readme_poll()
