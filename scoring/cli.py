@@ -4,15 +4,25 @@ library function, print. (``scoring report`` lives in ``scoring.report`` and is 
 from __future__ import annotations
 
 import getpass
+import os
 from collections import Counter
 from pathlib import Path
 
 import click
 
-from common.cli import Group, handle_errors, test_package_option, verbose_option
+from common.cli import Group, Progress, handle_errors, test_package_option, verbose_option
 from common.errors import DoneWithProblems, InputNotFound, NothingDone, ToolError
 from common.i18n import mark, tr
 from scoring.analysis import TestStatus, status_report
+from scoring.distribution import (
+    DISTRIBUTION_FILE,
+    Distribution,
+    load_school_contacts,
+    plan_distribution,
+    send_all,
+    write_list,
+    write_mail_dir,
+)
 from scoring.imports.base import FORMATS
 from scoring.ingest import (
     ImportReport,
@@ -26,6 +36,7 @@ from scoring.merge import ATTEMPT_CHOICES, PREFER_CHOICES
 from scoring.options import db_option
 from scoring.poll_report import write_poll_report
 from scoring.polls import PollSummary, one_decimal, poll_status
+from scoring.report.collect import collect
 from scoring.review import Queue, apply_csv, build_queue, unresolved, write_export
 from scoring.review_web import ReviewServer, check_host, serve
 from scoring.store import default_db_path, open_store
@@ -524,6 +535,135 @@ def review(
         )
     )
     serve(server, host, port)
+
+
+def _distribution(test: str, db: Path | None, reports: Path, schools: Path | None) -> Distribution:
+    contacts = load_school_contacts(schools) if schools is not None else None
+    return plan_distribution(collect(db, test), reports, contacts)
+
+
+def format_distribution(plan: Distribution) -> str:
+    teachers = sum(d.kind == "teacher" for d in plan.deliveries)
+    lines = [
+        tr(
+            "{test}: {n} message(s): {teachers} to teachers, {schools} to school "
+            "administrators; {problems} problem(s)",
+            test=plan.test_id,
+            n=len(plan.deliveries),
+            teachers=teachers,
+            schools=len(plan.deliveries) - teachers,
+            problems=len(plan.problems),
+        )
+    ]
+    lines += [f"  {p}" for p in plan.problems]
+    return "\n".join(lines)
+
+
+_schools_option = click.option(
+    "--schools",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="CSV/XLSX of the schools' administrators (school, email[, name]).",
+)
+_reports_option = click.option(
+    "--reports",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("reports"),
+    show_default=True,
+    help="The folder `scoring report --out` wrote.",
+)
+_sender_option = click.option(
+    "--from", "sender", default="monitoring@localhost", show_default=True, help="Sender address."
+)
+
+
+@main.command()
+@click.option("--test", "test", required=True, help="Test id or test package folder.")
+@_reports_option
+@_schools_option
+@click.option(
+    "--mail-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Also write one RFC 5322 message (.eml, file attached) per recipient here.",
+)
+@_sender_option
+@db_option
+@handle_errors
+def distribute(
+    test: str,
+    reports: Path,
+    schools: Path | None,
+    mail_dir: Path | None,
+    sender: str,
+    db: Path | None,
+) -> None:
+    """List who gets which report (reports/<test>/distribution.csv): each teacher their PDF,
+    each school's administrators the school's extract; with --mail-dir, the messages too."""
+    plan = _distribution(test, db, reports, schools)
+    listed = reports / plan.test_id / DISTRIBUTION_FILE
+    write_list(plan, listed)
+    click.echo(format_distribution(plan))
+    click.echo(tr("  list: {path}", path=listed))
+    if mail_dir is not None:
+        written = write_mail_dir(plan, mail_dir, sender)
+        click.echo(tr("  {n} message(s) in {folder}", n=len(written), folder=mail_dir))
+    if plan.problems:
+        raise DoneWithProblems(
+            tr("{n} recipient(s) cannot be sent their file", n=len(plan.problems)),
+            hint=tr("see the list above"),
+        )
+
+
+@main.command()
+@click.option("--test", "test", required=True, help="Test id or test package folder.")
+@_reports_option
+@_schools_option
+@click.option("--smtp", required=True, metavar="HOST[:PORT]", help="The mail server.")
+@click.option("--send", "really", is_flag=True, help="Send (without it: only say what).")
+@click.option("--starttls", is_flag=True, help="Use STARTTLS.")
+@click.option("--user", default=None, help="SMTP login (password from MONITORING_SMTP_PASSWORD).")
+@_sender_option
+@db_option
+@handle_errors
+def send(
+    test: str,
+    reports: Path,
+    schools: Path | None,
+    smtp: str,
+    really: bool,
+    starttls: bool,
+    user: str | None,
+    sender: str,
+    db: Path | None,
+) -> None:
+    """Send every teacher their report and every school its extract by e-mail. A dry run
+    unless --send is given."""
+    plan = _distribution(test, db, reports, schools)
+    click.echo(format_distribution(plan))
+    if not really:
+        for d in plan.deliveries:
+            click.echo(f"  {d.email}: {', '.join(f.name for f in d.files)}")
+        click.echo(tr("Dry run: nothing was sent; add --send to send through {smtp}.", smtp=smtp))
+        return
+    with Progress(mark("sending"), mark("message")) as progress:
+        result = send_all(
+            plan, smtp, sender, starttls=starttls, user=user,
+            password=os.environ.get("MONITORING_SMTP_PASSWORD"), progress=progress,
+        )  # fmt: skip
+    click.echo(tr("Sent {n} message(s) through {smtp}", n=len(result.sent), smtp=smtp))
+    for line in result.failed:
+        click.echo(f"  {line}")
+    if result.failed and not result.sent:
+        raise NothingDone(tr("no message was sent"))
+    if result.failed or plan.problems:
+        raise DoneWithProblems(
+            tr(
+                "{n} message(s) not sent, {m} recipient(s) without a file or address",
+                n=len(result.failed),
+                m=len(plan.problems),
+            )
+        )
 
 
 # ``scoring report`` is defined with the report package it drives.

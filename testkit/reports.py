@@ -421,6 +421,8 @@ def fill_store(
                     name=_name(rng),
                     department=Department(department),
                     school=_SCHOOLS[int(rng.integers(len(_SCHOOLS)))],
+                    # every seventh teacher gave no e-mail, as in a real roster
+                    email=f"t{tid}@school.ru" if len(roster) % 7 else "",
                 )
             )
     with open_store(path) as store:
