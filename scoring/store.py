@@ -253,6 +253,11 @@ def _migration_5(con: sqlite3.Connection) -> None:
     )
 
 
+def _migration_6(con: sqlite3.Connection) -> None:
+    # Who is a leader and who is lagging (scoring.report.data.StandingRule): a per-test rule.
+    con.execute("ALTER TABLE tests ADD COLUMN standing TEXT NOT NULL DEFAULT 'quarter'")
+
+
 # Ordered: migration k brings the schema from version k-1 to k. Append, never edit.
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migration_1,
@@ -260,6 +265,7 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migration_3,
     _migration_4,
     _migration_5,
+    _migration_6,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -747,8 +753,11 @@ class Store:
         prefer: str | None = None,
         attempts: str | None = None,
         double_marks: str | None = None,
+        standing: str | None = None,
     ) -> None:
-        """Set the test's merge rules (``None`` keeps a rule). Call inside :meth:`write`."""
+        """Set the test's rules (``None`` keeps a rule). Call inside :meth:`write`."""
+        if standing is not None:
+            con.execute("UPDATE tests SET standing = ? WHERE id = ?", (standing, test_id))
         if prefer is not None:
             con.execute("UPDATE tests SET prefer = ? WHERE id = ?", (prefer, test_id))
         if attempts is not None:
@@ -776,6 +785,11 @@ class Store:
             "SELECT prefer, attempts FROM tests WHERE id = ?", (test_id,)
         ).fetchone()
         return (row[0], row[1]) if row else ("live", "first")
+
+    def standing_rule(self, test_id: str) -> str:
+        """The test's standing rule as stored (``quarter``, ``below:60`` …)."""
+        row = self.con.execute("SELECT standing FROM tests WHERE id = ?", (test_id,)).fetchone()
+        return str(row[0]) if row else "quarter"
 
     def manifest(self, test_id: str) -> Manifest:
         return Manifest.model_validate_json(self.manifest_json(test_id))

@@ -10,7 +10,19 @@ import click
 from common.cli import Command, Progress, handle_errors
 from common.i18n import mark, tr
 from scoring.options import db_option
+from scoring.report.data import StandingRule
 from scoring.report.render import report_test
+
+
+def _standing_rule(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return StandingRule.parse(value).text()
+    except ValueError:
+        raise click.BadParameter(
+            tr("{value!r}: use quarter, below:60 or below:60,above:85", value=value)
+        ) from None
 
 
 @click.command("report", cls=Command)
@@ -48,6 +60,14 @@ from scoring.report.render import report_test
     help="Rule for teachers with both a live and a remote result (default: the stored rule).",
 )
 @click.option(
+    "--standing",
+    default=None,
+    callback=_standing_rule,
+    metavar="quarter|below:P[,above:Q]",
+    help="Who is a leader and who lags, kept with the test: the top and bottom quarter of "
+    "the ranking, or lagging under P % (leaders from Q %) [default: the stored rule].",
+)
+@click.option(
     "--workers",
     type=click.IntRange(min=1),
     default=None,
@@ -67,6 +87,7 @@ def report_command(
     pseudonymise: bool,
     salt: str,
     prefer: str | None,
+    standing: str | None,
     workers: int | None,
     allow_unresolved: bool,
     quiet: bool,
@@ -84,6 +105,7 @@ def report_command(
             prefer=prefer,
             progress=progress,
             allow_unresolved=allow_unresolved,
+            standing=standing,
         )
     click.echo(
         tr(

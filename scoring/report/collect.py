@@ -37,6 +37,7 @@ from scoring.report.data import (
     ItemRow,
     ReportData,
     StageMeta,
+    StandingRule,
     SummaryRow,
     TaskRow,
     TeacherReport,
@@ -45,7 +46,6 @@ from scoring.report.data import (
     TopicMean,
     TopicScore,
     histogram,
-    standing_of,
 )
 from scoring.review import unresolved as open_review_items
 from scoring.stats import MeanDifference
@@ -292,6 +292,7 @@ def _assemble(tests: _Tests, results: TestResults, generated: datetime) -> Repor
     means_list = topics.mean_percent.tolist()
     topic_mean = {t: _num(m) for t, m in zip(topics.topics, means_list, strict=True)}
     per_teacher = teacher_results(results)
+    rule = StandingRule.parse(tests.store.standing_rule(info.id))
     rows: list[TeacherReport] = []
     for t, one in enumerate(per_teacher):
         person = one.teacher
@@ -332,7 +333,7 @@ def _assemble(tests: _Tests, results: TestResults, generated: datetime) -> Repor
                 percent=round(one.percent, 1),
                 rank=one.rank,
                 rank_of=one.rank_of,
-                standing=standing_of(one.rank, one.rank_of),
+                standing=rule.standing(one.rank, one.rank_of, one.percent),
                 # Sheet flags usually restate the questions in doubt: count the larger.
                 flags=max(sum(task.flagged for task in tasks), len(one.flags)),
                 overrides=len(one.overrides),
@@ -352,6 +353,7 @@ def _assemble(tests: _Tests, results: TestResults, generated: datetime) -> Repor
         key=lambda k: (-k[1], order.index(k[0]) if k[0] in order else len(order), k[0]),
     )
     return ReportData(
+        standing_rule=rule,
         generated=generated.isoformat(timespec="seconds"),
         test=TestMeta(
             id=info.id,

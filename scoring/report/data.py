@@ -204,6 +204,79 @@ class SummaryRow(_Model):
     overrides: int = 0
 
 
+class StandingRule(_Model):
+    """Who is shown as a leader and who as lagging, kept with each test.
+
+    ``quarter`` (the default): the top and the bottom quarter of the department's ranking.
+    ``below:<p>``: lagging means a result under ``p`` %, whatever the ranking (a department
+    that did well has nobody lagging); leaders stay the top quarter, or ``above:<q>`` % with
+    ``below:<p>,above:<q>``."""
+
+    below: float | None = None
+    above: float | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> StandingRule:
+        """``quarter``, ``below:60`` or ``below:60,above:85``; ValueError otherwise."""
+        text = text.strip().lower()
+        if text in ("", "quarter"):
+            return cls()
+        values: dict[str, float] = {}
+        for part in text.split(","):
+            name, _, number = part.strip().partition(":")
+            if name not in ("below", "above") or name in values:
+                raise ValueError(text)
+            value = float(number.replace("%", ""))
+            if not 0 <= value <= 100:
+                raise ValueError(text)
+            values[name] = value
+        if "below" not in values:
+            raise ValueError(text)
+        if "above" in values and values["above"] <= values["below"]:
+            raise ValueError(text)
+        return cls(below=values["below"], above=values.get("above"))
+
+    def text(self) -> str:
+        if self.below is None:
+            return "quarter"
+        above = f",above:{self.above:g}" if self.above is not None else ""
+        return f"below:{self.below:g}{above}"
+
+    def standing(self, rank: int, rank_of: int, percent: float | None) -> Standing:
+        if rank_of <= 0:
+            return "middle"
+        share = max(1, round(STANDING_SHARE * rank_of))
+        if self.above is not None and percent is not None:
+            leader = percent >= self.above
+        else:
+            leader = rank <= share
+        if leader:
+            return "leader"
+        if self.below is not None:
+            return "lagging" if percent is not None and percent < self.below else "middle"
+        return "lagging" if rank > rank_of - share else "middle"
+
+    def described(self, language: str = "ru") -> str:
+        """The rule as every report prints it."""
+        ru = language == "ru"
+        leaders = (
+            (f"лидеры — результат не ниже {self.above:g} %" if ru
+             else f"leaders: a result of {self.above:g} % or more")
+            if self.above is not None
+            else ("лидеры — верхняя четверть рейтинга кафедры" if ru
+                  else "leaders: the top quarter of the department's ranking")
+        )  # fmt: skip
+        lagging = (
+            (f"отстающие — результат ниже {self.below:g} %" if ru
+             else f"lagging: a result under {self.below:g} %")
+            if self.below is not None
+            else ("отстающие — нижняя четверть рейтинга" if ru
+                  else "lagging: the bottom quarter of the ranking")
+        )  # fmt: skip
+        text = f"{leaders}; {lagging}"
+        return text[0].upper() + text[1:] + "."
+
+
 class ReportData(BaseModel):
     """Everything ``scoring report`` renders for one test."""
 
@@ -221,6 +294,7 @@ class ReportData(BaseModel):
     alerts: list[ItemAlert]
     summary: list[SummaryRow]  # every department and year in the store
     unresolved: int = 0  # review items still open when published (--allow-unresolved)
+    standing_rule: StandingRule = StandingRule()
 
     def preliminary(self) -> str:
         """What every report prints when it was published over open review items."""
@@ -248,13 +322,7 @@ def histogram(percents: list[float], *, width: float = 10.0) -> list[HistogramBi
 
 def standing_of(rank: int, rank_of: int) -> Standing:
     """Leader in the top quarter of the ranking, lagging in the bottom quarter."""
-    if rank_of <= 0:
-        return "middle"
-    if rank <= max(1, round(STANDING_SHARE * rank_of)):
-        return "leader"
-    if rank > rank_of - max(1, round(STANDING_SHARE * rank_of)):
-        return "lagging"
-    return "middle"
+    return StandingRule().standing(rank, rank_of, None)
 
 
 def form_title(teacher: TeacherReport) -> str:

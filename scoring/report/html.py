@@ -276,6 +276,7 @@ def tested_department_page(
     text_cols = (1,) if pseudonymise else (1, 2)
     body.append("<section><h2>Рейтинг педагогов</h2>")
     body.append(_table([*heads, *stage_heads, "Статус"], ranking, text_cols))
+    body.append(f'<p class="note">{escape(data.standing_rule.described(test.language))}</p>')
     body.append("</section>")
     here = department_page_name(test.department)
     return _page(

@@ -545,6 +545,7 @@ def department_story(data: ReportData) -> list[Any]:
             )
         story.append(_grid_table(rows, [30 * mm, 38 * mm, FRAME_W - 68 * mm]))
     story += [CondPageBreak(60 * mm), P("Рейтинг педагогов", s.h2), _ranking_table(data)]
+    story.append(P(data.standing_rule.described(data.test.language), s.muted))
     return story
 
 

@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict
 from common.errors import OutputError, Unresolved
 from common.files import ensure_writable_folder
 from common.i18n import tr
+from scoring.ingest import resolve_test_id
 from scoring.report import exports, html, pdf
 from scoring.report.collect import collect
 from scoring.report.data import ReportData
@@ -242,6 +243,7 @@ def report_test(
     prefer: str | None = None,
     progress: Progress | None = None,
     allow_unresolved: bool = False,
+    standing: str | None = None,
 ) -> ReportSummary:
     """Collect ``test_id`` from the store and render all its reports into
     ``out_root/<test-id>/``, so the reports of the year's five tests sit side by side.
@@ -249,6 +251,12 @@ def report_test(
     Refuses (:class:`Unresolved`) while review items of the test are open, unless
     ``allow_unresolved``; then every report says how many were open."""
     started = time.perf_counter()
+    if standing is not None:  # the rule is kept with the test, as --prefer is
+        with open_store(store_path, create=False) as store:
+            resolved = resolve_test_id(store, test_id)
+            store.manifest(resolved)  # a clear line for a test that is not in the store
+            with store.write() as con:
+                store.set_rules(con, resolved, standing=standing)
     data = collect(store_path, test_id, prefer=prefer)
     if data.unresolved and not allow_unresolved:
         raise Unresolved(
