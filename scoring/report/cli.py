@@ -68,6 +68,13 @@ def _standing_rule(_ctx: click.Context, _param: click.Parameter, value: str | No
     "the ranking, or lagging under P % (leaders from Q %) [default: the stored rule].",
 )
 @click.option(
+    "--recommendations",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="CSV/XLSX of the tutors' recommendations (teacher_id or topic, text), shown in the "
+    "teachers' reports.",
+)
+@click.option(
     "--workers",
     type=click.IntRange(min=1),
     default=None,
@@ -88,6 +95,7 @@ def report_command(
     salt: str,
     prefer: str | None,
     standing: str | None,
+    recommendations: Path | None,
     workers: int | None,
     allow_unresolved: bool,
     quiet: bool,
@@ -106,6 +114,7 @@ def report_command(
             progress=progress,
             allow_unresolved=allow_unresolved,
             standing=standing,
+            recommendations=recommendations,
         )
     click.echo(
         tr(

@@ -17,6 +17,7 @@ import numpy as np
 
 from common.errors import InputNotFound, ToolError
 from common.i18n import tr
+from common.markup import to_plain
 from common.text import printable
 from common.vocabulary import DEPARTMENT_TITLES, LETTERS, STAGE_SHORT_TITLES, STAGE_TITLES
 from scoring.analysis import (
@@ -28,6 +29,7 @@ from scoring.analysis import (
     teacher_results,
     topic_scores,
 )
+from scoring.forms import FormItem
 from scoring.ingest import resolve_test_id
 from scoring.report.data import (
     STAGES,
@@ -47,6 +49,7 @@ from scoring.report.data import (
     TopicScore,
     histogram,
 )
+from scoring.report.recommendations import Recommendations
 from scoring.review import unresolved as open_review_items
 from scoring.stats import MeanDifference
 from scoring.store import STATE_CODES, Store, default_db_path, open_store
@@ -154,6 +157,15 @@ def _task_rows(
 ) -> list[TaskRow]:
     form = results.forms.form(tr.form)
     rows = []
+
+    def texts(letters: str, item: FormItem) -> str:
+        out = []
+        for letter in letters:
+            k = LETTERS.find(letter)
+            if 0 <= k < len(item.permutation):
+                out.append(to_plain(item.task.options[item.permutation[k]].text))
+        return "; ".join(out)
+
     for q, item in zip(tr.questions, form.items, strict=True):
         # two marks on a one-answer task are a doubt only where the test's policy sends them
         # to the review; otherwise they are simply wrong, as the queue says too
@@ -168,6 +180,8 @@ def _task_rows(
                 stem=item.task.stem,
                 answer=q.answer,
                 correct=q.key,
+                answer_text=texts(q.answer, item) if q.answer != "?" else "",
+                correct_text=texts(q.key, item),
                 is_correct=q.correct,
                 points=q.points,
                 max_points=q.max_points,
@@ -235,6 +249,7 @@ def collect(
     *,
     prefer: str | None = None,
     now: Callable[[], datetime] | None = None,
+    recommendations: Recommendations | None = None,
 ) -> ReportData:
     """Everything the reports of ``test_id`` need, from the store at ``store_path``.
 
@@ -266,12 +281,23 @@ def collect(
                 ),
             )
         tests._cache[results.test.id] = results  # the rule asked for wins for this test
-        data = _assemble(tests, results, (now or (lambda: datetime.now(UTC)))())
+        if recommendations is not None:
+            recommendations.check(
+                set(results.teacher_ids), {t.topic for v in results.manifest.sources.values()
+                                           for t in v.tasks},
+            )  # fmt: skip
+        generated = (now or (lambda: datetime.now(UTC)))()
+        data = _assemble(tests, results, generated, recommendations)
         waiting = open_review_items(store, results.test.id)
         return data.model_copy(update={"unresolved": waiting}) if waiting else data
 
 
-def _assemble(tests: _Tests, results: TestResults, generated: datetime) -> ReportData:
+def _assemble(
+    tests: _Tests,
+    results: TestResults,
+    generated: datetime,
+    recommendations: Recommendations | None = None,
+) -> ReportData:
     info = results.test
     department, year, stage = str(info.department), info.year, str(info.stage)
     year_tests = tests.year_tests(department, year)
@@ -334,6 +360,12 @@ def _assemble(tests: _Tests, results: TestResults, generated: datetime) -> Repor
                 rank=one.rank,
                 rank_of=one.rank_of,
                 standing=rule.standing(one.rank, one.rank_of, one.percent),
+                taken_at=next((p.taken_at for p in one.sources if p.taken_at), "") or "",
+                recommendation=(
+                    recommendations.for_teacher(one.teacher_id, topic_rows)
+                    if recommendations is not None
+                    else ""
+                ),
                 # Sheet flags usually restate the questions in doubt: count the larger.
                 flags=max(sum(task.flagged for task in tasks), len(one.flags)),
                 overrides=len(one.overrides),

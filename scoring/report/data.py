@@ -74,6 +74,8 @@ class TaskRow(_Model):
     stem: str = ""
     answer: str  # printed letters chosen; "" blank, "?" unreadable
     correct: str  # printed letters of the key
+    answer_text: str = ""  # the option texts of the letters chosen ("; " between several)
+    correct_text: str = ""  # the option texts of the key
     is_correct: bool
     points: float
     max_points: float
@@ -122,6 +124,8 @@ class TeacherReport(_Model):
     standing: Standing = "middle"
     flags: int = 0
     overrides: int = 0
+    taken_at: str = ""  # when the attempt was made, as the source says ("" not known)
+    recommendation: str = ""  # the tutor's recommendation (scoring report --recommendations)
     tasks: list[TaskRow]
     history: list[HistoryPoint]  # one per stage, in stage order
     topics: list[TopicScore]
@@ -129,6 +133,16 @@ class TeacherReport(_Model):
     @property
     def mistakes(self) -> list[TaskRow]:
         return [t for t in self.tasks if not t.is_correct]
+
+    def growth(self) -> tuple[str, float] | None:
+        """(the year's first stage the teacher took, points of percent gained since then up
+        to this test), or None when there is nothing to compare."""
+        taken = [h for h in self.history if h.percent is not None]
+        if len(taken) < 2:
+            return None
+        first, last = taken[0], taken[-1]
+        assert first.percent is not None and last.percent is not None
+        return first.stage, round(last.percent - first.percent, 1)
 
 
 class HistogramBin(_Model):

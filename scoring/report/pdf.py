@@ -64,6 +64,13 @@ EXPLANATION_LIMIT = 2000  # characters of a tutor's explanation; more would not 
 CLUSTER = "Мониторинг профессиональных компетенций педагогов"
 CHANNEL_TITLES = {"live": "очно (бланк)", "remote": "дистанционно"}
 STANDING_TITLES = {"leader": "лидер", "middle": "", "lagging": "отстаёт"}
+STAGE_GENITIVE = {
+    "acceptance": "входного теста",
+    "intermediate-1": "промежуточного теста 1",
+    "intermediate-2": "промежуточного теста 2",
+    "intermediate-3": "промежуточного теста 3",
+    "final": "итогового теста",
+}
 # Column heads for the five stages in narrow table columns.
 STAGE_COLUMN_TITLES = {
     "acceptance": "Вход.",
@@ -336,6 +343,7 @@ def teacher_story(data: ReportData, teacher: TeacherReport) -> list[Any]:
                 ("Кафедра", test.department_title),
                 ("Тест", f"{test.title} ({test.id})"),
                 ("Вариант", f"{form_title(teacher)} · {CHANNEL_TITLES[teacher.channel]}"),
+                *([("Дата", teacher.taken_at)] if teacher.taken_at else []),
                 ("Идентификатор педагога", teacher.id),
             ],
             (45 * mm, FRAME_W - 45 * mm),
@@ -346,8 +354,11 @@ def teacher_story(data: ReportData, teacher: TeacherReport) -> list[Any]:
                 (f"{num(teacher.score)} из {num(teacher.max_score)}", "баллов"),
                 (f"{pct(teacher.percent)} %", "верных ответов"),
                 (f"{teacher.rank} из {teacher.rank_of}", "место на кафедре"),
+                *_growth_figure(teacher),
+                (STANDING_WORDS[teacher.standing], "статус"),
             ]
         ),
+        P(data.standing_rule.described(test.language), s.muted),
         P("Результаты по этапам года", s.h2),
         charts.history_chart(teacher, data.stages, width=FRAME_W, height=165),
     ]
@@ -371,6 +382,9 @@ def teacher_story(data: ReportData, teacher: TeacherReport) -> list[Any]:
             ]
         )
     )
+    if teacher.recommendation:
+        story.append(P("Рекомендации преподавателя", s.h2))
+        story += [P(line, s.body) for line in teacher.recommendation.splitlines() if line]
     story.append(P("Задания и разбор ошибок", s.h2))
     story.append(
         P(
@@ -420,7 +434,7 @@ def _task_table(teacher: TeacherReport) -> Table:
             verdict += "\nисправлено"
         elif task.flagged:
             verdict += "\nпод сомнением"
-        comment = "" if task.is_correct else _mistake_note(task)
+        comment = _answer_note(task) + ("" if task.is_correct else _mistake_note(task))
         rows.append(
             [
                 str(task.position),
@@ -435,6 +449,28 @@ def _task_table(teacher: TeacherReport) -> Table:
             extra.append(("BACKGROUND", (0, k), (-1, k), WRONG_BG))
             extra.append(("TEXTCOLOR", (4, k), (4, k), charts.LAGGING))
     return _grid_table(rows, widths, extra=extra, zebra=True)
+
+
+STANDING_WORDS = {"leader": "лидер", "middle": "—", "lagging": "отстаёт"}
+
+
+def _growth_figure(teacher: TeacherReport) -> list[tuple[str, str]]:
+    growth = teacher.growth()
+    if growth is None:
+        return []
+    stage, points = growth
+    since = STAGE_GENITIVE.get(stage, stage)
+    return [(f"{points:+.1f} п.п.".replace("-", "−"), f"с {since}")]
+
+
+def _answer_note(task: TaskRow) -> str:
+    """The option texts beside the letters: what the teacher chose, and the right one."""
+    parts = []
+    if task.answer and task.answer != "?" and task.answer_text and not task.is_correct:
+        parts.append(f"Ваш ответ {escape(task.answer)}: {escape(_clip(task.answer_text, 90))}")
+    if task.correct_text:
+        parts.append(f"Верный {escape(task.correct)}: {escape(_clip(task.correct_text, 90))}")
+    return "<br/>".join(parts) + ("<br/>" if parts and not task.is_correct else "")
 
 
 def _clip(text: str, limit: int) -> str:

@@ -33,6 +33,7 @@ from scoring.ingest import resolve_test_id
 from scoring.report import exports, html, pdf
 from scoring.report.collect import collect
 from scoring.report.data import ReportData
+from scoring.report.recommendations import load_recommendations
 from scoring.store import open_store
 
 Progress = Callable[[int, int], None]  # (jobs done, jobs in all)
@@ -244,6 +245,7 @@ def report_test(
     progress: Progress | None = None,
     allow_unresolved: bool = False,
     standing: str | None = None,
+    recommendations: Path | None = None,
 ) -> ReportSummary:
     """Collect ``test_id`` from the store and render all its reports into
     ``out_root/<test-id>/``, so the reports of the year's five tests sit side by side.
@@ -257,7 +259,8 @@ def report_test(
             store.manifest(resolved)  # a clear line for a test that is not in the store
             with store.write() as con:
                 store.set_rules(con, resolved, standing=standing)
-    data = collect(store_path, test_id, prefer=prefer)
+    advice = load_recommendations(recommendations) if recommendations is not None else None
+    data = collect(store_path, test_id, prefer=prefer, recommendations=advice)
     if data.unresolved and not allow_unresolved:
         raise Unresolved(
             tr(

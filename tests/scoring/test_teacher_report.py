@@ -1,0 +1,76 @@
+"""What a teacher's own report says: the option texts beside the letters, the growth since
+the year's first test, the standing and its rule, and the tutor's recommendations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from pypdf import PdfReader
+
+from common.errors import ValidationFailed
+from scoring.cli import main
+from scoring.report.collect import collect
+from scoring.report.recommendations import load_recommendations
+from testkit.reports import fill_store
+
+TEST_ID = "math-2026-final"
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("teacher") / "monitoring.db"
+    fill_store(path, teachers={"mathematics": 10}, tasks=8, stages=5, seed=5)
+    return path
+
+
+def _text(path: Path) -> str:
+    return " ".join(" ".join((p.extract_text() or "").split()) for p in PdfReader(path).pages)
+
+
+def test_the_report_shows_texts_growth_standing_and_advice(store: Path, tmp_path: Path) -> None:
+    data = collect(store, TEST_ID)
+    teacher = next(t for t in data.teachers if t.mistakes and t.growth() is not None)
+    weak = next((t.topic for t in teacher.topics if t.troublesome), None)
+    advice = tmp_path / "advice.csv"
+    rows = [f"{teacher.id},,Разберите задания на проценты ещё раз"]
+    if weak:
+        rows.append(f",{weak},Повторите тему по учебнику")
+    advice.write_text("номер участника,тема,рекомендация\n" + "\n".join(rows) + "\n",
+                      encoding="utf-8")  # fmt: skip
+    out = tmp_path / "r"
+    done = CliRunner().invoke(main, ["report", "--test", TEST_ID, "--db", str(store), "--out",
+                                     str(out), "-q", "--allow-unresolved",
+                                     "--recommendations", str(advice)])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    text = _text(out / TEST_ID / "teachers" / f"{teacher.id}.pdf")
+    assert "Рекомендации преподавателя" in text and "Разберите задания на проценты" in text
+    if weak:
+        assert "Повторите тему по учебнику" in text
+    _stage, points = teacher.growth() or ("", 0.0)
+    assert f"{abs(points):.1f} п.п." in text and "статус" in text
+    assert "нижняя четверть рейтинга" in text  # the rule is printed
+    mistake = teacher.mistakes[0]
+    assert mistake.correct_text and mistake.correct_text[:20] in text
+    others = [t for t in data.teachers if t.id != teacher.id]
+    other_text = _text(out / TEST_ID / "teachers" / f"{others[0].id}.pdf")
+    assert "Разберите задания на проценты" not in other_text  # a teacher's own advice only
+
+
+def test_a_bad_recommendations_file_lists_every_row(store: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("teacher_id,topic,text\n123,Дроби,both\n,,\n,Дроби,\n999999,,кто это\n",
+                   encoding="utf-8")  # fmt: skip
+    with pytest.raises(ValidationFailed) as caught:
+        load_recommendations(bad)
+    assert len(caught.value.problems) == 2  # row 2: both; row 4: empty text
+    unknown = tmp_path / "unknown.csv"
+    unknown.write_text("teacher_id,topic,text\n999999,,кто это\n,Нет такой темы,текст\n",
+                       encoding="utf-8")  # fmt: skip
+    result = CliRunner().invoke(main, ["report", "--test", TEST_ID, "--db", str(store), "--out",
+                                       str(tmp_path / "r"), "-q", "--allow-unresolved",
+                                       "--recommendations", str(unknown)])  # fmt: skip
+    assert result.exit_code == 3
+    assert "row 2: teacher 999999 is not a teacher of this test" in result.output
+    assert "and 1 more" in result.output
