@@ -667,9 +667,10 @@ def send(
 
 
 # ``scoring report`` is defined with the report package it drives.
-from scoring.report.cli import report_command  # noqa: E402
+from scoring.report.cli import report_command, site_command  # noqa: E402
 
 main.add_command(report_command)
+main.add_command(site_command)
 
 
 if __name__ == "__main__":

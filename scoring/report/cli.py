@@ -12,6 +12,7 @@ from common.i18n import mark, tr
 from scoring.options import db_option
 from scoring.report.data import StandingRule
 from scoring.report.render import report_test
+from scoring.report.site import build_site
 
 
 def _standing_rule(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
@@ -68,6 +69,13 @@ def _standing_rule(_ctx: click.Context, _param: click.Parameter, value: str | No
     "the ranking, or lagging under P % (leaders from Q %) [default: the stored rule].",
 )
 @click.option(
+    "--site",
+    "site",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Also bring the whole-store website in this folder up to date (as `scoring site`).",
+)
+@click.option(
     "--recommendations",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
@@ -95,6 +103,7 @@ def report_command(
     salt: str,
     prefer: str | None,
     standing: str | None,
+    site: Path | None,
     recommendations: Path | None,
     workers: int | None,
     allow_unresolved: bool,
@@ -130,5 +139,54 @@ def report_command(
             collect_seconds=summary.collect_seconds,
             seconds=summary.seconds,
             workers=summary.workers,
+        )
+    )
+    if site is not None:
+        built = build_site(db, site, pseudonymise=pseudonymise, salt=salt)
+        click.echo(
+            tr(
+                "Website of {tests} test(s) in {out}: {pages} pages, {written} written this time",
+                tests=built.tests,
+                out=built.out_dir,
+                pages=built.pages,
+                written=built.written,
+            )
+        )
+
+
+@click.command("site", cls=Command)
+@db_option
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("site"),
+    show_default=True,
+    help="Folder of the website (brought up to date: only changed pages are written).",
+)
+@click.option(
+    "--pseudonymise",
+    is_flag=True,
+    help="Teachers by a stable code instead of name; no IDs or schools on any page.",
+)
+@click.option(
+    "--salt",
+    envvar="MONITORING_PSEUDONYM_SALT",
+    default="",
+    help="Key of the codes instead of the store's own random key.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@handle_errors
+def site_command(db: Path | None, out: Path, pseudonymise: bool, salt: str, quiet: bool) -> None:
+    """Write one website from the whole store: Table 2 over the years, every department's
+    assessment chart and ranking over all its tests, a page per test and per teacher."""
+    with Progress(mark("site"), mark("test"), quiet=quiet) as progress:
+        summary = build_site(db, out, pseudonymise=pseudonymise, salt=salt, progress=progress)
+    click.echo(
+        tr(
+            "Website of {tests} test(s) in {out}: {pages} pages, {written} written this time",
+            tests=summary.tests,
+            out=summary.out_dir,
+            pages=summary.pages,
+            written=summary.written,
         )
     )

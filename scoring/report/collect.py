@@ -48,6 +48,7 @@ from scoring.report.data import (
     TopicMean,
     TopicScore,
     histogram,
+    pseudonym,
 )
 from scoring.report.recommendations import Recommendations
 from scoring.review import unresolved as open_review_items
@@ -319,6 +320,7 @@ def _assemble(
     topic_mean = {t: _num(m) for t, m in zip(topics.topics, means_list, strict=True)}
     per_teacher = teacher_results(results)
     rule = StandingRule.parse(tests.store.standing_rule(info.id))
+    key = tests.store.pseudonym_key()
     rows: list[TeacherReport] = []
     for t, one in enumerate(per_teacher):
         person = one.teacher
@@ -361,6 +363,7 @@ def _assemble(
                 rank_of=one.rank_of,
                 standing=rule.standing(one.rank, one.rank_of, one.percent),
                 taken_at=next((p.taken_at for p in one.sources if p.taken_at), "") or "",
+                code=pseudonym(one.teacher_id, key),
                 recommendation=(
                     recommendations.for_teacher(one.teacher_id, topic_rows)
                     if recommendations is not None

@@ -125,6 +125,7 @@ class TeacherReport(_Model):
     flags: int = 0
     overrides: int = 0
     taken_at: str = ""  # when the attempt was made, as the source says ("" not known)
+    code: str = ""  # the teacher's code on the pseudonymised website (scoring site)
     recommendation: str = ""  # the tutor's recommendation (scoring report --recommendations)
     tasks: list[TaskRow]
     history: list[HistoryPoint]  # one per stage, in stage order

@@ -345,6 +345,7 @@ def teacher_story(data: ReportData, teacher: TeacherReport) -> list[Any]:
                 ("Вариант", f"{form_title(teacher)} · {CHANNEL_TITLES[teacher.channel]}"),
                 *([("Дата", teacher.taken_at)] if teacher.taken_at else []),
                 ("Идентификатор педагога", teacher.id),
+                *([("Ваш код на сайте кластера", teacher.code)] if teacher.code else []),
             ],
             (45 * mm, FRAME_W - 45 * mm),
         ),

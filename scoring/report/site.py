@@ -1,0 +1,325 @@
+"""``scoring site``: one static website from the whole store, every department, stage and year.
+
+- ``index.html``: Table 2 of the cluster's report, years x departments (acceptance %, final %,
+  growth in points, teachers, and each department's average growth over the years);
+- ``departments/<department>.html``: per year the assessment chart (every teacher's line over
+  the stages held so far) and the ranking over every test taken (leaders and lagging, the
+  rule printed), sortable and filterable;
+- ``tests/<test id>.html``: one test: figures, distribution, topics, its ranking;
+- ``tests/<test id>/<teacher>.html``: a teacher's page for that test (the file and the page
+  name the teacher by ID, or by the stable code with ``pseudonymise``).
+
+A test's pages show the year only up to that test's stage, and no page carries the time it was
+written, so a re-run after a new test rewrites only what the new test changes (the index, its
+department page) and adds its own pages; every earlier test page stays byte for byte the same.
+Pages are written only when their text differs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from common.files import ensure_writable_folder
+from common.vocabulary import DEPARTMENT_TITLES, STAGE_ORDER
+from scoring.report import charts
+from scoring.report.collect import collect
+from scoring.report.data import ReportData, SummaryRow, TeacherReport, pseudonym
+from scoring.report.html import CSS
+from scoring.report.pdf import STAGE_COLUMN_TITLES, STANDING_TITLES, pct
+from scoring.store import open_store
+
+SCRIPT = """// sort a table by a click on its head, filter its rows by the box above it
+document.querySelectorAll("table.sortable").forEach((table) => {
+  const body = table.tBodies[0];
+  table.querySelectorAll("th").forEach((th, col) => {
+    th.tabIndex = 0;
+    const sort = () => {
+      const up = th.dataset.dir !== "up";
+      th.dataset.dir = up ? "up" : "down";
+      const key = (tr) => tr.cells[col].dataset.v ?? tr.cells[col].textContent;
+      const rows = [...body.rows].sort((a, b) => {
+        const x = key(a), y = key(b), nx = parseFloat(x), ny = parseFloat(y);
+        const c = !isNaN(nx) && !isNaN(ny) ? nx - ny : x.localeCompare(y, "ru");
+        return up ? c : -c;
+      });
+      rows.forEach((r) => body.appendChild(r));
+    };
+    th.addEventListener("click", sort);
+    th.addEventListener("keydown", (e) => { if (e.key === "Enter") sort(); });
+  });
+  const box = document.querySelector(`input[data-for="${table.id}"]`);
+  if (box) box.addEventListener("input", () => {
+    const q = box.value.toLowerCase();
+    [...body.rows].forEach((r) => { r.hidden = !r.textContent.toLowerCase().includes(q); });
+  });
+});
+"""
+EXTRA_CSS = "th[tabindex]{cursor:pointer}input.filter{margin:6px 0;padding:4px;width:16em}"
+
+
+class SiteSummary(BaseModel):
+    schema_version: int = 1
+    out_dir: str
+    pages: int  # pages the site holds
+    written: int  # pages written this run (new or changed)
+    tests: int
+
+
+@dataclass
+class _Writer:
+    root: Path
+    written: int = 0
+    pages: list[Path] = field(default_factory=list)
+
+    def page(self, relative: str, text: str) -> None:
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.pages.append(path)
+        if path.is_file() and path.read_text(encoding="utf-8") == text:
+            return
+        path.write_text(text, encoding="utf-8")
+        self.written += 1
+
+
+def _page(title: str, subtitle: str, body: str, depth: int) -> str:
+    up = "../" * depth
+    nav = f'<a href="{up}index.html">Сводка</a>' + "".join(
+        f'<a href="{up}departments/{code}.html">{escape(name)}</a>'
+        for code, name in DEPARTMENT_TITLES.items()
+    )
+    return (
+        '<!DOCTYPE html>\n<html lang="ru"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)}</title><style>{CSS}{EXTRA_CSS}</style></head><body>"
+        f"<header><h1>{escape(title)}</h1><p>{escape(subtitle)}</p></header>"
+        f"<nav>{nav}</nav><main>{body}</main>"
+        "<footer>Мониторинг профессиональных компетенций педагогов</footer>"
+        f'<script src="{up}site.js"></script></body></html>\n'
+    )
+
+
+def _table(table_id: str, heads: Sequence[str], rows: Sequence[tuple[str, Sequence[str]]],
+           text_cols: Sequence[int] = (), filter_box: bool = True) -> str:  # fmt: skip
+    head = "".join(f"<th>{escape(h)}</th>" for h in heads)
+    body = []
+    for css, cells in rows:
+        tds = "".join(
+            f'<td class="t">{c}</td>' if k in text_cols else f"<td>{c}</td>"
+            for k, c in enumerate(cells)
+        )
+        body.append(f'<tr class="{css}">{tds}</tr>' if css else f"<tr>{tds}</tr>")
+    box = (
+        f'<input class="filter" data-for="{table_id}" placeholder="Фильтр" aria-label="Фильтр">'
+        if filter_box
+        else ""
+    )
+    return (
+        f'{box}<table class="sortable" id="{table_id}"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def _signed(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{'+' if value >= 0 else '−'}{pct(abs(value))}"
+
+
+def table_two(summary: Sequence[SummaryRow]) -> tuple[list[int], list[list[str]]]:
+    """Table 2 as text: (years, rows); a row is a department, then per year acceptance %,
+    final %, growth (points), teachers at the final, and last the average yearly growth."""
+    years = sorted({r.year for r in summary})
+    by = {(r.department, r.year): r for r in summary}
+    rows = []
+    for code, title in DEPARTMENT_TITLES.items():
+        if not any((code, y) in by for y in years):
+            continue
+        line = [title]
+        growths = []
+        for year in years:
+            r = by.get((code, year))
+            if r is None:
+                line += ["—", "—", "—", "—"]
+                continue
+            growth = (
+                r.final_percent - r.acceptance_percent
+                if r.final_percent is not None and r.acceptance_percent is not None
+                else None
+            )
+            if growth is not None:
+                growths.append(growth)
+            line += [pct(r.acceptance_percent), pct(r.final_percent), _signed(growth),
+                     str(r.final_n or r.acceptance_n)]  # fmt: skip
+        line.append(_signed(sum(growths) / len(growths)) if growths else "—")
+        rows.append(line)
+    return years, rows
+
+
+def _index(summary: Sequence[SummaryRow], tests: list[tuple[str, str, int, str]]) -> str:
+    years, rows = table_two(summary)
+    heads = ["Кафедра"]
+    for year in years:
+        heads += [f"{year}: входной, %", f"{year}: итоговый, %", f"{year}: рост, п.п.",
+                  f"{year}: педагогов"]  # fmt: skip
+    heads.append("Средний рост за год, п.п.")
+    body = ["<section><h2>Таблица 2. Входной и итоговый тест по кафедрам</h2>",
+            _table("table2", heads, [("", [escape(c) for c in r]) for r in rows], (0,), False),
+            '<p class="note">Рост — итоговый минус входной тест, в процентных пунктах; средний '
+            "рост — среднее по годам, где есть оба теста.</p></section>"]  # fmt: skip
+    links = "".join(
+        f'<li><a href="tests/{escape(tid)}.html">{escape(DEPARTMENT_TITLES.get(d, d))} · {year}'
+        f" · {escape(STAGE_COLUMN_TITLES.get(s, s))}</a></li>"
+        for tid, d, year, s in sorted(
+            tests, key=lambda t: (t[2], t[1], [str(x) for x in STAGE_ORDER].index(t[3]))
+        )
+    )
+    body.append(f"<section><h2>Тесты</h2><ul>{links}</ul></section>")
+    return _page("Мониторинг педагогов кластера", "Все кафедры, этапы и годы", "".join(body), 0)
+
+
+@dataclass(frozen=True)
+class _Naming:
+    pseudonymise: bool
+    key: str
+
+    def name(self, teacher: TeacherReport) -> str:
+        return pseudonym(teacher.id, self.key) if self.pseudonymise else teacher.name
+
+    def file(self, teacher: TeacherReport) -> str:
+        return pseudonym(teacher.id, self.key) if self.pseudonymise else teacher.id
+
+
+def _stage_index(data: ReportData) -> int:
+    return [str(s) for s in STAGE_ORDER].index(data.test.stage)
+
+
+def _upto(data: ReportData) -> ReportData:
+    """The test's data with the year cut at its own stage (later stages are other pages)."""
+    keep = _stage_index(data) + 1
+    stages = data.stages[:keep]
+    teachers = [t.model_copy(update={"history": t.history[:keep]}) for t in data.teachers]
+    return data.model_copy(update={"stages": stages, "teachers": teachers})
+
+
+def _ranking(data: ReportData, naming: _Naming, link: Callable[[TeacherReport], str]) -> str:
+    heads = ["Место", "Педагог"] + ([] if naming.pseudonymise else ["Организация"])
+    heads += [STAGE_COLUMN_TITLES.get(s.stage, s.title) for s in data.stages] + ["Статус"]
+    rows = []
+    for t in data.teachers:
+        who = f'<a href="{link(t)}">{escape(naming.name(t))}</a>'
+        cells = [str(t.rank), who] + ([] if naming.pseudonymise else [escape(t.school)])
+        cells += [pct(h.percent) for h in t.history] + [STANDING_TITLES[t.standing]]
+        rows.append((t.standing if t.standing != "middle" else "", cells))
+    text_cols = (1,) if naming.pseudonymise else (1, 2)
+    return (
+        _table(f"rank-{data.test.id}", heads, rows, text_cols)
+        + f'<p class="note">{escape(data.standing_rule.described(data.test.language))}</p>'
+    )
+
+
+def _test_page(data: ReportData, naming: _Naming) -> str:
+    st = data.statistics
+    figures = "".join(
+        f'<div class="fig"><b>{escape(v)}</b><span>{escape(k)}</span></div>'
+        for v, k in ((str(len(data.teachers)), "педагогов"),
+                     (pct(st.mean_percent), "средний результат, %"))
+    )  # fmt: skip
+    chart = charts.to_svg(charts.assessment_chart(data.teachers, data.stages), "a")
+    topics = _table(
+        f"topics-{data.test.id}", ["Тема", "Заданий", "Средний результат, %"],
+        [("", [escape(t.topic), str(t.tasks), pct(t.percent)]) for t in data.topics], (0,), False,
+    )  # fmt: skip
+    body = (
+        f'<section><div class="figs">{figures}</div></section>'
+        f'<section><h2>Результаты по этапам</h2><div class="chart">{chart}</div></section>'
+        f"<section><h2>Темы</h2>{topics}</section>"
+        f"<section><h2>Рейтинг педагогов</h2>"
+        f"{_ranking(data, naming, lambda t: f'{data.test.id}/{naming.file(t)}.html')}</section>"
+    )
+    title = f"{data.test.department_title}: {data.test.stage_title} {data.test.year}"
+    return _page(title, data.test.title, body, 1)
+
+
+def _teacher_page(data: ReportData, teacher: TeacherReport, naming: _Naming) -> str:
+    chart = charts.to_svg(charts.history_chart(teacher, data.stages), "h")
+    topics = _table(
+        "topics", ["Тема", "Ваш результат, %", "Среднее по кафедре, %"],
+        [("lagging" if t.troublesome else "", [escape(t.topic), pct(t.percent),
+          pct(t.department_percent)]) for t in teacher.topics], (0,), False,
+    )  # fmt: skip
+    figures = "".join(
+        f'<div class="fig"><b>{escape(v)}</b><span>{escape(k)}</span></div>'
+        for v, k in ((pct(teacher.percent), "верных, %"),
+                     (f"{teacher.rank} из {teacher.rank_of}", "место на кафедре"),
+                     (STANDING_TITLES[teacher.standing] or "—", "статус"))
+    )  # fmt: skip
+    body = (
+        f'<section><div class="figs">{figures}</div></section>'
+        f'<section><h2>По этапам года</h2><div class="chart">{chart}</div></section>'
+        f"<section><h2>По темам</h2>{topics}</section>"
+    )
+    return _page(naming.name(teacher), f"{data.test.title}", body, 2)
+
+
+def _department_page(code: str, years: dict[int, ReportData], naming: _Naming) -> str:
+    body = []
+    for year in sorted(years, reverse=True):
+        data = years[year]
+        chart = charts.to_svg(charts.assessment_chart(data.teachers, data.stages), f"y{year}")
+        folder = f"../tests/{data.test.id}"
+
+        def link(t: TeacherReport, folder: str = folder) -> str:
+            return f"{folder}/{naming.file(t)}.html"
+
+        ranking = _ranking(data, naming, link)
+        body.append(
+            f'<section><h2>{year}: результаты по этапам</h2><div class="chart">{chart}</div>'
+            f"</section><section><h2>{year}: рейтинг по всем тестам года</h2>{ranking}"
+            "</section>"
+        )
+    title = DEPARTMENT_TITLES.get(code, code)
+    return _page(f"Кафедра: {title}", "Все тесты по годам", "".join(body) or "<p>Нет данных.</p>",
+                 1)  # fmt: skip
+
+
+def build_site(
+    store_path: str | Path | None,
+    out: Path,
+    *,
+    pseudonymise: bool = False,
+    salt: str = "",
+    progress: Callable[[int, int], None] | None = None,
+) -> SiteSummary:
+    """Write (or bring up to date) the whole website from the store into ``out``."""
+    ensure_writable_folder(out)
+    with open_store(store_path, create=False) as store:
+        tests = [t for t in store.tests() if store.attempts(t[0])]
+        key = salt or store.pseudonym_key()
+    naming = _Naming(pseudonymise, key)
+    writer = _Writer(out)
+    writer.page("site.js", SCRIPT)
+    latest: dict[tuple[str, int], ReportData] = {}
+    summary: list[SummaryRow] = []
+    for k, (test_id, department, year, _stage) in enumerate(tests, start=1):
+        data = _upto(collect(store_path, test_id))
+        summary = data.summary
+        writer.page(f"tests/{test_id}.html", _test_page(data, naming))
+        for teacher in data.teachers:
+            writer.page(f"tests/{test_id}/{naming.file(teacher)}.html",
+                        _teacher_page(data, teacher, naming))  # fmt: skip
+        held = latest.get((department, year))
+        if held is None or _stage_index(held) < _stage_index(data):
+            latest[(department, year)] = data
+        if progress is not None:
+            progress(k, len(tests))
+    for code in DEPARTMENT_TITLES:
+        years = {y: d for (dep, y), d in latest.items() if dep == code}
+        writer.page(f"departments/{code}.html", _department_page(code, years, naming))
+    writer.page("index.html", _index(summary, tests))
+    return SiteSummary(out_dir=str(out), pages=len(writer.pages), written=writer.written,
+                       tests=len(tests))  # fmt: skip
