@@ -667,10 +667,11 @@ def send(
 
 
 # ``scoring report`` is defined with the report package it drives.
-from scoring.report.cli import report_command, site_command  # noqa: E402
+from scoring.report.cli import packs_command, report_command, site_command  # noqa: E402
 
 main.add_command(report_command)
 main.add_command(site_command)
+main.add_command(packs_command)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from common.cli import Command, Progress, handle_errors
 from common.i18n import mark, tr
 from scoring.options import db_option
 from scoring.report.data import StandingRule
+from scoring.report.packs import write_packs
 from scoring.report.render import report_test
 from scoring.report.site import build_site
 
@@ -188,5 +189,34 @@ def site_command(db: Path | None, out: Path, pseudonymise: bool, salt: str, quie
             out=summary.out_dir,
             pages=summary.pages,
             written=summary.written,
+        )
+    )
+
+
+@click.command("packs", cls=Command)
+@db_option
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("reports") / "schools",
+    show_default=True,
+    help="Folder of the packs: <school>.pdf, .csv and .xlsx.",
+)
+@click.option("--year", type=int, default=None, help="School year [default: the latest].")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@handle_errors
+def packs_command(db: Path | None, out: Path, year: int | None, quiet: bool) -> None:
+    """Write one pack per school of the roster, across all departments: every teacher
+    (absentees marked), the year's latest result, rank, standing, growth, weak topics."""
+    with Progress(mark("packs"), mark("school"), quiet=quiet) as progress:
+        summary = write_packs(db, out, year=year, progress=progress)
+    click.echo(
+        tr(
+            "{schools} school pack(s) in {out} ({files} files; {empty} school(s) without "
+            "participants)",
+            schools=summary.schools,
+            out=summary.out_dir,
+            files=summary.files,
+            empty=summary.empty,
         )
     )
