@@ -537,9 +537,11 @@ def review(
     serve(server, host, port)
 
 
-def _distribution(test: str, db: Path | None, reports: Path, schools: Path | None) -> Distribution:
+def _distribution(
+    test: str, db: Path | None, reports: Path, schools: Path | None, packs: Path | None
+) -> Distribution:
     contacts = load_school_contacts(schools) if schools is not None else None
-    return plan_distribution(collect(db, test), reports, contacts)
+    return plan_distribution(collect(db, test), reports, contacts, packs)
 
 
 def format_distribution(plan: Distribution) -> str:
@@ -572,6 +574,13 @@ _reports_option = click.option(
     show_default=True,
     help="The folder `scoring report --out` wrote.",
 )
+_packs_option = click.option(
+    "--packs",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Send the schools their packs from this folder (`scoring packs --out`) instead of "
+    "the test's school extracts.",
+)
 _sender_option = click.option(
     "--from", "sender", default="monitoring@localhost", show_default=True, help="Sender address."
 )
@@ -581,6 +590,7 @@ _sender_option = click.option(
 @click.option("--test", "test", required=True, help="Test id or test package folder.")
 @_reports_option
 @_schools_option
+@_packs_option
 @click.option(
     "--mail-dir",
     type=click.Path(path_type=Path, file_okay=False),
@@ -594,13 +604,14 @@ def distribute(
     test: str,
     reports: Path,
     schools: Path | None,
+    packs: Path | None,
     mail_dir: Path | None,
     sender: str,
     db: Path | None,
 ) -> None:
     """List who gets which report (reports/<test>/distribution.csv): each teacher their PDF,
     each school's administrators the school's extract; with --mail-dir, the messages too."""
-    plan = _distribution(test, db, reports, schools)
+    plan = _distribution(test, db, reports, schools, packs)
     listed = reports / plan.test_id / DISTRIBUTION_FILE
     write_list(plan, listed)
     click.echo(format_distribution(plan))
@@ -619,6 +630,7 @@ def distribute(
 @click.option("--test", "test", required=True, help="Test id or test package folder.")
 @_reports_option
 @_schools_option
+@_packs_option
 @click.option("--smtp", required=True, metavar="HOST[:PORT]", help="The mail server.")
 @click.option("--send", "really", is_flag=True, help="Send (without it: only say what).")
 @click.option("--starttls", is_flag=True, help="Use STARTTLS.")
@@ -630,6 +642,7 @@ def send(
     test: str,
     reports: Path,
     schools: Path | None,
+    packs: Path | None,
     smtp: str,
     really: bool,
     starttls: bool,
@@ -639,7 +652,7 @@ def send(
 ) -> None:
     """Send every teacher their report and every school its extract by e-mail. A dry run
     unless --send is given."""
-    plan = _distribution(test, db, reports, schools)
+    plan = _distribution(test, db, reports, schools, packs)
     click.echo(format_distribution(plan))
     if not really:
         for d in plan.deliveries:

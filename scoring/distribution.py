@@ -24,6 +24,7 @@ from common.i18n import tr
 from common.spreadsheet import neutralise
 from scoring.imports._table import norm_header, read_table
 from scoring.report.data import ReportData
+from scoring.report.packs import PACK_INDEX
 from scoring.report.render import school_file_stem, school_file_stems
 
 DISTRIBUTION_SCHEMA_VERSION: Final = 1
@@ -120,10 +121,12 @@ def plan_distribution(
     data: ReportData,
     reports: Path,
     contacts: dict[str, list[tuple[str, str]]] | None,
+    packs: Path | None = None,
 ) -> Distribution:
     """Every message of a test's reports in ``reports`` (``reports/<test id>/``): each
     teacher's PDF to the teacher's roster e-mail, each school's extract (PDF and CSV) to its
-    administrators. ``contacts`` ``None``: no school messages."""
+    administrators, or its pack across departments from ``packs`` (``scoring packs``).
+    ``contacts`` ``None``: no school messages."""
     words = SUBJECTS.get(data.test.language, SUBJECTS["ru"])
     title = data.test.title
     folder = reports / data.test.id
@@ -160,13 +163,20 @@ def plan_distribution(
         )
     if contacts is None:
         return out
-    stems = school_file_stems(data.schools())
+    if packs is not None:  # every school of the roster has a pack, listed in its index
+        stems = read_pack_index(packs)
+        schools = sorted(stems)
+    else:
+        schools = data.schools()
+        stems = school_file_stems(schools)
     known = {school_file_stem(s): s for s in contacts}
-    for school in data.schools():
+    where = packs if packs is not None else folder / "schools"
+    for school in schools:
         files = tuple(
-            p for p in (folder / "schools" / f"{stems[school]}.pdf",
-                        folder / "schools" / f"{stems[school]}.csv") if p.is_file()
-        )  # fmt: skip
+            p
+            for p in (where / f"{stems[school]}.pdf", where / f"{stems[school]}.csv")
+            if p.is_file()
+        )
         people = contacts.get(school) or contacts.get(known.get(school_file_stem(school), ""))
         if not files:
             out.problems.append(
@@ -190,6 +200,17 @@ def plan_distribution(
                 )
             )
     return out
+
+
+def read_pack_index(packs: Path) -> dict[str, str]:
+    """School -> file stem of the packs ``scoring packs`` wrote (its ``index.csv``)."""
+    path = packs / PACK_INDEX
+    if not path.is_file():
+        raise InputNotFound(
+            tr("no school packs here"), where=str(packs), hint=tr("run `scoring packs` first")
+        )
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return {row["school"]: row["file"] for row in csv.DictReader(handle)}
 
 
 def write_list(distribution: Distribution, path: Path) -> None:

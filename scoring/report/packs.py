@@ -8,6 +8,7 @@ Written as ``<out>/<school>.pdf``, ``.csv`` and ``.xlsx`` (Russian headers and v
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,7 @@ HEADER = (
 )  # fmt: skip
 STANDING_WORDS = {"leader": "лидер", "middle": "", "lagging": "отстаёт"}
 ABSENT = "не участвовал(а)"
+PACK_INDEX = "index.csv"  # school -> file stem, for `scoring distribute --packs`
 
 
 class PackRow(BaseModel):
@@ -208,6 +210,10 @@ def write_packs(
     ensure_writable_folder(out)
     packs = school_packs(store_path, year)
     stems = school_file_stems([p.school for p in packs])
+    with (out / PACK_INDEX).open("w", encoding="utf-8-sig", newline="") as handle:
+        index = csv.writer(handle)
+        index.writerow(["school", "file"])
+        index.writerows([neutralise(school), stem] for school, stem in sorted(stems.items()))
     files = 0
     for k, pack in enumerate(packs, start=1):
         stem = out / stems[pack.school]

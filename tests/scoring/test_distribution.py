@@ -124,3 +124,20 @@ def test_send_is_a_dry_run_unless_asked(
             assert all(a.get_filename() != f"{other.id}.pdf" for a in mine.iter_attachments())
     refused = CliRunner().invoke(main, [*base[:-1], "127.0.0.1:1", "--send"])
     assert refused.exit_code != 0 and "cannot reach the mail server" in refused.output
+
+
+def test_schools_can_be_sent_their_packs(reported: tuple[Path, Path], tmp_path: Path) -> None:
+    store, reports = reported
+    packs = tmp_path / "packs"
+    assert CliRunner().invoke(main, ["packs", "--db", str(store), "--out", str(packs), "-q"]
+                              ).exit_code == 0  # fmt: skip
+    schools = _schools(tmp_path / "schools.csv", store)
+    done = CliRunner().invoke(main, [
+        "distribute", "--test", TEST_ID, "--db", str(store), "--reports", str(reports),
+        "--schools", str(schools), "--packs", str(packs),
+    ])  # fmt: skip
+    rows = list(csv.DictReader((reports / TEST_ID / "distribution.csv").open(encoding="utf-8-sig")))
+    for row in (r for r in rows if r["kind"] == "school"):
+        assert all(str(packs) in f for f in row["files"].split()), row
+    assert sum(r["kind"] == "school" for r in rows) == 2 * len(collect(store, TEST_ID).schools())
+    assert done.exit_code in (0, 11), done.output
