@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -153,6 +154,12 @@ def _summary_row(tests: _Tests, department: str, year: int) -> SummaryRow:
     )
 
 
+@lru_cache(maxsize=8192)
+def _plain(text: str) -> str:
+    """An option's text without markup (the same few hundred texts for every teacher)."""
+    return to_plain(text)
+
+
 def _task_rows(
     results: TestResults, tr: TeacherResult, review_doubles: bool = False
 ) -> list[TaskRow]:
@@ -164,7 +171,7 @@ def _task_rows(
         for letter in letters:
             k = LETTERS.find(letter)
             if 0 <= k < len(item.permutation):
-                out.append(to_plain(item.task.options[item.permutation[k]].text))
+                out.append(_plain(item.task.options[item.permutation[k]].text))
         return "; ".join(out)
 
     for q, item in zip(tr.questions, form.items, strict=True):

@@ -139,9 +139,17 @@ def _cells(row: PackRow) -> list[str | float | None]:
     ]  # fmt: skip
 
 
-def pack_chart(pack: SchoolPack, width: float = FRAME_W) -> Drawing:
-    """Each participating teacher's result (bar) against the department mean (tick)."""
+CHART_ROWS = 45  # teachers per chart: a page holds this many
+
+
+def pack_charts(pack: SchoolPack, width: float = FRAME_W) -> list[Drawing]:
+    """Each participating teacher's result (bar) against the department mean (tick), in
+    charts of at most :data:`CHART_ROWS` teachers so each fits a page."""
     shown = [r for r in pack.rows if r.percent is not None]
+    return [_chart(shown[k : k + CHART_ROWS], width) for k in range(0, len(shown), CHART_ROWS)]
+
+
+def _chart(shown: list[PackRow], width: float) -> Drawing:
     row_h = 13.0
     drawing = Drawing(width, row_h * max(len(shown), 1) + 22)
     x0, plot = 150.0, width - 150.0 - 30
@@ -196,7 +204,8 @@ def render_pack_pdf(pack: SchoolPack, path: Path) -> None:
         ])  # fmt: skip
     story += [P("Педагоги школы", s.h2), _grid_table(rows, widths)]
     if pack.participants:
-        story += [P("Результаты участников и среднее по кафедре (черта)", s.h2), pack_chart(pack)]
+        story += [P("Результаты участников и среднее по кафедре (черта)", s.h2)]
+        story += pack_charts(pack)
     _build(path, story, title=pack.school, left="Сводка для школы", right=str(pack.year))
 
 

@@ -435,7 +435,15 @@ def _task_table(teacher: TeacherReport) -> Table:
             verdict += "\nисправлено"
         elif task.flagged:
             verdict += "\nпод сомнением"
-        comment = _answer_note(task) + ("" if task.is_correct else _mistake_note(task))
+        if task.is_correct:
+            # a right answer's option text is usually short: a plain cell (a Paragraph per
+            # cell would cost a parse each, and a report has hundreds)
+            right = f"{task.correct}: {task.correct_text}" if task.correct_text else ""
+            plain = right if fits(right, widths[5] - 6) else ""
+            comment = "" if plain or not right else escape(_clip(right, 160))
+        else:
+            plain = ""
+            comment = _answer_note(task) + _mistake_note(task)
         rows.append(
             [
                 str(task.position),
@@ -443,7 +451,7 @@ def _task_table(teacher: TeacherReport) -> Table:
                 task.answer or "—",
                 task.correct,
                 verdict,
-                Paragraph(comment, s.cell) if comment else "",
+                Paragraph(comment, s.cell) if comment else plain,
             ]
         )
         if not task.is_correct:

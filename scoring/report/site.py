@@ -59,7 +59,10 @@ document.querySelectorAll("table.sortable").forEach((table) => {
   });
 });
 """
-EXTRA_CSS = "th[tabindex]{cursor:pointer}input.filter{margin:6px 0;padding:4px;width:16em}"
+EXTRA_CSS = (
+    "th[tabindex]{cursor:pointer}input.filter{margin:6px 0;padding:4px;width:16em}"
+    ".bar{height:8px;background:#1f5f99;margin:2px 0}.bar.dept{background:#b3c2d1}"
+)
 
 
 class SiteSummary(BaseModel):
@@ -245,8 +248,28 @@ def _test_page(data: ReportData, naming: _Naming) -> str:
     return _page(title, data.test.title, body, 1)
 
 
+def _bars(teacher: TeacherReport, data: ReportData) -> str:
+    """The teacher's percent and the department mean per stage as plain HTML bars (an SVG
+    chart per page would cost more than the rest of the site)."""
+    rows = []
+    for stage, point in zip(data.stages, teacher.history, strict=True):
+        mine = point.percent
+        mean = point.department_mean
+        rows.append(
+            f'<tr><td class="t">{escape(stage.title)}</td><td class="t" style="width:60%">'
+            f'<div class="bar" style="width:{mine or 0:.0f}%"></div>'
+            f'<div class="bar dept" style="width:{mean or 0:.0f}%"></div></td>'
+            f"<td>{pct(mine) if mine is not None else '—'} / "
+            f"{pct(mean) if mean is not None else '—'}</td></tr>"
+        )
+    return (
+        '<table class="bars"><thead><tr><th>Этап</th><th>Ваш результат и среднее по кафедре'
+        f"</th><th>%</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
 def _teacher_page(data: ReportData, teacher: TeacherReport, naming: _Naming) -> str:
-    chart = charts.to_svg(charts.history_chart(teacher, data.stages), "h")
+    chart = _bars(teacher, data)
     topics = _table(
         "topics", ["Тема", "Ваш результат, %", "Среднее по кафедре, %"],
         [("lagging" if t.troublesome else "", [escape(t.topic), pct(t.percent),
