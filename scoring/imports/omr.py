@@ -22,6 +22,8 @@ from scoring.imports._table import decode_text
 from scoring.imports.base import Identity, ImportContext, ParsedFile
 from scoring.store import AttemptRecord, PendingRecord
 
+SHEET_PICTURES = (".png", ".jpg", ".jpeg")  # scans a report can show as they are
+
 
 def sheet_key(sheet: SheetResult) -> str:
     """The alias under which a reviewer's assignment of this very page is kept."""
@@ -30,6 +32,9 @@ def sheet_key(sheet: SheetResult) -> str:
 
 def _evidence(sheet: SheetResult, folder: Path) -> dict[str, object]:
     out: dict[str, object] = {k: str((folder / v).resolve()) for k, v in sheet.evidence.items()}
+    scan = Path(sheet.source.file)
+    if sheet.channel == "scan" and scan.suffix.lower() in SHEET_PICTURES and scan.is_file():
+        out["scan"] = str(scan.resolve())  # the teacher's own sheet, for their report
     doubtful = [q for q in sheet.questions if q.state in ("ambiguous", "multiple")]
     if doubtful:
         out["fills"] = {str(q.position): q.fills for q in doubtful}

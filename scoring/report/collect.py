@@ -154,6 +154,25 @@ def _summary_row(tests: _Tests, department: str, year: int) -> SummaryRow:
     )
 
 
+def _sheet_images(store: Store, teachers: list[TeacherResult]) -> dict[str, str]:
+    """Teacher -> the picture of their paper sheet that still exists: the reader's annotated
+    page (flagged pages have one), else the scan itself (single-page PNG or JPEG)."""
+    live = {
+        p.attempt_id: t.teacher_id
+        for t in teachers
+        for p in t.sources
+        if p.channel == "live" and (p.sheet_page or 1) == 1
+    }
+    out: dict[str, str] = {}
+    for attempt, evidence in store.evidence(sorted(live)).items():
+        for name in ("page", "scan"):
+            path = evidence.get(name)
+            if isinstance(path, str) and Path(path).is_file():
+                out.setdefault(live[attempt], path)
+                break
+    return out
+
+
 @lru_cache(maxsize=8192)
 def _plain(text: str) -> str:
     """An option's text without markup (the same few hundred texts for every teacher)."""
@@ -328,6 +347,7 @@ def _assemble(
     per_teacher = teacher_results(results)
     rule = StandingRule.parse(tests.store.standing_rule(info.id))
     key = tests.store.pseudonym_key()
+    sheets = _sheet_images(tests.store, per_teacher)
     rows: list[TeacherReport] = []
     for t, one in enumerate(per_teacher):
         person = one.teacher
@@ -371,6 +391,7 @@ def _assemble(
                 standing=rule.standing(one.rank, one.rank_of, one.percent),
                 taken_at=next((p.taken_at for p in one.sources if p.taken_at), "") or "",
                 code=pseudonym(one.teacher_id, key),
+                sheet_image=sheets.get(one.teacher_id, ""),
                 recommendation=(
                     recommendations.for_teacher(one.teacher_id, topic_rows)
                     if recommendations is not None

@@ -126,6 +126,7 @@ class TeacherReport(_Model):
     overrides: int = 0
     taken_at: str = ""  # when the attempt was made, as the source says ("" not known)
     code: str = ""  # the teacher's code on the pseudonymised website (scoring site)
+    sheet_image: str = ""  # the paper sheet as read (annotated page, or the scan itself)
     recommendation: str = ""  # the tutor's recommendation (scoring report --recommendations)
     tasks: list[TaskRow]
     history: list[HistoryPoint]  # one per stage, in stage order

@@ -25,6 +25,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     CondPageBreak,
+    Image,
     KeepTogether,
     Paragraph,
     SimpleDocTemplate,
@@ -386,6 +387,11 @@ def teacher_story(data: ReportData, teacher: TeacherReport) -> list[Any]:
     if teacher.recommendation:
         story.append(P("Рекомендации преподавателя", s.h2))
         story += [P(line, s.body) for line in teacher.recommendation.splitlines() if line]
+    if teacher.sheet_image:
+        story += [CondPageBreak(90 * mm), P("Ваш бланк ответов, как его прочитала программа", s.h2)]
+        story.append(
+            Image(teacher.sheet_image, width=FRAME_W * 0.7, height=170 * mm, kind="proportional")
+        )
     story.append(P("Задания и разбор ошибок", s.h2))
     story.append(
         P(

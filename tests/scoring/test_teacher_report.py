@@ -74,3 +74,37 @@ def test_a_bad_recommendations_file_lists_every_row(store: Path, tmp_path: Path)
     assert result.exit_code == 3
     assert "row 2: teacher 999999 is not a teacher of this test" in result.output
     assert "and 1 more" in result.output
+
+
+def test_a_paper_attempt_shows_the_teachers_own_sheet(
+    tmp_path: Path, roster_file: Path, test_dir: Path
+) -> None:
+    import cv2
+    import numpy as np
+    from scoring_helpers import sheet_line
+
+    from scoring.ingest import import_files, import_roster
+    from scoring.report.pdf import render_teacher_pdf
+    from scoring.store import open_store
+
+    scan = tmp_path / "scans" / "s1.png"
+    scan.parent.mkdir()
+    page = np.full((400, 300), 255, np.uint8)
+    cv2.circle(page, (150, 200), 40, 0, -1)
+    cv2.imwrite(str(scan), page)
+    results = tmp_path / "results.jsonl"
+    results.write_text(
+        sheet_line("math-2026-acc", 1, "100001", ["A", "D", "AC", "C"], file=str(scan)) + "\n",
+        encoding="utf-8",
+    )
+    db = tmp_path / "monitoring.db"
+    with open_store(db) as store:
+        import_roster(store, roster_file)
+        import_files(store, [results], test_dir)
+    data = collect(db, "math-2026-acc")
+    (teacher,) = [t for t in data.teachers if t.id == "100001"]
+    assert teacher.sheet_image == str(scan.resolve())
+    render_teacher_pdf(data, teacher, tmp_path / "t.pdf")
+    reader = PdfReader(tmp_path / "t.pdf")
+    assert any(page.images for page in reader.pages)
+    assert "Ваш бланк ответов" in _text(tmp_path / "t.pdf")
