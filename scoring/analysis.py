@@ -279,7 +279,7 @@ def item_analysis(results: TestResults) -> ItemAnalysis:
         reliability=rel,
         alerts=[],
     )
-    ia.alerts = alerts(ia)
+    ia.alerts = alerts(ia, results.test.language)
     return ia
 
 
@@ -288,19 +288,39 @@ def _top_upper_option(stats: ItemStats, k: int, n_options: int) -> str:
     return LETTERS[int(np.argmax(counts))] if counts.sum() else ""
 
 
-def alerts(ia: ItemAnalysis) -> list[Alert]:
+# The alerts' sentences in the test's language: they are printed in its department report.
+ALERT_WORDS = {
+    "ru": {
+        "hint": "; сильнейшие педагоги чаще выбирали вариант {top} исходника",
+        "wrong-key": "задание {label} ({task}): отрицательная различающая способность {d:.2f} "
+        "(ключ исходника {key}{hint}); проверьте ключ",
+        "variant-wrong-key": "форма {form}, вопрос {q} = задание {label}: отрицательная "
+        "различающая способность {d:.2f} только в этой форме; проверьте ключ формы",
+        "variant-differs": "форма {form}, вопрос {q} = задание {label}: верно {p1:.0f}% против "
+        "{p2:.0f}% в других формах; проверьте печать и ключ",
+    },
+    "en": {
+        "hint": "; the strongest teachers mostly chose source option {top}",
+        "wrong-key": "task {label} ({task}): negative discrimination {d:.2f} (source key "
+        "{key}{hint}); check the key",
+        "variant-wrong-key": "form {form} question {q} = task {label}: negative discrimination "
+        "{d:.2f} in this form only; check this form's key",
+        "variant-differs": "form {form} question {q} = task {label}: {p1:.0f}% correct against "
+        "{p2:.0f}% in the other forms; check its printing and key",
+    },
+}
+
+
+def alerts(ia: ItemAnalysis, language: str = "ru") -> list[Alert]:
     """Probable wrong keys and tasks that behave differently in one form."""
+    words = ALERT_WORDS.get(language, ALERT_WORDS["en"])
     out: list[Alert] = []
     tasks = ia.tasks
     for k in range(len(ia.labels)):
         d = tasks.discrimination[k]
         if clearly_negative(float(d), int(tasks.n[k])):
             top = _top_upper_option(tasks, k, int(ia.n_options[k]))
-            hint = (
-                f"; the strongest teachers mostly chose source option {top}"
-                if top and top not in ia.keys[k]
-                else ""
-            )
+            hint = words["hint"].format(top=top) if top and top not in ia.keys[k] else ""
             out.append(
                 Alert(
                     "wrong-key",
@@ -308,8 +328,9 @@ def alerts(ia: ItemAnalysis) -> list[Alert]:
                     ia.task_ids[k],
                     ia.labels[k],
                     None,
-                    f"task {ia.labels[k]} ({ia.task_ids[k]}): negative discrimination "
-                    f"{d:.2f} (source key {ia.keys[k]}{hint}); check the key",
+                    words["wrong-key"].format(
+                        label=ia.labels[k], task=ia.task_ids[k], d=d, key=ia.keys[k], hint=hint
+                    ),
                 )
             )
     # Discrimination of every column in every form, to compare one form with the others.
@@ -340,8 +361,7 @@ def alerts(ia: ItemAnalysis) -> list[Alert]:
                         ia.task_ids[k],
                         ia.labels[k],
                         name,
-                        f"form {name} question {q + 1} = task {label}: negative discrimination "
-                        f"{d:.2f} in this form only; check this form's key",
+                        words["variant-wrong-key"].format(form=name, q=q + 1, label=label, d=d),
                     )
                 )
             if n2 < MIN_N:
@@ -355,9 +375,8 @@ def alerts(ia: ItemAnalysis) -> list[Alert]:
             if se > 0 and abs(p1 - p2) >= VARIANT_DIFF and abs(p1 - p2) / se >= VARIANT_Z:
                 # rank: largest gap first, then the harder form (a misprint makes it harder)
                 key = (-abs(p1 - p2), p1)
-                message = (
-                    f"form {name} question {q + 1} = task {label}: {100 * p1:.0f}% correct "
-                    f"against {100 * p2:.0f}% in the other forms; check its printing and key"
+                message = words["variant-differs"].format(
+                    form=name, q=q + 1, label=label, p1=100 * p1, p2=100 * p2
                 )
                 candidates.setdefault(int(k), []).append((key, name, message))
     # One alert per task: when only two forms print it, both differ from "the other" and
