@@ -193,6 +193,11 @@ def render_poll_pdf(table: PollTable, language: str, path: Path) -> None:
 
 
 def render_poll_html(table: PollTable, language: str, path: Path) -> None:
+    path.write_text(poll_html(table, language), encoding="utf-8")
+
+
+def poll_html(table: PollTable, language: str) -> str:
+    """The poll's page: Table 3 with a chart per parameter, self-contained."""
     words = _words(table, language)
     header, rows = table_rows(table, language)
     esc = html.escape
@@ -236,7 +241,7 @@ figcaption {{ font-size: .8rem; }}
 {"".join(figures)}
 </body></html>
 """
-    path.write_text(page, encoding="utf-8")
+    return page
 
 
 def write_poll_xlsx(header: list[str], rows: list[list[str]], path: Path) -> None:

@@ -26,6 +26,8 @@ from pydantic import BaseModel
 
 from common.files import ensure_writable_folder
 from common.vocabulary import DEPARTMENT_TITLES, STAGE_ORDER
+from scoring.poll_report import poll_html
+from scoring.polls import earlier_poll, poll_table
 from scoring.report import charts
 from scoring.report.collect import collect
 from scoring.report.data import ReportData, SummaryRow, TeacherReport, pseudonym
@@ -163,7 +165,11 @@ def table_two(summary: Sequence[SummaryRow]) -> tuple[list[int], list[list[str]]
     return years, rows
 
 
-def _index(summary: Sequence[SummaryRow], tests: list[tuple[str, str, int, str]]) -> str:
+def _index(
+    summary: Sequence[SummaryRow],
+    tests: list[tuple[str, str, int, str]],
+    polls: Sequence[tuple[str, int]] = (),
+) -> str:
     years, rows = table_two(summary)
     heads = ["Кафедра"]
     for year in years:
@@ -182,6 +188,12 @@ def _index(summary: Sequence[SummaryRow], tests: list[tuple[str, str, int, str]]
         )
     )
     body.append(f"<section><h2>Тесты</h2><ul>{links}</ul></section>")
+    if polls:
+        items = "".join(
+            f'<li><a href="polls/{escape(pid)}.html">{escape(pid)} · {year}</a></li>'
+            for pid, year in sorted(polls, key=lambda p: (p[1], p[0]))
+        )
+        body.append(f"<section><h2>Опросы учителей</h2><ul>{items}</ul></section>")
     return _page("Мониторинг педагогов кластера", "Все кафедры, этапы и годы", "".join(body), 0)
 
 
@@ -320,12 +332,26 @@ def build_site(
 ) -> SiteSummary:
     """Write (or bring up to date) the whole website from the store into ``out``."""
     ensure_writable_folder(out)
+    poll_pages: list[tuple[Path, str]] = []
     with open_store(store_path, create=False) as store:
         tests = [t for t in store.tests() if store.attempts(t[0])]
         key = salt or store.pseudonym_key()
+        polls = store.polls()
+        for poll_id, _year in polls:  # a poll's page holds no names: the same in both modes
+            table = poll_table(store, poll_id)
+            earlier = earlier_poll(store, table)
+            if earlier is not None:
+                table.previous = poll_table(store, earlier)
+            language = store.poll_manifest(poll_id).poll.language
+            (out / "polls").mkdir(parents=True, exist_ok=True)
+            text = poll_html(table, language)
+            path = out / "polls" / f"{poll_id}.html"
+            poll_pages.append((path, text))
     naming = _Naming(pseudonymise, key)
     writer = _Writer(out)
     writer.page("site.js", SCRIPT)
+    for path, text in poll_pages:
+        writer.page(str(path.relative_to(out)), text)
     latest: dict[tuple[str, int], ReportData] = {}
     summary: list[SummaryRow] = []
     for k, (test_id, department, year, _stage) in enumerate(tests, start=1):
@@ -343,6 +369,6 @@ def build_site(
     for code in DEPARTMENT_TITLES:
         years = {y: d for (dep, y), d in latest.items() if dep == code}
         writer.page(f"departments/{code}.html", _department_page(code, years, naming))
-    writer.page("index.html", _index(summary, tests))
+    writer.page("index.html", _index(summary, tests, polls))
     return SiteSummary(out_dir=str(out), pages=len(writer.pages), written=writer.written,
                        tests=len(tests))  # fmt: skip

@@ -260,5 +260,9 @@ def test_the_cli_imports_reports_and_compares_with_last_year(
     rows = list(csv.reader((out / "poll-2026" / "table3.csv").open(encoding="utf-8-sig")))
     assert rows[0][-2:] == ["2025, всего", "Изменение"]
     assert rows[2][-3:] == ["7.9", "6.0", "1.9"]  # 7.9166 - 6.0
+    site = runner.invoke(main, ["site", "--out", str(tmp_path / "site"), "-q", *base])
+    assert site.exit_code == 0, site.output
+    assert 'href="polls/poll-2026.html"' in (tmp_path / "site" / "index.html").read_text("utf-8")
+    assert "Таблица 3" in (tmp_path / "site" / "polls" / "poll-2026.html").read_text("utf-8")
     refused = runner.invoke(main, ["report", "--test", "poll-2026", *base])
     assert refused.exit_code != 0 and "is a poll, not a test" in refused.output
