@@ -485,6 +485,21 @@ class Roster(Mapping[str, Teacher]):
         return {r[4].casefold(): r[0] for r in self._rows.values() if r[4]}
 
 
+def _already_decided(first: tuple[str, str, str] | None, item: str) -> AlreadyDecided:
+    """The refusal of a second decision on ``item``, naming the first (who, at, after)."""
+    who_first, at_first, after_first = first if first else ("someone", "", "")
+    return AlreadyDecided(
+        tr(
+            "already settled by {who_first} at {at_first} ({value})",
+            who_first=who_first,
+            at_first=at_first,
+            value=after_first or "blank",
+        ),
+        where=item,
+        hint=tr("reload the queue"),
+    )
+
+
 def _write_hint(error: sqlite3.Error) -> str:
     text = str(error).lower()
     if "full" in text:
@@ -710,20 +725,12 @@ class Store:
                 (poll_id, item, before, after, who, now_utc(), why),
             )
         except sqlite3.IntegrityError:
-            row = con.execute(
-                "SELECT who, at, after FROM poll_decisions WHERE poll_id = ? AND item = ?",
-                (poll_id, item),
-            ).fetchone()
-            who_first, at_first, after_first = row if row else ("someone", "", "")
-            raise AlreadyDecided(
-                tr(
-                    "already settled by {who_first} at {at_first} ({value})",
-                    who_first=who_first,
-                    at_first=at_first,
-                    value=after_first or "blank",
-                ),
-                where=item,
-                hint=tr("reload the queue"),
+            raise _already_decided(
+                con.execute(
+                    "SELECT who, at, after FROM poll_decisions WHERE poll_id = ? AND item = ?",
+                    (poll_id, item),
+                ).fetchone(),
+                item,
             ) from None
         for column in ("ratings", "department", "doubtful"):
             if column in changes:
@@ -982,20 +989,12 @@ class Store:
                 (test_id, item, kind, before, after, who, at, why),
             )
         except sqlite3.IntegrityError:
-            row = con.execute(
-                "SELECT who, at, after FROM decisions WHERE test_id = ? AND item = ?",
-                (test_id, item),
-            ).fetchone()
-            who_first, at_first, after_first = row if row else ("someone", "", "")
-            raise AlreadyDecided(
-                tr(
-                    "already settled by {who_first} at {at_first} ({value})",
-                    who_first=who_first,
-                    at_first=at_first,
-                    value=after_first or "blank",
-                ),
-                where=item,
-                hint=tr("reload the queue"),
+            raise _already_decided(
+                con.execute(
+                    "SELECT who, at, after FROM decisions WHERE test_id = ? AND item = ?",
+                    (test_id, item),
+                ).fetchone(),
+                item,
             ) from None
         return Decision(int(cur.lastrowid or 0), test_id, item, kind, before, after, who, at, why)
 

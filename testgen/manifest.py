@@ -465,14 +465,7 @@ def load_poll_manifest(path: Path) -> PollManifest:
 
 def load_manifest(path: Path) -> Manifest:
     """Load ``manifest.json`` from a file or from a test package folder."""
-    if path.is_dir():
-        path = path / "manifest.json"
-    if not path.is_file():
-        raise InputNotFound(
-            tr("test package manifest not found"),
-            where=str(path),
-            hint=tr("run `testgen build` first"),
-        )
+    path = _manifest_path(path)
     try:
         return Manifest.model_validate_json(path.read_bytes())
     except ValidationError as error:

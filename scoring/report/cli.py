@@ -13,7 +13,7 @@ from scoring.options import db_option
 from scoring.report.data import StandingRule
 from scoring.report.packs import write_packs
 from scoring.report.render import report_test
-from scoring.report.site import build_site
+from scoring.report.site import SiteSummary, build_site
 
 
 def _standing_rule(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
@@ -143,16 +143,17 @@ def report_command(
         )
     )
     if site is not None:
-        built = build_site(db, site, pseudonymise=pseudonymise, salt=salt)
-        click.echo(
-            tr(
-                "Website of {tests} test(s) in {out}: {pages} pages, {written} written this time",
-                tests=built.tests,
-                out=built.out_dir,
-                pages=built.pages,
-                written=built.written,
-            )
-        )
+        click.echo(format_site(build_site(db, site, pseudonymise=pseudonymise, salt=salt)))
+
+
+def format_site(summary: SiteSummary) -> str:
+    return tr(
+        "Website of {tests} test(s) in {out}: {pages} pages, {written} written this time",
+        tests=summary.tests,
+        out=summary.out_dir,
+        pages=summary.pages,
+        written=summary.written,
+    )
 
 
 @click.command("site", cls=Command)
@@ -182,15 +183,7 @@ def site_command(db: Path | None, out: Path, pseudonymise: bool, salt: str, quie
     assessment chart and ranking over all its tests, a page per test and per teacher."""
     with Progress(mark("site"), mark("test"), quiet=quiet) as progress:
         summary = build_site(db, out, pseudonymise=pseudonymise, salt=salt, progress=progress)
-    click.echo(
-        tr(
-            "Website of {tests} test(s) in {out}: {pages} pages, {written} written this time",
-            tests=summary.tests,
-            out=summary.out_dir,
-            pages=summary.pages,
-            written=summary.written,
-        )
-    )
+    click.echo(format_site(summary))
 
 
 @click.command("packs", cls=Command)
