@@ -16,6 +16,7 @@ from pathlib import Path
 
 from demo.paths import SAMPLE_TESTS_DIR
 from demo.session import SessionTimes, open_review_items, run_session
+from scoring.report.site import build_site
 
 OUT = Path("demo-out")
 TESTS = (("math-2026-acceptance", 0.0), ("math-2026-final", 0.08))  # (spec, skill bonus)
@@ -50,6 +51,9 @@ def main() -> int:
         site = reports / "site" / "index.html"
         if site.exists():
             print(f"  website: {site.resolve()}")
+    whole = build_site(OUT / "monitoring.db", OUT / "site")
+    index = (OUT / "site" / "index.html").resolve()
+    print(f"\nWebsite of the whole store ({whole.tests} tests): {index}")
     print("\nThe reports above are preliminary: the review queue has not been settled.")
     for name, _, _ in done:
         count = open_review_items(OUT / "monitoring.db", name)
