@@ -14,3 +14,11 @@ db_option = click.option(
     default=None,
     help=f"Results store [default: ${DB_ENV}, else monitoring.db in the working folder].",
 )
+
+salt_option = click.option(
+    "--salt",
+    envvar="MONITORING_PSEUDONYM_SALT",
+    default="",
+    help="Key of the --pseudonymise codes instead of the store's own random key (env "
+    "MONITORING_PSEUDONYM_SALT), to give the same codes as another store.",
+)

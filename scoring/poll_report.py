@@ -17,7 +17,7 @@ from reportlab.platypus import Spacer, Table
 
 from common.files import ensure_writable_folder
 from common.vocabulary import DEPARTMENT_TITLES
-from scoring.polls import PollTable, earlier_poll, one_decimal, poll_table
+from scoring.polls import MIN_SHOWN, PollTable, one_decimal, poll_table_compared
 from scoring.report import charts
 from scoring.report.exports import write_csv
 from scoring.report.pdf import P, _build, _grid_table, styles
@@ -66,7 +66,7 @@ DEPARTMENT_EN = {
 }
 
 
-def _words(table: PollTable, language: str) -> dict[str, str]:
+def _words(language: str) -> dict[str, str]:
     return WORDS.get(language, WORDS["en"])
 
 
@@ -79,12 +79,10 @@ def _columns(table: PollTable) -> list[str]:
 
 
 def _notes(table: PollTable, language: str) -> list[str]:
-    words = _words(table, language)
+    words = _words(language)
     notes = [words["level_rule"]]
     if table.hidden:
         names = ", ".join(_department(d, language) for d in table.hidden)
-        from scoring.polls import MIN_SHOWN
-
         notes.append(words["hidden"].format(n=MIN_SHOWN, names=names))
     if table.open_items:
         notes.append(words["open"].format(n=table.open_items))
@@ -95,7 +93,7 @@ def _notes(table: PollTable, language: str) -> list[str]:
 
 def table_rows(table: PollTable, language: str) -> tuple[list[str], list[list[str]]]:
     """The Table 3 grid as text: header, then one row per printed parameter, N and level."""
-    words = _words(table, language)
+    words = _words(language)
     header = [words["parameter"]]
     header += [_department(d, language) for d in table.departments] + [words["total"]]
     previous = table.previous
@@ -144,7 +142,7 @@ def parameter_chart(table: PollTable, number: str, language: str) -> Drawing:
     width, bar, gap, left = 240.0, 9.0, 4.0, 92.0
     height = len(names) * (bar + gap) + 14
     drawing = Drawing(width, height)
-    words = _words(table, language)
+    words = _words(language)
     cells = table.cells[number]
     for k, name in enumerate(names):
         y = height - 12 - (k + 1) * (bar + gap) + gap
@@ -163,7 +161,7 @@ def parameter_chart(table: PollTable, number: str, language: str) -> Drawing:
 
 def render_poll_pdf(table: PollTable, language: str, path: Path) -> None:
     s = styles()
-    words = _words(table, language)
+    words = _words(language)
     header, rows = table_rows(table, language)
     story: list[object] = [
         P(html.escape(table.title), s.title_long),
@@ -192,13 +190,9 @@ def render_poll_pdf(table: PollTable, language: str, path: Path) -> None:
     _build(path, story, title=table.title, left=table.poll_id, right=str(table.year))
 
 
-def render_poll_html(table: PollTable, language: str, path: Path) -> None:
-    path.write_text(poll_html(table, language), encoding="utf-8")
-
-
 def poll_html(table: PollTable, language: str) -> str:
     """The poll's page: Table 3 with a chart per parameter, self-contained."""
-    words = _words(table, language)
+    words = _words(language)
     header, rows = table_rows(table, language)
     esc = html.escape
     head = "".join(f"<th>{esc(h)}</th>" for h in header)
@@ -272,10 +266,7 @@ def write_poll_report(
 ) -> tuple[PollTable, list[Path]]:
     """Write ``<out>/<poll-id>/`` (table3.pdf, table3.html, table3.csv, table3.xlsx) and the
     website page ``<out>/site/polls/<poll-id>.html``; returns the table and the files."""
-    table = poll_table(store, poll_id, show_small=show_small)
-    earlier = compare or earlier_poll(store, table)
-    if earlier is not None:
-        table.previous = poll_table(store, earlier, show_small=show_small)
+    table = poll_table_compared(store, poll_id, show_small=show_small, compare=compare)
     language = store.poll_manifest(poll_id).poll.language
     folder = out / poll_id
     site = out / "site" / "polls"
@@ -285,9 +276,10 @@ def write_poll_report(
     files = [folder / "table3.pdf", folder / "table3.html", folder / "table3.csv",
              folder / "table3.xlsx", site / f"{poll_id}.html"]  # fmt: skip
     render_poll_pdf(table, language, files[0])
-    render_poll_html(table, language, files[1])
+    page = poll_html(table, language)
+    files[1].write_text(page, encoding="utf-8")
     # numbers as numbers: a signed change ("+1.9") would otherwise be guarded as a formula
     write_csv(files[2], header, [[line[0], *(_number(v) for v in line[1:])] for line in rows])
     write_poll_xlsx(header, rows, files[3])
-    render_poll_html(table, language, files[4])
+    files[4].write_text(page, encoding="utf-8")
     return table, files

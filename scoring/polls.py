@@ -528,6 +528,18 @@ def poll_table(store: Store, poll_id: str, *, show_small: bool = False) -> PollT
     )
 
 
+def poll_table_compared(
+    store: Store, poll_id: str, *, show_small: bool = False, compare: str | None = None
+) -> PollTable:
+    """:func:`poll_table` with ``previous`` set: the poll ``compare``, else the latest earlier
+    year's poll that rates some of the same parameters (none when there is no such poll)."""
+    table = poll_table(store, poll_id, show_small=show_small)
+    earlier = compare or earlier_poll(store, table)
+    if earlier is not None:
+        table.previous = poll_table(store, earlier, show_small=show_small)
+    return table
+
+
 def earlier_poll(store: Store, table: PollTable) -> str | None:
     """The latest poll of an earlier year that rates some of the same parameters."""
     numbers = {r.number for r in table.rows if r.rated}

@@ -9,7 +9,7 @@ import click
 
 from common.cli import Command, Progress, handle_errors
 from common.i18n import mark, tr
-from scoring.options import db_option
+from scoring.options import db_option, salt_option
 from scoring.report.data import StandingRule
 from scoring.report.packs import write_packs
 from scoring.report.render import report_test
@@ -48,13 +48,7 @@ def _standing_rule(_ctx: click.Context, _param: click.Parameter, value: str | No
     is_flag=True,
     help="Website pages show teachers by a stable code instead of name, with no IDs.",
 )
-@click.option(
-    "--salt",
-    envvar="MONITORING_PSEUDONYM_SALT",
-    default="",
-    help="Key of the --pseudonymise codes instead of the store's own random key (env "
-    "MONITORING_PSEUDONYM_SALT), to give the same codes as another store.",
-)
+@salt_option
 @click.option(
     "--prefer",
     type=click.Choice(["live", "remote", "latest"]),
@@ -170,12 +164,7 @@ def format_site(summary: SiteSummary) -> str:
     is_flag=True,
     help="Teachers by a stable code instead of name; no IDs or schools on any page.",
 )
-@click.option(
-    "--salt",
-    envvar="MONITORING_PSEUDONYM_SALT",
-    default="",
-    help="Key of the codes instead of the store's own random key.",
-)
+@salt_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @handle_errors
 def site_command(db: Path | None, out: Path, pseudonymise: bool, salt: str, quiet: bool) -> None:

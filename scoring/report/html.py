@@ -79,8 +79,10 @@ def _table(
     heads: Sequence[str],
     rows: Sequence[tuple[str, Sequence[str]]],
     text_cols: Sequence[int] = (),
+    table_id: str = "",
 ) -> str:
-    """``rows``: (css class, cells already escaped); ``text_cols`` are left-aligned."""
+    """``rows``: (css class, cells already escaped); ``text_cols`` are left-aligned.
+    ``table_id``: a sortable table with this id (the whole-store site's script sorts it)."""
     head = "".join(f"<th>{escape(h)}</th>" for h in heads)
     body = []
     for css, cells in rows:
@@ -89,7 +91,8 @@ def _table(
             for k, c in enumerate(cells)
         )
         body.append(f'<tr class="{css}">{tds}</tr>' if css else f"<tr>{tds}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    opening = f'<table class="sortable" id="{table_id}">' if table_id else "<table>"
+    return f"{opening}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
 def _growth(g: GrowthFigure) -> str:

@@ -27,11 +27,12 @@ from pydantic import BaseModel
 from common.files import ensure_writable_folder
 from common.vocabulary import DEPARTMENT_TITLES, STAGE_ORDER
 from scoring.poll_report import poll_html
-from scoring.polls import earlier_poll, poll_table
+from scoring.polls import poll_table_compared
 from scoring.report import charts
 from scoring.report.collect import collect
 from scoring.report.data import ReportData, SummaryRow, TeacherReport, pseudonym
 from scoring.report.html import CSS
+from scoring.report.html import _table as html_table
 from scoring.report.pdf import STAGE_COLUMN_TITLES, STANDING_TITLES, pct
 from scoring.store import open_store
 
@@ -108,25 +109,20 @@ def _page(title: str, subtitle: str, body: str, depth: int) -> str:
     )
 
 
-def _table(table_id: str, heads: Sequence[str], rows: Sequence[tuple[str, Sequence[str]]],
-           text_cols: Sequence[int] = (), filter_box: bool = True) -> str:  # fmt: skip
-    head = "".join(f"<th>{escape(h)}</th>" for h in heads)
-    body = []
-    for css, cells in rows:
-        tds = "".join(
-            f'<td class="t">{c}</td>' if k in text_cols else f"<td>{c}</td>"
-            for k, c in enumerate(cells)
-        )
-        body.append(f'<tr class="{css}">{tds}</tr>' if css else f"<tr>{tds}</tr>")
+def _table(
+    table_id: str,
+    heads: Sequence[str],
+    rows: Sequence[tuple[str, Sequence[str]]],
+    text_cols: Sequence[int] = (),
+    filter_box: bool = True,
+) -> str:
+    """A sortable table (:func:`scoring.report.html._table`), with a filter box above it."""
     box = (
         f'<input class="filter" data-for="{table_id}" placeholder="Фильтр" aria-label="Фильтр">'
         if filter_box
         else ""
     )
-    return (
-        f'{box}<table class="sortable" id="{table_id}"><thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(body)}</tbody></table>"
-    )
+    return box + html_table(heads, rows, text_cols, table_id=table_id)
 
 
 def _signed(value: float | None) -> str:
@@ -338,10 +334,7 @@ def build_site(
         key = salt or store.pseudonym_key()
         polls = store.polls()
         for poll_id, _year in polls:  # a poll's page holds no names: the same in both modes
-            table = poll_table(store, poll_id)
-            earlier = earlier_poll(store, table)
-            if earlier is not None:
-                table.previous = poll_table(store, earlier)
+            table = poll_table_compared(store, poll_id)
             language = store.poll_manifest(poll_id).poll.language
             (out / "polls").mkdir(parents=True, exist_ok=True)
             text = poll_html(table, language)
