@@ -137,7 +137,10 @@ def report_command(
         )
     )
     if site is not None:
-        click.echo(format_site(build_site(db, site, pseudonymise=pseudonymise, salt=salt)))
+        whole = build_site(
+            db, site, pseudonymise=pseudonymise, salt=salt, workers=workers or os.cpu_count() or 1
+        )
+        click.echo(format_site(whole))
 
 
 def format_site(summary: SiteSummary) -> str:
@@ -165,13 +168,28 @@ def format_site(summary: SiteSummary) -> str:
     help="Teachers by a stable code instead of name; no IDs or schools on any page.",
 )
 @salt_option
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes to render the tests with (default: the number of CPUs).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @handle_errors
-def site_command(db: Path | None, out: Path, pseudonymise: bool, salt: str, quiet: bool) -> None:
+def site_command(
+    db: Path | None, out: Path, pseudonymise: bool, salt: str, workers: int | None, quiet: bool
+) -> None:
     """Write one website from the whole store: Table 2 over the years, every department's
     assessment chart and ranking over all its tests, a page per test and per teacher."""
     with Progress(mark("site"), mark("test"), quiet=quiet) as progress:
-        summary = build_site(db, out, pseudonymise=pseudonymise, salt=salt, progress=progress)
+        summary = build_site(
+            db,
+            out,
+            pseudonymise=pseudonymise,
+            salt=salt,
+            workers=workers or os.cpu_count() or 1,
+            progress=progress,
+        )
     click.echo(format_site(summary))
 
 

@@ -116,7 +116,7 @@ def school_packs(store_path: str | Path | None, year: int | None = None) -> list
         rank = [str(s) for s in STAGE_ORDER].index(stage)
         if department not in latest or latest[department][0] < rank:
             latest[department] = (rank, test_id)
-    data = {d: collect(store_path, tid) for d, (_, tid) in latest.items()}
+    data = {d: collect(store_path, tid, tasks=False) for d, (_, tid) in latest.items()}
     schools = sorted({t.school for _, t in teachers})
     order = list(DEPARTMENT_TITLES)
     packs = []

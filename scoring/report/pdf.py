@@ -201,9 +201,48 @@ def fits(text: str, width: float, size: float = 7.5) -> bool:
     return stringWidth(text, register_fonts().regular, size) <= width
 
 
+class Para(Paragraph):
+    """A paragraph that breaks its lines once per width.
+
+    A table measures each cell to size its rows, again to split over a page and again to
+    draw it; the lines of a paragraph depend only on the width, so the first answer is kept.
+    Most of a long teacher report's time was the same comments broken into lines three times.
+    """
+
+    _measured: tuple[float, tuple[float, float]] | None = None
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        # split() drops blPara when a paragraph moves on whole: then it is measured again
+        if self._measured is None or self._measured[0] != availWidth or not hasattr(self, "blPara"):
+            self._measured = (availWidth, super().wrap(availWidth, availHeight))
+        return self._measured[1]
+
+
+class CellCache:
+    """Table-cell paragraphs shared by the reports one process renders.
+
+    Teachers of one variant get the same task wordings and tutors' comments; parsing the
+    markup and breaking it into lines is most of a report's cost, and a measured
+    :class:`Para` can be drawn in any number of documents (cells never split), so each
+    distinct cell is built once. Bounded: cleared when full."""
+
+    def __init__(self, limit: int = 20_000) -> None:
+        self._limit = limit
+        self._paras: dict[tuple[str, str], Para] = {}
+
+    def para(self, markup: str, style: ParagraphStyle) -> Para:
+        key = (markup, style.name)
+        found = self._paras.get(key)
+        if found is None:
+            if len(self._paras) >= self._limit:
+                self._paras.clear()
+            found = self._paras[key] = Para(markup, style)
+        return found
+
+
 def P(text: str, style: ParagraphStyle) -> Paragraph:
     """A paragraph of plain text (escaped: names may hold ``<`` or ``&``)."""
-    return Paragraph(escape(text), style)
+    return Para(escape(text), style)
 
 
 def _page_decor(left: str, right: str) -> Callable[[Canvas, Any], None]:
@@ -266,8 +305,12 @@ def _grid_table(
     zebra: bool = True,
     repeat: int = 1,
 ) -> Table:
-    """A table with a coloured header row, light rules and zebra rows."""
-    table = Table(rows, colWidths=list(widths), repeatRows=repeat)
+    """A table with a coloured header row, light rules and zebra rows.
+
+    ``longTableOptimize``: a table that runs over pages has its row heights measured once
+    and handed to its parts; without it every part measures every remaining row again, and
+    a teacher's task table (long comments in Paragraphs) cost three times the wrapping."""
+    table = Table(rows, colWidths=list(widths), repeatRows=repeat, longTableOptimize=True)
     commands: list[tuple[Any, ...]] = [
         ("BACKGROUND", (0, 0), (-1, repeat - 1), HEADER_BAND),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -329,9 +372,12 @@ def _figures(cells: Sequence[tuple[str, str]]) -> Table:
 # --- per-teacher report -------------------------------------------------------------------
 
 
-def teacher_story(data: ReportData, teacher: TeacherReport) -> list[Any]:
+def teacher_story(
+    data: ReportData, teacher: TeacherReport, cells: CellCache | None = None
+) -> list[Any]:
     """The flowables of one teacher's report. It names only this teacher: no ranking table,
-    no other teacher's name or ID, only department means."""
+    no other teacher's name or ID, only department means. ``cells`` shares the task table's
+    paragraphs with the other reports of this process."""
     s = styles()
     test = data.test
     story: list[Any] = [
@@ -402,7 +448,7 @@ def teacher_story(data: ReportData, teacher: TeacherReport) -> list[Any]:
         )
     )
     story.append(Spacer(1, 4))
-    story.append(_task_table(teacher))
+    story.append(_task_table(teacher, cells or CellCache()))
     story.append(Spacer(1, 6))
     story.append(
         P(
@@ -415,7 +461,7 @@ def teacher_story(data: ReportData, teacher: TeacherReport) -> list[Any]:
     return story
 
 
-def _task_table(teacher: TeacherReport) -> Table:
+def _task_table(teacher: TeacherReport, cells: CellCache) -> Table:
     # Short cells are plain strings styled by the table (a Paragraph per cell costs a parse,
     # and a teacher report has hundreds of cells); only text that may wrap is a Paragraph.
     s = styles()
@@ -453,11 +499,13 @@ def _task_table(teacher: TeacherReport) -> Table:
         rows.append(
             [
                 str(task.position),
-                task.topic if fits(task.topic, topic_room) else P(task.topic, s.cell),
+                task.topic
+                if fits(task.topic, topic_room)
+                else cells.para(escape(task.topic), s.cell),
                 task.answer or "—",
                 task.correct,
                 verdict,
-                Paragraph(comment, s.cell) if comment else plain,
+                cells.para(comment, s.cell) if comment else plain,
             ]
         )
         if not task.is_correct:
@@ -518,10 +566,12 @@ def _mistake_note(task: TaskRow) -> str:
     return f'<font color="{MUTED_HEX}">{stem_markup}</font><br/>{note}'
 
 
-def render_teacher_pdf(data: ReportData, teacher: TeacherReport, path: Path) -> None:
+def render_teacher_pdf(
+    data: ReportData, teacher: TeacherReport, path: Path, cells: CellCache | None = None
+) -> None:
     _build(
         path,
-        teacher_story(data, teacher),
+        teacher_story(data, teacher, cells),
         title=f"{teacher.name}: {data.test.title}",
         left=f"{data.test.title} · {teacher.id}",
         right=f"{data.test.year}/{data.test.year + 1} учебный год",

@@ -79,13 +79,16 @@ def school_file_stems(schools: list[str]) -> dict[str, str]:
     return stems
 
 
-# Set in each worker by the pool initializer: the pool's one shared input.
+# Set in each worker by the pool initializer: the pool's one shared input, and the
+# worker's table cells shared by the teacher reports it renders.
 _worker_data: ReportData | None = None
+_worker_cells = pdf.CellCache()
 
 
 def _init_worker(data: ReportData) -> None:
-    global _worker_data
+    global _worker_data, _worker_cells
     _worker_data = data
+    _worker_cells = pdf.CellCache()
 
 
 def _data() -> ReportData:
@@ -99,7 +102,7 @@ def _job_teachers(out_dir: str, start: int, stop: int) -> list[str]:
     written = []
     for teacher in data.teachers[start:stop]:
         path = Path(out_dir) / "teachers" / f"{teacher.id}.pdf"
-        pdf.render_teacher_pdf(data, teacher, path)
+        pdf.render_teacher_pdf(data, teacher, path, _worker_cells)
         written.append(str(path))
     return written
 

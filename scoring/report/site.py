@@ -17,7 +17,9 @@ Pages are written only when their text differs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import multiprocessing
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -233,14 +235,13 @@ def _ranking(data: ReportData, naming: _Naming, link: Callable[[TeacherReport], 
     )
 
 
-def _test_page(data: ReportData, naming: _Naming) -> str:
+def _test_page(data: ReportData, naming: _Naming, chart: str) -> str:
     st = data.statistics
     figures = "".join(
         f'<div class="fig"><b>{escape(v)}</b><span>{escape(k)}</span></div>'
         for v, k in ((str(len(data.teachers)), "педагогов"),
                      (pct(st.mean_percent), "средний результат, %"))
     )  # fmt: skip
-    chart = charts.to_svg(charts.assessment_chart(data.teachers, data.stages), "a")
     topics = _table(
         f"topics-{data.test.id}", ["Тема", "Заданий", "Средний результат, %"],
         [("", [escape(t.topic), str(t.tasks), pct(t.percent)]) for t in data.topics], (0,), False,
@@ -297,25 +298,83 @@ def _teacher_page(data: ReportData, teacher: TeacherReport, naming: _Naming) -> 
     return _page(naming.name(teacher), f"{data.test.title}", body, 2)
 
 
-def _department_page(code: str, years: dict[int, ReportData], naming: _Naming) -> str:
-    body = []
-    for year in sorted(years, reverse=True):
-        data = years[year]
-        chart = charts.to_svg(charts.assessment_chart(data.teachers, data.stages), f"y{year}")
-        folder = f"../tests/{data.test.id}"
+def _department_section(data: ReportData, naming: _Naming, chart: str) -> str:
+    """The year of ``data``'s test on its department's page: the assessment chart and the
+    ranking over every test of the year up to this one."""
+    folder = f"../tests/{data.test.id}"
+    ranking = _ranking(data, naming, lambda t: f"{folder}/{naming.file(t)}.html")
+    year = data.test.year
+    return (
+        f'<section><h2>{year}: результаты по этапам</h2><div class="chart">{chart}</div>'
+        f"</section><section><h2>{year}: рейтинг по всем тестам года</h2>{ranking}</section>"
+    )
 
-        def link(t: TeacherReport, folder: str = folder) -> str:
-            return f"{folder}/{naming.file(t)}.html"
 
-        ranking = _ranking(data, naming, link)
-        body.append(
-            f'<section><h2>{year}: результаты по этапам</h2><div class="chart">{chart}</div>'
-            f"</section><section><h2>{year}: рейтинг по всем тестам года</h2>{ranking}"
-            "</section>"
-        )
+def _department_page(code: str, sections: Sequence[str]) -> str:
     title = DEPARTMENT_TITLES.get(code, code)
-    return _page(f"Кафедра: {title}", "Все тесты по годам", "".join(body) or "<p>Нет данных.</p>",
-                 1)  # fmt: skip
+    return _page(f"Кафедра: {title}", "Все тесты по годам",
+                 "".join(sections) or "<p>Нет данных.</p>", 1)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _TestPages:
+    """What one test adds to the site, made in a worker process: its pages as text, and its
+    year's section for the department page (used when it is the year's latest test)."""
+
+    test_id: str
+    department: str
+    year: int
+    stage_index: int
+    pages: list[tuple[str, str]]  # (path inside the site, text)
+    section: str
+    summary: list[SummaryRow]
+
+
+def _render_test(store_path: str | None, test_id: str, naming: _Naming) -> _TestPages:
+    data = _upto(collect(store_path, test_id, tasks=False))
+    # one chart for the test page and the department page (its id is unique on both)
+    chart = charts.to_svg(charts.assessment_chart(data.teachers, data.stages), f"y{data.test.year}")
+    pages = [(f"tests/{test_id}.html", _test_page(data, naming, chart))]
+    pages += [
+        (f"tests/{test_id}/{naming.file(t)}.html", _teacher_page(data, t, naming))
+        for t in data.teachers
+    ]
+    return _TestPages(
+        test_id=test_id,
+        department=data.test.department,
+        year=data.test.year,
+        stage_index=_stage_index(data),
+        pages=pages,
+        section=_department_section(data, naming, chart),
+        summary=data.summary,
+    )
+
+
+def _render_tests(
+    store_path: str | None,
+    test_ids: Sequence[str],
+    naming: _Naming,
+    workers: int,
+    progress: Callable[[int, int], None] | None,
+) -> Iterator[_TestPages]:
+    """Each test's pages, in ``test_ids`` order; a pool of ``workers`` processes when there is
+    more than one test (tests are independent: each is collected and rendered by itself)."""
+    total = len(test_ids)
+    if workers <= 1 or total <= 1:
+        for k, test_id in enumerate(test_ids, start=1):
+            yield _render_test(store_path, test_id, naming)
+            if progress is not None:
+                progress(k, total)
+        return
+    # "spawn" as for the reports: workers start clean whatever threads the caller runs
+    with ProcessPoolExecutor(
+        max_workers=min(workers, total), mp_context=multiprocessing.get_context("spawn")
+    ) as pool:
+        futures = [pool.submit(_render_test, store_path, t, naming) for t in test_ids]
+        for k, future in enumerate(futures, start=1):
+            yield future.result()
+            if progress is not None:
+                progress(k, total)
 
 
 def build_site(
@@ -324,9 +383,11 @@ def build_site(
     *,
     pseudonymise: bool = False,
     salt: str = "",
+    workers: int = 1,
     progress: Callable[[int, int], None] | None = None,
 ) -> SiteSummary:
-    """Write (or bring up to date) the whole website from the store into ``out``."""
+    """Write (or bring up to date) the whole website from the store into ``out``, the tests
+    rendered by ``workers`` processes."""
     ensure_writable_folder(out)
     poll_pages: list[tuple[Path, str]] = []
     with open_store(store_path, create=False) as store:
@@ -345,23 +406,22 @@ def build_site(
     writer.page("site.js", SCRIPT)
     for path, text in poll_pages:
         writer.page(str(path.relative_to(out)), text)
-    latest: dict[tuple[str, int], ReportData] = {}
+    latest: dict[tuple[str, int], _TestPages] = {}
     summary: list[SummaryRow] = []
-    for k, (test_id, department, year, _stage) in enumerate(tests, start=1):
-        data = _upto(collect(store_path, test_id))
-        summary = data.summary
-        writer.page(f"tests/{test_id}.html", _test_page(data, naming))
-        for teacher in data.teachers:
-            writer.page(f"tests/{test_id}/{naming.file(teacher)}.html",
-                        _teacher_page(data, teacher, naming))  # fmt: skip
-        held = latest.get((department, year))
-        if held is None or _stage_index(held) < _stage_index(data):
-            latest[(department, year)] = data
-        if progress is not None:
-            progress(k, len(tests))
+    where = None if store_path is None else str(store_path)
+    for done in _render_tests(where, [t[0] for t in tests], naming, workers, progress):
+        summary = done.summary  # the whole store's: the same from every test
+        for relative, text in done.pages:
+            writer.page(relative, text)
+        held = latest.get((done.department, done.year))
+        if held is None or held.stage_index < done.stage_index:
+            latest[(done.department, done.year)] = done
     for code in DEPARTMENT_TITLES:
-        years = {y: d for (dep, y), d in latest.items() if dep == code}
-        writer.page(f"departments/{code}.html", _department_page(code, years, naming))
+        years = sorted((y for dep, y in latest if dep == code), reverse=True)
+        writer.page(
+            f"departments/{code}.html",
+            _department_page(code, [latest[code, y].section for y in years]),
+        )
     writer.page("index.html", _index(summary, tests, polls))
     return SiteSummary(out_dir=str(out), pages=len(writer.pages), written=writer.written,
                        tests=len(tests))  # fmt: skip

@@ -122,6 +122,23 @@ def test_no_personal_report_names_another_teacher(rendered: Path, data: ReportDa
         assert len(names) > 1
 
 
+def _page_pixels(path: Path) -> list[bytes]:
+    doc = pdfium.PdfDocument(str(path))
+    try:
+        return [page.render(scale=1).to_numpy().tobytes() for page in doc]
+    finally:
+        doc.close()
+
+
+def test_shared_cells_draw_the_same_report_as_fresh_ones(tmp_path: Path, data: ReportData) -> None:
+    # a worker's cache holds the cells of every report before: the page must not change
+    cells = pdf.CellCache()
+    for teacher in data.teachers:
+        pdf.render_teacher_pdf(data, teacher, tmp_path / "shared.pdf", cells)
+        pdf.render_teacher_pdf(data, teacher, tmp_path / "fresh.pdf")
+        assert _page_pixels(tmp_path / "shared.pdf") == _page_pixels(tmp_path / "fresh.pdf")
+
+
 def test_flagged_and_overridden_answers_are_marked(tmp_path: Path, data: ReportData) -> None:
     teacher = data.teachers[1]
     tasks = list(teacher.tasks)

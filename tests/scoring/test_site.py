@@ -56,6 +56,12 @@ def test_every_page_and_a_sixth_test_only_adds(store: Path, tmp_path: Path) -> N
     assert any(k.startswith("tests/math-2027-acceptance/") for k in after)
 
 
+def test_worker_processes_write_the_same_site(store: Path, tmp_path: Path) -> None:
+    build_site(store, tmp_path / "one", workers=1)
+    build_site(store, tmp_path / "two", workers=2)
+    assert _pages(tmp_path / "two") == _pages(tmp_path / "one")
+
+
 def test_table_two_has_every_year_and_the_average_growth(store: Path) -> None:
     summary = collect(store, "math-2026-final").summary
     years, rows = table_two(summary)
