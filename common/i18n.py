@@ -9,14 +9,15 @@ and compiles the ``.mo`` files; tests check both catalogues hold every sentence.
 The language is chosen, first found wins: ``--lang`` (:func:`use`), the ``MONITORING_LANG``
 environment variable, the locale (``LC_ALL``, ``LC_MESSAGES``, ``LANG``, ``LANGUAGE``):
 Russian when it is Russian, English otherwise. Reports and sheets do not follow it: they are
-written in their test's own language.
+written in their test's own language, rendered inside :func:`speaking`.
 """
 
 from __future__ import annotations
 
 import gettext
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
@@ -67,7 +68,10 @@ def translations(lang: str) -> gettext.NullTranslations:
 def tr(message: str, /, **params: object) -> str:
     """``message`` translated, then (when ``params`` are given) its ``{name}`` fields filled
     from them. The one function code calls, so no ``_`` needs to be imported (``_`` is the
-    throwaway name in too many unpackings)."""
+    throwaway name in too many unpackings). An empty message is itself (gettext would give
+    the catalogue's header)."""
+    if not message:
+        return message
     text = translations(current_language()).gettext(message)
     return text.format(**params) if params else text
 
@@ -76,6 +80,18 @@ def mark(message: str) -> str:
     """``message`` itself: marks a word kept as data (a kind, a channel) for the catalogue;
     it is shown through ``tr(word)``."""
     return message
+
+
+@contextmanager
+def speaking(lang: str) -> Iterator[None]:
+    """Look messages up in ``lang`` inside the block, in this thread only: a document written
+    in its test's language (``ru``/``en``; anything else is English), whatever the interface
+    speaks. Unlike :func:`use` it leaves the environment and worker processes alone."""
+    token = _chosen.set(language_of(lang) or "en")
+    try:
+        yield
+    finally:
+        _chosen.reset(token)
 
 
 def ntr(singular: str, plural: str, n: int, /, **params: object) -> str:

@@ -1,5 +1,6 @@
-"""The words every package shares: departments, test stages, option letters and their Russian
-titles. Defined once here so that the roster, the spec, the reader and the reports agree."""
+"""The words every package shares: departments, test stages, option letters and their titles
+in Russian and English. Defined once here so that the roster, the spec, the reader and the
+reports agree."""
 
 from __future__ import annotations
 
@@ -65,3 +66,39 @@ DEPARTMENT_TITLES: dict[str, str] = {
     "history-social": "История и обществознание",
     "economics": "Экономика",
 }
+DEPARTMENT_TITLES_EN: dict[str, str] = {
+    "mathematics": "Mathematics",
+    "russian": "Russian",
+    "english": "English",
+    "history-social": "History and social studies",
+    "economics": "Economics",
+}
+STAGE_TITLES_EN: dict[str, str] = {
+    "acceptance": "Acceptance test",
+    "intermediate-1": "Intermediate test 1",
+    "intermediate-2": "Intermediate test 2",
+    "intermediate-3": "Intermediate test 3",
+    "final": "Final test",
+}
+STAGE_SHORT_TITLES_EN: dict[str, str] = {
+    "acceptance": "Acceptance",
+    "intermediate-1": "Interm. 1",
+    "intermediate-2": "Interm. 2",
+    "intermediate-3": "Interm. 3",
+    "final": "Final",
+}
+
+
+def department_title(code: str, language: str = "ru") -> str:
+    """A department's name in ``language`` (``ru`` or ``en``); an unknown code as itself."""
+    titles = DEPARTMENT_TITLES if language == "ru" else DEPARTMENT_TITLES_EN
+    return titles.get(code, code)
+
+
+def stage_title(code: str, language: str = "ru", *, short: bool = False) -> str:
+    """A stage's name in ``language``; ``short`` for a narrow column head."""
+    if language == "ru":
+        titles = STAGE_SHORT_TITLES if short else STAGE_TITLES
+    else:
+        titles = STAGE_SHORT_TITLES_EN if short else STAGE_TITLES_EN
+    return titles.get(code, code)

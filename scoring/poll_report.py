@@ -16,7 +16,8 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Spacer, Table
 
 from common.files import ensure_writable_folder
-from common.vocabulary import DEPARTMENT_TITLES
+from common.i18n import speaking
+from common.vocabulary import department_title
 from scoring.polls import MIN_SHOWN, PollTable, one_decimal, poll_table_compared
 from scoring.report import charts
 from scoring.report.exports import write_csv
@@ -57,13 +58,6 @@ WORDS = {
         "level_rule": "Overall level: the mean of the parameters' means over the scale's maximum.",
     },
 }
-DEPARTMENT_EN = {
-    "mathematics": "Mathematics",
-    "russian": "Russian",
-    "english": "English",
-    "history-social": "History and social studies",
-    "economics": "Economics",
-}
 
 
 def _words(language: str) -> dict[str, str]:
@@ -71,7 +65,7 @@ def _words(language: str) -> dict[str, str]:
 
 
 def _department(code: str, language: str) -> str:
-    return DEPARTMENT_TITLES[code] if language == "ru" else DEPARTMENT_EN.get(code, code)
+    return department_title(code, language)
 
 
 def _columns(table: PollTable) -> list[str]:
@@ -187,7 +181,8 @@ def render_poll_pdf(table: PollTable, language: str, path: Path) -> None:
                           parameter_chart(table, row.number, language)])  # fmt: skip
     if pairs:
         story.append(Table(pairs, colWidths=[70 * mm, 110 * mm]))
-    _build(path, story, title=table.title, left=table.poll_id, right=str(table.year))
+    with speaking(language):  # the page's header and footer too
+        _build(path, story, title=table.title, left=table.poll_id, right=str(table.year))
 
 
 def poll_html(table: PollTable, language: str) -> str:

@@ -19,6 +19,8 @@ from common.vocabulary import (
     Department,
     Stage,
     Version,
+    department_title,
+    stage_title,
 )
 from scoring.report.data import (
     STAGES,
@@ -351,10 +353,17 @@ def sample_report_data(
 
 
 def sample_manifest(
-    department: str, year: int, stage: str, tasks: int = 30, variants: int = 8, seed: int = 0
+    department: str,
+    year: int,
+    stage: str,
+    tasks: int = 30,
+    variants: int = 8,
+    seed: int = 0,
+    language: str = "ru",
 ) -> Manifest:
     """A valid manifest of ``tasks`` four-option tasks in versions A and B and ``variants``
-    printed variants (order and options shuffled, keys in printed letters)."""
+    printed variants (order and options shuffled, keys in printed letters), its words in
+    ``language``."""
     rng = np.random.default_rng(seed)
     sources: dict[Version, list[Task]] = {}
     versions: tuple[Version, ...] = ("A", "B")
@@ -385,8 +394,9 @@ def sample_manifest(
         department=Department(department),
         year=year,
         stage=Stage(stage),
-        title=f"{DEPARTMENT_TITLES[department]}: {STAGE_TITLES[stage].lower()} {year}",
-        language="ru",
+        title=f"{department_title(department, language)}: "
+        f"{stage_title(stage, language).lower()} {year}",
+        language=language,
         sources={version: Source(tasks=task_list) for version, task_list in sources.items()},
     )
     return manifest_for(spec, placement=placement, seed=seed, layouts=False, generator="testkit")
@@ -400,11 +410,13 @@ def fill_store(
     stages: int = 5,
     year: int = 2026,
     seed: int = 11,
+    languages: dict[str, str] | None = None,
 ) -> list[Teacher]:
     """Fill a new store at ``path``: a roster (``teachers``: department -> count), and for each
     department ``stages`` tests of the year with live results (printed variants, a few in
     doubt, one override) and remote results (online quiz from source A). Some teachers miss
-    a stage, never the last one. Returns the roster."""
+    a stage, never the last one. ``languages``: department -> the language of its tests
+    (Russian by default). Returns the roster."""
     rng = np.random.default_rng(seed)
     counts = teachers or {"mathematics": 40}
     roster: list[Teacher] = []
@@ -432,7 +444,10 @@ def fill_store(
             staff = [t for t in roster if t.department == department]
             ability = rng.normal(0.3, 1.0, size=len(staff))
             for s, stage in enumerate(STAGES[:stages]):
-                manifest = sample_manifest(department, year, stage, tasks, seed=seed + s)
+                language = (languages or {}).get(department, "ru")
+                manifest = sample_manifest(
+                    department, year, stage, tasks, seed=seed + s, language=language
+                )
                 store.register_test(manifest)
                 # Some teachers miss a stage, but all sit the last one filled (the one a
                 # report is usually made for), so every teacher gets a personal report.

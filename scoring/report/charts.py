@@ -16,7 +16,9 @@ from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from common.fonts import register_fonts
+from common.i18n import tr
 from scoring.report.data import HistogramBin, StageMeta, Standing, TeacherReport
+from scoring.report.words import pct, stage_name
 
 # One palette for every report: a calm blue for "this teacher", grey for the department.
 INK = colors.HexColor("#1f2933")
@@ -111,7 +113,7 @@ def history_chart(
         drawing,
         x0,
         height - 12,
-        [("Ваш результат, % верных", TEACHER), ("Среднее по кафедре", DEPARTMENT)],
+        [(tr("Your result, % right"), TEACHER), (tr("Department mean"), DEPARTMENT)],
     )
     return drawing
 
@@ -163,10 +165,10 @@ def assessment_chart(
         x0,
         height - 12,
         [
-            ("Лидеры", LEADER),
-            ("Отстающие", LAGGING),
-            ("Остальные", MIDDLE),
-            ("Среднее по кафедре", INK),
+            (tr("Leaders"), LEADER),
+            (tr("Lagging"), LAGGING),
+            (tr("The others"), MIDDLE),
+            (tr("Department mean"), INK),
         ],
     )
     return drawing
@@ -195,8 +197,8 @@ def distribution_chart(
             drawing.add(_text(x + slot / 2, y0 + h + 2, str(b.count), size=6.5))
         drawing.add(_text(x + slot / 2, y0 - 11, f"{b.lower:.0f}–{b.upper:.0f}", size=6.5))
     drawing.add(Line(x0, y0, x0 + plot_w, y0, strokeColor=MUTED, strokeWidth=0.8))
-    drawing.add(_text(x0 + plot_w, y0 - 22, "% верных ответов", anchor="end", colour=MUTED))
-    drawing.add(_text(x0 - 26, y0 + plot_h + 4, "педагогов", anchor="start", colour=MUTED))
+    drawing.add(_text(x0 + plot_w, y0 - 22, tr("% right answers"), anchor="end", colour=MUTED))
+    drawing.add(_text(x0 - 26, y0 + plot_h + 4, tr("teachers"), anchor="start", colour=MUTED))
     if mean is not None:
         x = x0 + plot_w * mean / 100
         drawing.add(
@@ -210,7 +212,7 @@ def distribution_chart(
                 strokeDashArray=[3, 2],
             )
         )
-        label = f"среднее {mean:.1f}".replace(".", ",")
+        label = tr("mean {value}", value=pct(mean))
         drawing.add(_text(x, y0 + plot_h + 8, label, colour=LAGGING))
     return drawing
 
@@ -280,7 +282,8 @@ def summary_chart(
             drawing.add(_text(centre, y0 - 20, " ".join(words[half:])))
         else:
             drawing.add(_text(centre, y0 - 11, label))
-    _legend(drawing, x0, height - 12, [("Входной тест", DEPARTMENT), ("Итоговый тест", TEACHER)])
+    legend = [(stage_name("acceptance"), DEPARTMENT), (stage_name("final"), TEACHER)]
+    _legend(drawing, x0, height - 12, legend)
     return drawing
 
 

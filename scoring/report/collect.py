@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 
 from common.errors import InputNotFound, ToolError
-from common.i18n import tr
+from common.i18n import speaking, tr
 from common.markup import to_plain
 from common.text import printable
-from common.vocabulary import DEPARTMENT_TITLES, LETTERS, STAGE_SHORT_TITLES, STAGE_TITLES
+from common.vocabulary import DEPARTMENT_TITLES, LETTERS, department_title, stage_title
 from scoring.analysis import (
     QuestionResult,
     TeacherResult,
@@ -116,7 +116,7 @@ def _growth(diff: MeanDifference, n: int) -> GrowthFigure:
     )
 
 
-def _summary_row(tests: _Tests, department: str, year: int) -> SummaryRow:
+def _summary_row(tests: _Tests, department: str, year: int, language: str) -> SummaryRow:
     percents = tests.stage_percents(department, year)
     start = percents.get("acceptance", {})
     end = percents.get("final", {})
@@ -132,7 +132,7 @@ def _summary_row(tests: _Tests, department: str, year: int) -> SummaryRow:
     have = bool(start) and bool(end)
     return SummaryRow(
         department=department,
-        department_title=DEPARTMENT_TITLES.get(department, department),
+        department_title=department_title(department, language),
         year=year,
         acceptance_percent=_round(float(np.mean(list(start.values())))) if start else None,
         acceptance_n=len(start),
@@ -345,7 +345,7 @@ def _assemble(
     stages = [
         StageMeta(
             stage=s,
-            title=STAGE_SHORT_TITLES.get(s, s),
+            title=stage_title(s, info.language, short=True),
             test_id=year_tests.get(s),
             department_mean=_round(means.get(s)),
             n=len(percents.get(s, {})),
@@ -360,6 +360,8 @@ def _assemble(
     key = tests.store.pseudonym_key()
     sheets = _sheet_images(tests.store, per_teacher)
     doubles = tests.review_doubles(results.test.id)
+    with speaking(info.language):  # a name for a teacher the roster lost, in the test's words
+        not_listed = tr("teacher {id} (not in the roster)")
     rows: list[TeacherReport] = []
     for t, one in enumerate(per_teacher):
         person = one.teacher
@@ -386,9 +388,7 @@ def _assemble(
         rows.append(
             TeacherReport(
                 id=one.teacher_id,
-                name=printable(person.name)
-                if person
-                else f"педагог {one.teacher_id} (нет в списке)",
+                name=printable(person.name) if person else not_listed.format(id=one.teacher_id),
                 school=printable(person.school) if person else "—",
                 department=str(person.department) if person else department,
                 email=person.email if person else "",
@@ -434,10 +434,10 @@ def _assemble(
             id=info.id,
             title=info.title,
             department=department,
-            department_title=DEPARTMENT_TITLES.get(department, department),
+            department_title=department_title(department, info.language),
             year=year,
             stage=stage,
-            stage_title=STAGE_TITLES.get(stage, stage),
+            stage_title=stage_title(stage, info.language),
             language=info.language,
             task_count=results.forms.n_positions,
             max_score=float(results.forms.column_points[: results.forms.n_positions].sum()),
@@ -454,5 +454,5 @@ def _assemble(
         statistics=statistics,
         items=items,
         alerts=alerts,
-        summary=[_summary_row(tests, d, y) for d, y in summary_keys],
+        summary=[_summary_row(tests, d, y, info.language) for d, y in summary_keys],
     )

@@ -16,6 +16,8 @@ from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from common.i18n import tr
+
 REPORT_SCHEMA_VERSION: Final = 1
 
 Channel = Literal["live", "remote"]
@@ -316,7 +318,9 @@ class ReportData(BaseModel):
         """What every report prints when it was published over open review items."""
         if not self.unresolved:
             return ""
-        return f" · ПРЕДВАРИТЕЛЬНО: не проверено вручную {self.unresolved} (scoring review)"
+        return " · " + tr(
+            "PRELIMINARY: {n} not checked by hand (scoring review)", n=self.unresolved
+        )
 
     def schools(self) -> list[str]:
         """The schools of the reported teachers, sorted."""
@@ -342,10 +346,10 @@ def standing_of(rank: int, rank_of: int) -> Standing:
 
 
 def form_title(teacher: TeacherReport) -> str:
-    """ "3" for printed variant 3; "версия A" for an online test built from source A."""
+    """ "3" for printed variant 3; "version A" for an online test built from source A."""
     if teacher.variant is not None:
         return str(teacher.variant)
-    return f"версия {teacher.form}" if teacher.form else "—"
+    return tr("version {form}", form=teacher.form) if teacher.form else "—"
 
 
 def pseudonym(teacher_id: str, key: str) -> str:

@@ -12,16 +12,18 @@ from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 
+from common.i18n import current_language, speaking, tr
 from common.vocabulary import DEPARTMENT_TITLES
 from scoring.report import charts
 from scoring.report.data import GrowthFigure, ReportData, SummaryRow, pseudonym
-from scoring.report.pdf import (
-    ALERT_TITLES,
-    STAGE_COLUMN_TITLES,
-    STANDING_TITLES,
-    alert_key,
-    item_key,
+from scoring.report.pdf import alert_key, item_key
+from scoring.report.words import (
+    alert_title,
+    cluster,
     pct,
+    school_year,
+    stage_column,
+    standing_title,
 )
 
 CSS = """
@@ -55,18 +57,19 @@ def _page(title: str, subtitle: str, nav: str, body: str, generated: str) -> str
     """``generated``: the ISO time of collection, then maybe " · " and a preliminary note."""
     stamp, _, note = generated.partition(" · ")
     return (
-        '<!DOCTYPE html>\n<html lang="ru"><head><meta charset="utf-8">'
+        f'<!DOCTYPE html>\n<html lang="{current_language()}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)}</title><style>{CSS}</style></head><body>"
         f"<header><h1>{escape(title)}</h1><p>{escape(subtitle)}</p></header>"
         f"<nav>{nav}</nav><main>{body}</main>"
-        f"<footer>Мониторинг профессиональных компетенций педагогов · данные на "
-        f"{escape(stamp[:10])}{escape(' · ' + note) if note else ''}</footer></body></html>\n"
+        f"<footer>{escape(cluster())} · "
+        + escape(tr("data as of {date}", date=stamp[:10]))
+        + f"{escape(' · ' + note) if note else ''}</footer></body></html>\n"
     )
 
 
 def _nav(departments: Sequence[tuple[str, str]], here: str) -> str:
-    links = [("index.html", "Сводка")] + [
+    links = [("index.html", tr("Summary"))] + [
         (department_page_name(d), title) for d, title in departments
     ]
     return "".join(
@@ -112,16 +115,16 @@ def _summary_section(rows: Sequence[SummaryRow], year: int) -> str:
     )
     table = _table(
         [
-            "Кафедра",
-            "Входной, %",
+            tr("Department"),
+            tr("Acceptance, %"),
             "N",
-            "Итоговый, %",
+            tr("Final, %"),
             "N",
-            "Прирост когорты",
-            "Парный прирост",
-            "N пар",
-            "Очно / дист.",
-            "Сомн. / испр.",
+            tr("Cohort growth"),
+            tr("Matched growth"),
+            tr("N matched"),
+            tr("Paper / online"),
+            tr("Doubt / corr."),
         ],
         [
             (
@@ -145,7 +148,7 @@ def _summary_section(rows: Sequence[SummaryRow], year: int) -> str:
         text_cols=(0,),
     )
     return (
-        f"<section><h2>{year}/{year + 1} учебный год</h2>"
+        f"<section><h2>{escape(school_year(year))}</h2>"
         f'<div class="chart">{charts.to_svg(chart, f"s{year}")}</div>{table}</section>'
     )
 
@@ -153,15 +156,24 @@ def _summary_section(rows: Sequence[SummaryRow], year: int) -> str:
 def index_page(data: ReportData, departments: Sequence[tuple[str, str]]) -> str:
     years = sorted({r.year for r in data.summary}, reverse=True)
     body = [
-        "<section><h2>О мониторинге</h2><p>Результаты входного и итогового тестов по кафедрам. "
-        "Прирост — в процентных пунктах, в скобках 95 % доверительный интервал. "
-        "Когорта — разность средних всех писавших; парный — средний прирост педагогов, "
-        f"писавших оба теста. Последний тест: {escape(data.test.title)}.</p></section>"
+        "<section><h2>"
+        + escape(tr("About the monitoring"))
+        + "</h2><p>"
+        + escape(
+            tr(
+                "Results of the acceptance and final tests by department. Growth in "
+                "percentage points, the 95 % confidence interval in brackets. Cohort: the "
+                "difference of the means of everyone who took them; matched: the mean growth "
+                "of the teachers who took both. Latest test: {test}.",
+                test=data.test.title,
+            )
+        )
+        + "</p></section>"
     ]
     body += [_summary_section([r for r in data.summary if r.year == y], y) for y in years]
     return _page(
-        "Мониторинг профессиональных компетенций педагогов",
-        "Сводка по кафедрам",
+        cluster(),
+        tr("Summary by department"),
         _nav(departments, "index.html"),
         "".join(body),
         data.generated + data.preliminary(),
@@ -184,18 +196,22 @@ def tested_department_page(
         f"<section><h2>{escape(test.title)}</h2>",
         _figures(
             [
-                (str(st.n), "педагогов"),
-                (f"{pct(st.mean_percent)} %", "средний % верных"),
-                (pct(st.sd_percent), "стандартное отклонение"),
-                ("—" if st.alpha is None else pct(st.alpha, 2), "надёжность (α / KR-20)"),
+                (str(st.n), tr("teachers")),
+                (f"{pct(st.mean_percent)} %", tr("mean % right")),
+                (pct(st.sd_percent), tr("standard deviation")),
+                ("—" if st.alpha is None else pct(st.alpha, 2), tr("reliability (α / KR-20)")),
             ]
         ),
-        "</section><section><h2>Результаты всех педагогов по этапам года</h2>",
+        "</section><section><h2>"
+        + escape(tr("Every teacher's results over the year's stages"))
+        + "</h2>",
         '<div class="chart">',
         charts.to_svg(charts.assessment_chart(data.teachers, data.stages, 640, 280), "a"),
-        '</div></section><section><h2>Распределение результатов</h2><div class="chart">',
+        "</div></section><section><h2>" + escape(tr("Distribution of the results")) + "</h2>"
+        '<div class="chart">',
         charts.to_svg(charts.distribution_chart(data.distribution, st.mean_percent, 640, 200), "d"),
-        '</div></section><section><h2>Средний результат по темам</h2><div class="chart">',
+        "</div></section><section><h2>" + escape(tr("Mean result by topic")) + "</h2>"
+        '<div class="chart">',
         charts.to_svg(
             charts.topic_chart(
                 [(t.topic, t.percent, None, t.percent < 50) for t in data.topics], 640, 180
@@ -227,27 +243,26 @@ def tested_department_page(
                 ],
             )
         )
-    body.append("<section><h2>Анализ заданий</h2>")
-    body.append(
-        '<p class="note">P — доля верных; r — корреляция задания с суммой остальных; '
-        "В−Н — разность долей верных в верхних и нижних 27 %; верный ответ подчёркнут.</p>"
+    body.append("<section><h2>" + escape(tr("Item analysis")) + "</h2>")
+    note = tr(
+        "P: share right; r: correlation of the task with the sum of the others; U−L: "
+        "difference of the shares right in the upper and lower 27 %; the right answer "
+        "underlined."
     )
-    body.append(
-        _table(
-            ["№", "Задание", "Тема", "Ключ", "N", "P", "r", "В−Н", "Выбор"], item_rows, (1, 2, 8)
-        )
-    )
+    body.append(f'<p class="note">{escape(note)}</p>')
+    heads = [tr("No."), tr("Task"), tr("Topic"), tr("Key"), "N", "P", "r", tr("U−L"), tr("Choices")]
+    body.append(_table(heads, item_rows, (1, 2, 8)))
     if data.alerts:
-        body.append("<h2>Предупреждения</h2>")
+        body.append("<h2>" + escape(tr("Alerts")) + "</h2>")
         body.append(
             _table(
-                ["Задание", "Вид", "Описание"],
+                [tr("Task"), tr("Kind"), tr("Description")],
                 [
                     (
                         "",
                         [
                             f"{escape(a.label or str(a.source_position))} ({escape(a.task_id)})",
-                            escape(ALERT_TITLES.get(a.kind, a.kind)),
+                            escape(alert_title(a.kind)),
                             escape(a.message),
                         ],
                     )
@@ -257,7 +272,7 @@ def tested_department_page(
             )
         )
     body.append("</section>")
-    stage_heads = [STAGE_COLUMN_TITLES.get(s.stage, s.title) for s in data.stages]
+    stage_heads = [stage_column(s.stage) for s in data.stages]
     ranking = []
     for t in data.teachers:
         who = [escape(pseudonym(t.id, salt))] if pseudonymise else [escape(t.name)]
@@ -270,20 +285,20 @@ def tested_department_page(
                     *who,
                     *where,
                     *[pct(h.percent) for h in t.history],
-                    STANDING_TITLES[t.standing],
+                    standing_title(t.standing),
                 ],
             )
         )
-    heads = ["Место", "Код" if pseudonymise else "Педагог"]
-    heads += [] if pseudonymise else ["Организация"]
+    heads = [tr("Place"), tr("Code") if pseudonymise else tr("Teacher")]
+    heads += [] if pseudonymise else [tr("School")]
     text_cols = (1,) if pseudonymise else (1, 2)
-    body.append("<section><h2>Рейтинг педагогов</h2>")
-    body.append(_table([*heads, *stage_heads, "Статус"], ranking, text_cols))
+    body.append("<section><h2>" + escape(tr("Ranking of the teachers")) + "</h2>")
+    body.append(_table([*heads, *stage_heads, tr("Standing")], ranking, text_cols))
     body.append(f'<p class="note">{escape(data.standing_rule.described(test.language))}</p>')
     body.append("</section>")
     here = department_page_name(test.department)
     return _page(
-        f"Кафедра: {test.department_title}",
+        tr("Department: {name}", name=test.department_title),
         f"{test.title} · {test.stage_title}",
         _nav(departments, here),
         "".join(body),
@@ -296,9 +311,9 @@ def other_department_page(
 ) -> str:
     """A department without this test: its stage means per year from the summary."""
     rows = sorted((r for r in data.summary if r.department == department), key=lambda r: -r.year)
-    stage_heads = [STAGE_COLUMN_TITLES.get(s.stage, s.title) for s in data.stages]
+    stage_heads = [stage_column(s.stage) for s in data.stages]
     table = _table(
-        ["Учебный год", *stage_heads, "Прирост когорты", "Парный прирост"],
+        [tr("School year"), *stage_heads, tr("Cohort growth"), tr("Matched growth")],
         [
             (
                 "",
@@ -313,10 +328,10 @@ def other_department_page(
         ],
         (0,),
     )
-    body = f"<section><h2>Средний % верных по этапам</h2>{table}</section>"
+    body = "<section><h2>" + escape(tr("Mean % right by stage")) + f"</h2>{table}</section>"
     return _page(
-        f"Кафедра: {title}",
-        "Средние результаты по этапам",
+        tr("Department: {name}", name=title),
+        tr("Mean results by stage"),
         _nav(departments, department_page_name(department)),
         body,
         data.generated + data.preliminary(),
@@ -326,7 +341,13 @@ def other_department_page(
 def write_site(
     data: ReportData, out_dir: Path, *, pseudonymise: bool, salt: str = ""
 ) -> list[Path]:
-    """Write ``index.html`` and one page per department into ``out_dir``."""
+    """Write ``index.html`` and one page per department into ``out_dir``, in the test's
+    language."""
+    with speaking(data.test.language):
+        return _write_site(data, out_dir, pseudonymise=pseudonymise, salt=salt)
+
+
+def _write_site(data: ReportData, out_dir: Path, *, pseudonymise: bool, salt: str) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     known = {r.department: r.department_title for r in data.summary}
     known.setdefault(data.test.department, data.test.department_title)

@@ -3,7 +3,8 @@ each teacher of the school in the roster (absentees marked), the latest test of 
 score, rank, standing, growth since the year's first test and weak topics, and a small chart.
 A school whose teachers all missed the tests still gets its pack: it says so.
 
-Written as ``<out>/<school>.pdf``, ``.csv`` and ``.xlsx`` (Russian headers and values).
+Written as ``<out>/<school>.pdf``, ``.csv`` and ``.xlsx``, with headers and values in the
+language most of the year's tests are written in (Russian for the cluster's tests).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import csv
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from openpyxl import Workbook
 from pydantic import BaseModel
@@ -20,22 +22,23 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Spacer
 
 from common.files import ensure_writable_folder
+from common.i18n import current_language, mark, speaking, tr
 from common.spreadsheet import neutralise
-from common.vocabulary import DEPARTMENT_TITLES, STAGE_ORDER
+from common.vocabulary import DEPARTMENT_TITLES, STAGE_ORDER, stage_title
 from scoring.report import charts
 from scoring.report.collect import collect
 from scoring.report.data import ReportData, TeacherReport
 from scoring.report.exports import write_csv
-from scoring.report.pdf import FRAME_W, P, _build, _figures, _grid_table, _heads, pct, styles
+from scoring.report.pdf import FRAME_W, P, _build, _figures, _grid_table, _heads, styles
 from scoring.report.render import school_file_stems
+from scoring.report.words import department_name, of, pct, standing_title
 from scoring.store import open_store
 
 HEADER = (
-    "Кафедра", "Педагог", "Номер участника", "Тест", "Результат, %", "Место", "Статус",
-    "Рост с начала года, п.п.", "Темы, требующие внимания",
+    mark("Department"), mark("Teacher"), mark("Participant number"), mark("Test"),
+    mark("Result, %"), mark("Place"), mark("Standing"), mark("Growth since the year's start, pp"),
+    mark("Topics that need attention"),
 )  # fmt: skip
-STANDING_WORDS = {"leader": "лидер", "middle": "", "lagging": "отстаёт"}
-ABSENT = "не участвовал(а)"
 PACK_INDEX = "index.csv"  # school -> file stem, for `scoring distribute --packs`
 
 
@@ -44,10 +47,11 @@ class PackRow(BaseModel):
     department: str
     teacher_id: str
     name: str
-    test_title: str  # the latest test of the year in the department ("" none held)
+    stage: str  # the latest test of the year in the department ("" none held)
     percent: float | None  # None: absent from that test
-    rank: str
-    standing: str
+    rank: int | None
+    rank_of: int | None
+    standing: Literal["leader", "middle", "lagging", "absent"]
     growth: float | None
     weak: list[str]
     department_mean: float | None
@@ -57,6 +61,7 @@ class SchoolPack(BaseModel):
     schema_version: int = 1
     school: str
     year: int
+    language: str = "ru"  # of the pack's words: most of the year's tests are in it
     rows: list[PackRow]
 
     @property
@@ -82,10 +87,11 @@ def _row(department: str, teacher_id: str, name: str, data: ReportData | None) -
             department=department,
             teacher_id=teacher_id,
             name=name,
-            test_title=data.test.stage_title if data else "",
+            stage=data.test.stage if data else "",
             percent=None,
-            rank="",
-            standing=ABSENT,
+            rank=None,
+            rank_of=None,
+            standing="absent",
             growth=None,
             weak=[],
             department_mean=mean,
@@ -93,8 +99,8 @@ def _row(department: str, teacher_id: str, name: str, data: ReportData | None) -
     growth = mine.growth()
     return PackRow(
         department=department, teacher_id=teacher_id, name=name,
-        test_title=data.test.stage_title if data else "", percent=mine.percent,
-        rank=f"{mine.rank} из {mine.rank_of}", standing=STANDING_WORDS[mine.standing],
+        stage=data.test.stage if data else "", percent=mine.percent,
+        rank=mine.rank, rank_of=mine.rank_of, standing=mine.standing,
         growth=growth[1] if growth else None,
         weak=[t.topic for t in mine.topics if t.troublesome], department_mean=mean,
     )  # fmt: skip
@@ -118,6 +124,8 @@ def school_packs(store_path: str | Path | None, year: int | None = None) -> list
             latest[department] = (rank, test_id)
     data = {d: collect(store_path, tid, tasks=False) for d, (_, tid) in latest.items()}
     schools = sorted({t.school for _, t in teachers})
+    english = sum(d.test.language == "en" for d in data.values())
+    language = "en" if english > len(data) - english else "ru"
     order = list(DEPARTMENT_TITLES)
     packs = []
     for school in schools:
@@ -127,14 +135,26 @@ def school_packs(store_path: str | Path | None, year: int | None = None) -> list
         )
         rows = [_row(str(t.department), t.id, t.name, data.get(str(t.department)))
                 for t in members]  # fmt: skip
-        packs.append(SchoolPack(school=school, year=chosen, rows=rows))
+        packs.append(SchoolPack(school=school, year=chosen, language=language, rows=rows))
     return packs
+
+
+def _standing(row: PackRow) -> str:
+    return tr("did not take part") if row.standing == "absent" else standing_title(row.standing)
+
+
+def _rank(row: PackRow) -> str:
+    return of(row.rank, row.rank_of) if row.rank is not None else ""
+
+
+def _test(row: PackRow) -> str:
+    return stage_title(row.stage, current_language()) if row.stage else ""
 
 
 def _cells(row: PackRow) -> list[str | float | None]:
     return [
-        DEPARTMENT_TITLES.get(row.department, row.department), row.name, row.teacher_id,
-        row.test_title or "тестов не было", row.percent, row.rank, row.standing,
+        department_name(row.department), row.name, row.teacher_id,
+        _test(row) or tr("no tests held"), row.percent, _rank(row), _standing(row),
         row.growth, ", ".join(row.weak),
     ]  # fmt: skip
 
@@ -162,7 +182,7 @@ def _chart(shown: list[PackRow], width: float) -> Drawing:
         y = top - row_h * (k + 1) + 3
         assert r.percent is not None
         drawing.add(charts._text(x0 - 6, y + 2, r.name[:28], size=7, anchor="end"))
-        colour = charts.LAGGING if r.standing == "отстаёт" else charts.TEACHER
+        colour = charts.LAGGING if r.standing == "lagging" else charts.TEACHER
         drawing.add(Rect(x0, y, plot * r.percent / 100, row_h - 5, fillColor=colour,
                          strokeColor=None))  # fmt: skip
         if r.department_mean is not None:
@@ -176,37 +196,42 @@ def render_pack_pdf(pack: SchoolPack, path: Path) -> None:
     story: list[object] = [
         P(pack.school, s.title if len(pack.school) < 60 else s.title_long),
         P(
-            f"Сводка для администрации: все кафедры, {pack.year}/{pack.year + 1} учебный год",
+            tr(
+                "Summary for the administration: every department, school year {start}/{end}",
+                start=pack.year,
+                end=pack.year + 1,
+            ),
             s.muted,
         ),
         Spacer(1, 6),
         _figures(
             [
-                (str(len(pack.rows)), "педагогов в списке"),
-                (str(pack.participants), "участвовали"),
-                (str(len(pack.rows) - pack.participants), "не участвовали"),
+                (str(len(pack.rows)), tr("teachers in the roster")),
+                (str(pack.participants), tr("took part")),
+                (str(len(pack.rows) - pack.participants), tr("did not take part (all)")),
             ]
         ),
     ]
     if not pack.participants:
-        story.append(P("Ни один педагог школы не участвовал в тестах этого года.", s.body))
+        story.append(P(tr("No teacher of the school took part in this year's tests."), s.body))
     widths = [24 * mm, 40 * mm, 20 * mm, 13 * mm, 14 * mm, 15 * mm, 14 * mm]
     widths.append(FRAME_W - sum(widths))
-    rows: list[list[object]] = [_heads("Кафедра", "Педагог", "Тест", "%", "Место", "Статус",
-                                       "Рост, п.п.", "Темы, требующие внимания")]  # fmt: skip
+    rows: list[list[object]] = [_heads(tr("Department"), tr("Teacher"), tr("Test"), "%",
+                                       tr("Place"), tr("Standing"), tr("Growth, pp"),
+                                       tr("Topics that need attention"))]  # fmt: skip
     for r in pack.rows:
         rows.append([
-            P(DEPARTMENT_TITLES.get(r.department, r.department), s.cell), P(r.name, s.cell),
-            P(r.test_title or "—", s.cell), pct(r.percent) if r.percent is not None else "—",
-            r.rank, P(r.standing, s.cell),
-            "—" if r.growth is None else f"{r.growth:+.1f}".replace("-", "−"),
+            P(department_name(r.department), s.cell), P(r.name, s.cell),
+            P(_test(r) or "—", s.cell), pct(r.percent) if r.percent is not None else "—",
+            _rank(r), P(_standing(r), s.cell),
+            "—" if r.growth is None else f"{'+' if r.growth >= 0 else '−'}{pct(abs(r.growth))}",
             P(", ".join(r.weak), s.cell),
         ])  # fmt: skip
-    story += [P("Педагоги школы", s.h2), _grid_table(rows, widths)]
+    story += [P(tr("Teachers of the school"), s.h2), _grid_table(rows, widths)]
     if pack.participants:
-        story += [P("Результаты участников и среднее по кафедре (черта)", s.h2)]
+        story += [P(tr("Participants' results and the department mean (line)"), s.h2)]
         story += pack_charts(pack)
-    _build(path, story, title=pack.school, left="Сводка для школы", right=str(pack.year))
+    _build(path, story, title=pack.school, left=tr("Summary for the school"), right=str(pack.year))
 
 
 def write_packs(
@@ -226,21 +251,23 @@ def write_packs(
     files = 0
     for k, pack in enumerate(packs, start=1):
         stem = out / stems[pack.school]
-        render_pack_pdf(pack, stem.with_suffix(".pdf"))
-        write_csv(stem.with_suffix(".csv"), HEADER, [_cells(r) for r in pack.rows])
-        _xlsx(pack, stem.with_suffix(".xlsx"))
+        with speaking(pack.language):
+            render_pack_pdf(pack, stem.with_suffix(".pdf"))
+            header = [tr(h) for h in HEADER]
+            write_csv(stem.with_suffix(".csv"), header, [_cells(r) for r in pack.rows])
+            _xlsx(pack, header, stem.with_suffix(".xlsx"))
         files += 3
         if progress is not None:
             progress(k, len(packs))
     return PacksSummary(out, len(packs), files, sum(1 for p in packs if not p.participants))
 
 
-def _xlsx(pack: SchoolPack, path: Path) -> None:
+def _xlsx(pack: SchoolPack, header: list[str], path: Path) -> None:
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.title = "педагоги"
-    sheet.append(list(HEADER))
+    sheet.title = tr("teachers sheet")
+    sheet.append(header)
     for r in pack.rows:
         sheet.append([neutralise(v) for v in _cells(r)])
     book.save(path)

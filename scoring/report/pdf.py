@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from xml.sax.saxutils import escape
 
 from reportlab import rl_config
@@ -35,6 +35,7 @@ from reportlab.platypus import (
 )
 
 from common.fonts import register_fonts
+from common.i18n import speaking, tr
 from common.markup import to_paragraph, to_plain
 from scoring.report import charts
 from scoring.report.data import (
@@ -46,6 +47,19 @@ from scoring.report.data import (
     TaskRow,
     TeacherReport,
     form_title,
+)
+from scoring.report.words import (
+    alert_title,
+    channel_title,
+    cluster,
+    growth_points,
+    growth_since,
+    num,
+    of,
+    pct,
+    school_year,
+    stage_column,
+    standing_title,
 )
 
 PAGE_W, PAGE_H = A4
@@ -62,41 +76,6 @@ RULE = colors.HexColor("#c5d0db")
 MUTED_HEX = "#616e7c"
 STEM_LIMIT = 280  # characters of a task's wording quoted beside a mistake
 EXPLANATION_LIMIT = 2000  # characters of a tutor's explanation; more would not fit one page
-CLUSTER = "Мониторинг профессиональных компетенций педагогов"
-CHANNEL_TITLES = {"live": "очно (бланк)", "remote": "дистанционно"}
-STANDING_TITLES = {"leader": "лидер", "middle": "", "lagging": "отстаёт"}
-STAGE_GENITIVE = {
-    "acceptance": "входного теста",
-    "intermediate-1": "промежуточного теста 1",
-    "intermediate-2": "промежуточного теста 2",
-    "intermediate-3": "промежуточного теста 3",
-    "final": "итогового теста",
-}
-# Column heads for the five stages in narrow table columns.
-STAGE_COLUMN_TITLES = {
-    "acceptance": "Вход.",
-    "intermediate-1": "Пр. 1",
-    "intermediate-2": "Пр. 2",
-    "intermediate-3": "Пр. 3",
-    "final": "Итог.",
-}
-ALERT_TITLES = {
-    "wrong-key": "возможно, неверный ключ",
-    "variant-wrong-key": "неверный ключ в одном варианте?",
-    "variant-differs": "вариант ведёт себя иначе",
-}
-
-
-def pct(value: float | None, digits: int = 1) -> str:
-    """Percent the Russian way (decimal comma); an em dash for "not taken"."""
-    if value is None:
-        return "—"
-    return f"{value:.{digits}f}".replace(".", ",")
-
-
-def num(value: float) -> str:
-    """Points: whole numbers without a decimal part (22, not 22.0)."""
-    return str(int(value)) if float(value).is_integer() else pct(value)
 
 
 @dataclass(frozen=True)
@@ -187,6 +166,13 @@ def styles() -> Styles:
     )
 
 
+class _Verdicts(NamedTuple):
+    right: str
+    wrong: str
+    corrected: str
+    doubt: str
+
+
 def alert_key(alert: ItemAlert) -> str:
     """Alerts and item rows meet on the column label ("A7"); A and B share a position."""
     return alert.label or str(alert.source_position)
@@ -255,13 +241,13 @@ def _page_decor(left: str, right: str) -> Callable[[Canvas, Any], None]:
         canvas.rect(0, PAGE_H - 6 * mm, PAGE_W, 6 * mm, stroke=0, fill=1)
         canvas.setFont(fonts.regular, 7)
         canvas.setFillColor(charts.MUTED)
-        canvas.drawString(MARGIN, PAGE_H - 11 * mm, CLUSTER)
+        canvas.drawString(MARGIN, PAGE_H - 11 * mm, cluster())
         canvas.drawRightString(PAGE_W - MARGIN, PAGE_H - 11 * mm, right)
         canvas.setStrokeColor(RULE)
         canvas.setLineWidth(0.5)
         canvas.line(MARGIN, 12 * mm, PAGE_W - MARGIN, 12 * mm)
         canvas.drawString(MARGIN, 8 * mm, left)
-        canvas.drawRightString(PAGE_W - MARGIN, 8 * mm, f"стр. {doc.page}")
+        canvas.drawRightString(PAGE_W - MARGIN, 8 * mm, tr("page {n}", n=doc.page))
         canvas.restoreState()
 
     return draw
@@ -289,7 +275,7 @@ def _build(path: Path, story: list[Any], *, title: str, left: str, right: str) -
         topMargin=16 * mm,
         bottomMargin=16 * mm,
         title=title,
-        author=CLUSTER,
+        author=cluster(),
         creator="scoring report",
     )
     decor = _page_decor(left, right)
@@ -382,68 +368,79 @@ def teacher_story(
     test = data.test
     story: list[Any] = [
         P(teacher.name, s.title),
-        P(f"Индивидуальный отчёт о результатах тестирования · {test.stage_title}", s.muted),
+        P(tr("Personal report on the test results · {stage}", stage=test.stage_title), s.muted),
         Spacer(1, 6),
         _key_value(
             [
-                ("Образовательная организация", teacher.school),
-                ("Кафедра", test.department_title),
-                ("Тест", f"{test.title} ({test.id})"),
-                ("Вариант", f"{form_title(teacher)} · {CHANNEL_TITLES[teacher.channel]}"),
-                *([("Дата", teacher.taken_at)] if teacher.taken_at else []),
-                ("Идентификатор педагога", teacher.id),
-                *([("Ваш код на сайте кластера", teacher.code)] if teacher.code else []),
+                (tr("School"), teacher.school),
+                (tr("Department"), test.department_title),
+                (tr("Test"), f"{test.title} ({test.id})"),
+                (tr("Form"), f"{form_title(teacher)} · {channel_title(teacher.channel)}"),
+                *([(tr("Date"), teacher.taken_at)] if teacher.taken_at else []),
+                (tr("Teacher ID"), teacher.id),
+                *(
+                    [(tr("Your code on the cluster's website"), teacher.code)]
+                    if teacher.code
+                    else []
+                ),
             ],
             (45 * mm, FRAME_W - 45 * mm),
         ),
         Spacer(1, 8),
         _figures(
             [
-                (f"{num(teacher.score)} из {num(teacher.max_score)}", "баллов"),
-                (f"{pct(teacher.percent)} %", "верных ответов"),
-                (f"{teacher.rank} из {teacher.rank_of}", "место на кафедре"),
+                (of(num(teacher.score), num(teacher.max_score)), tr("points")),
+                (f"{pct(teacher.percent)} %", tr("right answers")),
+                (of(teacher.rank, teacher.rank_of), tr("place in the department")),
                 *_growth_figure(teacher),
-                (STANDING_WORDS[teacher.standing], "статус"),
+                (standing_title(teacher.standing, "—"), tr("standing")),
             ]
         ),
         P(data.standing_rule.described(test.language), s.muted),
-        P("Результаты по этапам года", s.h2),
+        P(tr("Results over the year's stages"), s.h2),
         charts.history_chart(teacher, data.stages, width=FRAME_W, height=165),
     ]
     topic_rows = [(t.topic, t.percent, t.department_percent, t.troublesome) for t in teacher.topics]
     trouble = [t.topic for t in teacher.topics if t.troublesome]
     note = (
-        "Темы, требующие внимания: " + ", ".join(trouble) + "."
+        tr("Topics that need attention: {topics}.", topics=", ".join(trouble))
         if trouble
-        else "По всем темам результат не ниже среднего по кафедре."
+        else tr("In every topic the result is not below the department's mean.")
     )
     story.append(
         KeepTogether(
             [
-                P("Результаты по темам, % верных", s.h2),
+                P(tr("Results by topic, % right"), s.h2),
                 charts.topic_chart(topic_rows, width=FRAME_W),
                 P(
-                    note + " Оранжевым отмечены темы с результатом ниже 50 % или заметно ниже "
-                    "среднего по кафедре (чёрная черта).",
+                    note
+                    + " "
+                    + tr(
+                        "Orange marks topics under 50 % or well under the department's mean "
+                        "(the black line)."
+                    ),
                     s.muted,
                 ),
             ]
         )
     )
     if teacher.recommendation:
-        story.append(P("Рекомендации преподавателя", s.h2))
+        story.append(P(tr("The tutor's recommendations"), s.h2))
         story += [P(line, s.body) for line in teacher.recommendation.splitlines() if line]
     if teacher.sheet_image:
-        story += [CondPageBreak(90 * mm), P("Ваш бланк ответов, как его прочитала программа", s.h2)]
+        story += [CondPageBreak(90 * mm), P(tr("Your answer sheet as the reader saw it"), s.h2)]
         story.append(
             Image(teacher.sheet_image, width=FRAME_W * 0.7, height=170 * mm, kind="proportional")
         )
-    story.append(P("Задания и разбор ошибок", s.h2))
+    story.append(P(tr("Tasks and mistakes explained"), s.h2))
     story.append(
         P(
-            f"Задания перечислены в том порядке, в котором они были в вашем варианте. "
-            f"Ошибок: {len(teacher.mistakes)} из {len(teacher.tasks)}. "
-            "Для каждой ошибки приведён комментарий преподавателя.",
+            tr(
+                "The tasks are listed in the order of your form. Mistakes: {mistakes} of "
+                "{tasks}. Each mistake comes with the tutor's comment.",
+                mistakes=len(teacher.mistakes),
+                tasks=len(teacher.tasks),
+            ),
             s.muted,
         )
     )
@@ -452,9 +449,11 @@ def teacher_story(
     story.append(Spacer(1, 6))
     story.append(
         P(
-            "«Под сомнением» — отметка на бланке распознана неуверенно и засчитана как "
-            "ошибка, пока её не проверят; «исправлено» — ответ установлен проверяющим, "
-            "изменение записано в журнал.",
+            tr(
+                "“In doubt”: the mark on the sheet was read without certainty and counts as "
+                "a mistake until it is checked; “corrected”: a reviewer set the answer, and "
+                "the change is in the log."
+            ),
             s.muted,
         )
     )
@@ -469,24 +468,25 @@ def _task_table(teacher: TeacherReport, cells: CellCache) -> Table:
     widths.append(FRAME_W - sum(widths))
     rows: list[list[Any]] = [
         _heads(
-            "№",
-            "Тема",
-            "Ваш ответ",
-            "Верный ответ",
-            "Результат",
-            "Задание и комментарий преподавателя",
+            tr("No."),
+            tr("Topic"),
+            tr("Your answer"),
+            tr("Right answer"),
+            tr("Result"),
+            tr("Task and the tutor's comment"),
         )
     ]
     extra: list[tuple[Any, ...]] = [("ALIGN", (0, 1), (0, -1), "CENTER")]
     extra.append(("ALIGN", (2, 1), (4, -1), "CENTER"))
     extra.append(("VALIGN", (0, 1), (-1, -1), "TOP"))  # a long comment reads from the top
     topic_room = widths[1] - 6  # inside the cell padding
+    marks = _Verdicts(tr("✓ right"), tr("✗ mistake"), tr("corrected"), tr("in doubt"))
     for k, task in enumerate(teacher.tasks, start=1):
-        verdict = "✓ верно" if task.is_correct else "✗ ошибка"
+        verdict = marks.right if task.is_correct else marks.wrong
         if task.overridden:
-            verdict += "\nисправлено"
+            verdict += "\n" + marks.corrected
         elif task.flagged:
-            verdict += "\nпод сомнением"
+            verdict += "\n" + marks.doubt
         if task.is_correct:
             # a right answer's option text is usually short: a plain cell (a Paragraph per
             # cell would cost a parse each, and a report has hundreds)
@@ -514,25 +514,27 @@ def _task_table(teacher: TeacherReport, cells: CellCache) -> Table:
     return _grid_table(rows, widths, extra=extra, zebra=True)
 
 
-STANDING_WORDS = {"leader": "лидер", "middle": "—", "lagging": "отстаёт"}
-
-
 def _growth_figure(teacher: TeacherReport) -> list[tuple[str, str]]:
     growth = teacher.growth()
     if growth is None:
         return []
     stage, points = growth
-    since = STAGE_GENITIVE.get(stage, stage)
-    return [(f"{points:+.1f} п.п.".replace("-", "−"), f"с {since}")]
+    return [(growth_points(points), growth_since(stage))]
 
 
 def _answer_note(task: TaskRow) -> str:
     """The option texts beside the letters: what the teacher chose, and the right one."""
     parts = []
     if task.answer and task.answer != "?" and task.answer_text and not task.is_correct:
-        parts.append(f"Ваш ответ {escape(task.answer)}: {escape(_clip(task.answer_text, 90))}")
+        parts.append(
+            tr("Your answer {letters}: {text}", letters=escape(task.answer),
+               text=escape(_clip(task.answer_text, 90)))
+        )  # fmt: skip
     if task.correct_text:
-        parts.append(f"Верный {escape(task.correct)}: {escape(_clip(task.correct_text, 90))}")
+        parts.append(
+            tr("Right {letters}: {text}", letters=escape(task.correct),
+               text=escape(_clip(task.correct_text, 90)))
+        )  # fmt: skip
     return "<br/>".join(parts) + ("<br/>" if parts and not task.is_correct else "")
 
 
@@ -556,11 +558,11 @@ def _mistake_note(task: TaskRow) -> str:
     if len(explanation) > EXPLANATION_LIMIT:
         # A table row cannot break across pages: an essay would not fit on one.
         note = escape(_clip(to_plain(explanation), EXPLANATION_LIMIT))
-        note += " (полностью — в разборе заданий)"
+        note += " " + tr("(in full in the tasks' review)")
     elif explanation:
         note = to_paragraph(explanation)
     else:
-        note = "<i>Комментарий не предоставлен.</i>"
+        note = "<i>" + escape(tr("No comment was given.")) + "</i>"
     if not stem_markup:
         return note
     return f'<font color="{MUTED_HEX}">{stem_markup}</font><br/>{note}'
@@ -569,13 +571,14 @@ def _mistake_note(task: TaskRow) -> str:
 def render_teacher_pdf(
     data: ReportData, teacher: TeacherReport, path: Path, cells: CellCache | None = None
 ) -> None:
-    _build(
-        path,
-        teacher_story(data, teacher, cells),
-        title=f"{teacher.name}: {data.test.title}",
-        left=f"{data.test.title} · {teacher.id}",
-        right=f"{data.test.year}/{data.test.year + 1} учебный год",
-    )
+    with speaking(data.test.language):
+        _build(
+            path,
+            teacher_story(data, teacher, cells),
+            title=f"{teacher.name}: {data.test.title}",
+            left=f"{data.test.title} · {teacher.id}",
+            right=school_year(data.test.year),
+        )
 
 
 # --- department report --------------------------------------------------------------------
@@ -586,27 +589,28 @@ def department_story(data: ReportData) -> list[Any]:
     test = data.test
     st = data.statistics
     story: list[Any] = [
-        P(f"Кафедра: {test.department_title}", s.title),
+        P(tr("Department: {name}", name=test.department_title), s.title),
         P(
-            f"{test.title} ({test.id}) · {test.stage_title} · отчёт от {data.generated[:10]}"
-            f"{data.preliminary()}",
+            f"{test.title} ({test.id}) · {test.stage_title} · "
+            + tr("report of {date}", date=data.generated[:10])
+            + data.preliminary(),
             s.muted,
         ),
         Spacer(1, 8),
         _figures(
             [
-                (str(st.n), "педагогов"),
-                (f"{pct(st.mean_percent)} %", "средний % верных"),
-                (pct(st.sd_percent), "стандартное отклонение"),
-                ("—" if st.alpha is None else pct(st.alpha, 2), "надёжность (α / KR-20)"),
-                ("—" if st.sem is None else pct(st.sem, 2), "ошибка измерения, баллов"),
+                (str(st.n), tr("teachers")),
+                (f"{pct(st.mean_percent)} %", tr("mean % right")),
+                (pct(st.sd_percent), tr("standard deviation")),
+                ("—" if st.alpha is None else pct(st.alpha, 2), tr("reliability (α / KR-20)")),
+                ("—" if st.sem is None else pct(st.sem, 2), tr("measurement error, points")),
             ]
         ),
-        P("Результаты всех педагогов по этапам года", s.h2),
+        P(tr("Every teacher's results over the year's stages"), s.h2),
         charts.assessment_chart(data.teachers, data.stages, width=FRAME_W, height=240),
         KeepTogether(
             [
-                P("Распределение результатов", s.h2),
+                P(tr("Distribution of the results"), s.h2),
                 charts.distribution_chart(
                     data.distribution, st.mean_percent, width=FRAME_W, height=160
                 ),
@@ -614,7 +618,7 @@ def department_story(data: ReportData) -> list[Any]:
         ),
         KeepTogether(
             [
-                P("Средний результат по темам", s.h2),
+                P(tr("Mean result by topic"), s.h2),
                 charts.topic_chart(
                     [(t.topic, t.percent, None, t.percent < 50) for t in data.topics],
                     width=FRAME_W,
@@ -622,30 +626,33 @@ def department_story(data: ReportData) -> list[Any]:
             ]
         ),
     ]
-    story += [CondPageBreak(60 * mm), P("Анализ заданий", s.h2)]
+    story += [CondPageBreak(60 * mm), P(tr("Item analysis"), s.h2)]
     story.append(
         P(
-            "P — доля верных ответов; r — скорректированная корреляция задания с суммой "
-            "остальных (дискриминация); В−Н — разность долей верных в верхних и нижних 27 %; "
-            "доли выбора вариантов ответа даны в буквах исходной версии, верный подчёркнут.",
+            tr(
+                "P: share of right answers; r: corrected correlation of the task with the sum "
+                "of the others (discrimination); U−L: difference of the shares right in the "
+                "upper and lower 27 %; option shares are given in the source version's "
+                "letters, the right one underlined."
+            ),
             s.muted,
         )
     )
     story.append(Spacer(1, 4))
     story.append(_item_table(data))
     if data.alerts:
-        story.append(P("Предупреждения", s.h2))
-        rows = [_heads("Задание", "Вид", "Описание")]
+        story.append(P(tr("Alerts"), s.h2))
+        rows = [_heads(tr("Task"), tr("Kind"), tr("Description"))]
         for alert in data.alerts:
             rows.append(
                 [
                     P(f"{alert.label or alert.source_position} ({alert.task_id})", s.cell),
-                    P(ALERT_TITLES.get(alert.kind, alert.kind), s.cell),
+                    P(alert_title(alert.kind), s.cell),
                     P(alert.message, s.cell),
                 ]
             )
         story.append(_grid_table(rows, [30 * mm, 38 * mm, FRAME_W - 68 * mm]))
-    story += [CondPageBreak(60 * mm), P("Рейтинг педагогов", s.h2), _ranking_table(data)]
+    story += [CondPageBreak(60 * mm), P(tr("Ranking of the teachers"), s.h2), _ranking_table(data)]
     story.append(P(data.standing_rule.described(data.test.language), s.muted))
     return story
 
@@ -654,7 +661,9 @@ def _item_table(data: ReportData) -> Table:
     s = styles()
     widths = [9 * mm, 22 * mm, 34 * mm, 10 * mm, 9 * mm, 11 * mm, 11 * mm, 11 * mm]
     widths.append(FRAME_W - sum(widths))
-    heads = _heads("№", "Задание", "Тема", "Ключ", "N", "P", "r", "В−Н", "Выбор")
+    heads = _heads(
+        tr("No."), tr("Task"), tr("Topic"), tr("Key"), "N", "P", "r", tr("U−L"), tr("Choices")
+    )
     rows: list[list[Any]] = [heads]
     alerted = {alert_key(a) for a in data.alerts}
     extra: list[tuple[Any, ...]] = [("ALIGN", (3, 1), (7, -1), "CENTER")]
@@ -664,7 +673,8 @@ def _item_table(data: ReportData) -> Table:
             for letter, share in item.option_shares.items()
         )
         if item.blank_share:
-            shares += f" · пусто {item.blank_share * 100:.0f}"
+            blank = round(item.blank_share * 100)
+            shares += " · " + tr("blank {share}", share=blank)
         rows.append(
             [
                 P(item.label or str(item.source_position), s.cell_centre),
@@ -685,12 +695,14 @@ def _item_table(data: ReportData) -> Table:
 
 def _ranking_table(data: ReportData) -> Table:
     s = styles()
-    stage_cols = [STAGE_COLUMN_TITLES.get(st.stage, st.title) for st in data.stages]
+    stage_cols = [stage_column(st.stage) for st in data.stages]
     widths = [9 * mm, 41 * mm, 54 * mm]
     widths.append(14 * mm)
     rest = (FRAME_W - sum(widths)) / len(stage_cols)
     widths[3:3] = [rest] * len(stage_cols)
-    rows: list[list[Any]] = [_heads("№", "Педагог", "Организация", *stage_cols, "Статус")]
+    rows: list[list[Any]] = [
+        _heads(tr("No."), tr("Teacher"), tr("School"), *stage_cols, tr("Standing"))
+    ]
     extra: list[tuple[Any, ...]] = [("ALIGN", (3, 1), (-1, -1), "CENTER")]
     for k, t in enumerate(data.teachers, start=1):
         rows.append(
@@ -699,7 +711,7 @@ def _ranking_table(data: ReportData) -> Table:
                 P(t.name, s.cell),
                 P(t.school, s.cell),
                 *[pct(h.percent) for h in t.history],
-                STANDING_TITLES[t.standing],
+                standing_title(t.standing),
             ]
         )
         if t.standing == "leader":
@@ -710,13 +722,16 @@ def _ranking_table(data: ReportData) -> Table:
 
 
 def render_department_pdf(data: ReportData, path: Path) -> None:
-    _build(
-        path,
-        department_story(data),
-        title=f"Кафедра {data.test.department_title}: {data.test.title}",
-        left=f"{data.test.title} · отчёт кафедры",
-        right=f"{data.test.year}/{data.test.year + 1} учебный год",
-    )
+    with speaking(data.test.language):
+        _build(
+            path,
+            department_story(data),
+            title=tr(
+                "Department {name}: {test}", name=data.test.department_title, test=data.test.title
+            ),
+            left=f"{data.test.title} · " + tr("department report"),
+            right=school_year(data.test.year),
+        )
 
 
 # --- school extract -----------------------------------------------------------------------
@@ -725,32 +740,41 @@ def render_department_pdf(data: ReportData, path: Path) -> None:
 def school_story(data: ReportData, school: str, teachers: Sequence[TeacherReport]) -> list[Any]:
     s = styles()
     test = data.test
-    stage_titles = [STAGE_COLUMN_TITLES.get(st.stage, st.title) for st in data.stages]
+    stage_titles = [stage_column(st.stage) for st in data.stages]
     story: list[Any] = [
         P(school, s.title if len(school) < 60 else s.title_long),
         P(
-            f"Выписка для администрации: {test.title} ({test.id}) · {test.stage_title} · "
-            f"кафедра «{test.department_title}» · отчёт от {data.generated[:10]}"
-            f"{data.preliminary()}",
+            tr(
+                "Extract for the school's administration: {test} ({id}) · {stage} · "
+                "department “{department}” · report of {date}",
+                test=test.title,
+                id=test.id,
+                stage=test.stage_title,
+                department=test.department_title,
+                date=data.generated[:10],
+            )
+            + data.preliminary(),
             s.muted,
         ),
         Spacer(1, 8),
         _figures(
             [
-                (str(len(teachers)), "педагогов организации"),
+                (str(len(teachers)), tr("teachers of the school")),
                 (
                     f"{pct(sum(t.percent for t in teachers) / max(len(teachers), 1))} %",
-                    "средний % верных",
+                    tr("mean % right"),
                 ),
-                (f"{pct(data.statistics.mean_percent)} %", "средний % по кафедре"),
+                (f"{pct(data.statistics.mean_percent)} %", tr("department's mean %")),
             ]
         ),
-        P("Результаты педагогов", s.h2),
+        P(tr("Results of the teachers"), s.h2),
     ]
     widths = [16 * mm, 48 * mm, 9 * mm, 14 * mm, 13 * mm, 15 * mm]
     rest = (FRAME_W - sum(widths)) / len(stage_titles)
     widths += [rest] * len(stage_titles)
-    rows: list[list[Any]] = [_heads("ID", "Педагог", "Вар.", "Баллы", "%", "Место", *stage_titles)]
+    rows: list[list[Any]] = [
+        _heads("ID", tr("Teacher"), tr("Var."), tr("Points"), "%", tr("Place"), *stage_titles)
+    ]
     for t in teachers:
         rows.append(
             [
@@ -767,8 +791,10 @@ def school_story(data: ReportData, school: str, teachers: Sequence[TeacherReport
     story.append(Spacer(1, 6))
     story.append(
         P(
-            "Место — среди всех педагогов кафедры. По этапам — % верных ответов; «—» — "
-            "тест не проводился или педагог его не писал.",
+            tr(
+                "Place: among all the department's teachers. Stages: % right answers; “—”: "
+                "the test was not held or the teacher did not take it."
+            ),
             s.muted,
         )
     )
@@ -778,13 +804,14 @@ def school_story(data: ReportData, school: str, teachers: Sequence[TeacherReport
 def render_school_pdf(
     data: ReportData, school: str, teachers: Sequence[TeacherReport], path: Path
 ) -> None:
-    _build(
-        path,
-        school_story(data, school, teachers),
-        title=f"{school}: {data.test.title}",
-        left=f"{data.test.title} · выписка для организации",
-        right=f"{data.test.year}/{data.test.year + 1} учебный год",
-    )
+    with speaking(data.test.language):
+        _build(
+            path,
+            school_story(data, school, teachers),
+            title=f"{school}: {data.test.title}",
+            left=f"{data.test.title} · " + tr("extract for the school"),
+            right=school_year(data.test.year),
+        )
 
 
 # --- monitoring summary -------------------------------------------------------------------
@@ -804,16 +831,20 @@ def summary_story(data: ReportData) -> list[Any]:
     s = styles()
     years = sorted({r.year for r in data.summary}, reverse=True)
     story: list[Any] = [
-        P("Сводка мониторинга", s.title),
+        P(tr("Monitoring summary"), s.title),
         P(
-            f"Входной и итоговый тесты по кафедрам; прирост — в процентных пунктах с 95 % "
-            f"доверительным интервалом. Отчёт от {data.generated[:10]}{data.preliminary()}.",
+            tr(
+                "Acceptance and final tests by department; growth in percentage points with "
+                "a 95 % confidence interval. Report of {date}{preliminary}.",
+                date=data.generated[:10],
+                preliminary=data.preliminary(),
+            ),
             s.muted,
         ),
     ]
     for year in years:
         rows_y = [r for r in data.summary if r.year == year]
-        story.append(P(f"{year}/{year + 1} учебный год", s.h2))
+        story.append(P(school_year(year), s.h2))
         story.append(
             charts.summary_chart(
                 [(r.department_title, r.acceptance_percent, r.final_percent) for r in rows_y],
@@ -826,10 +857,12 @@ def summary_story(data: ReportData) -> list[Any]:
     story.append(Spacer(1, 6))
     story.append(
         P(
-            "Когорта — разность средних всех писавших входной и итоговый тесты; парные — средний "
-            "прирост педагогов, писавших оба теста. N — число педагогов. Очно/дист. — число "
-            "результатов по бланкам и онлайн; сомн. — бланки с сомнительными ответами; испр. — "
-            "ручные исправления.",
+            tr(
+                "Cohort: the difference of the means of everyone who took the acceptance and "
+                "the final test; matched: the mean growth of the teachers who took both. N: "
+                "teachers. Paper / online: results from sheets and online; doubt: sheets with "
+                "answers in doubt; corr.: corrections by hand."
+            ),
             s.muted,
         )
     )
@@ -839,16 +872,16 @@ def summary_story(data: ReportData) -> list[Any]:
 def _summary_table(rows_y: Sequence[SummaryRow]) -> Table:
     s = styles()
     heads = _heads(
-        "Кафедра",
-        "Вход., %",
+        tr("Department"),
+        tr("Acc., %"),
         "N",
-        "Итог., %",
+        tr("Fin., %"),
         "N",
-        "Прирост когорты",
-        "Парный прирост",
-        "N пар",
-        "Очно / дист.",
-        "Сомн. / испр.",
+        tr("Cohort growth"),
+        tr("Matched growth"),
+        tr("N matched"),
+        tr("Paper / online"),
+        tr("Doubt / corr."),
     )
     widths = [33 * mm, 15 * mm, 10 * mm, 15 * mm, 10 * mm, 22 * mm, 22 * mm, 12 * mm]
     rest = (FRAME_W - sum(widths)) / 2
@@ -873,10 +906,11 @@ def _summary_table(rows_y: Sequence[SummaryRow]) -> Table:
 
 
 def render_summary_pdf(data: ReportData, path: Path) -> None:
-    _build(
-        path,
-        summary_story(data),
-        title="Сводка мониторинга",
-        left="Сводка мониторинга",
-        right=f"отчёт от {data.generated[:10]}{data.preliminary()}",
-    )
+    with speaking(data.test.language):
+        _build(
+            path,
+            summary_story(data),
+            title=tr("Monitoring summary"),
+            left=tr("Monitoring summary"),
+            right=tr("report of {date}", date=data.generated[:10]) + data.preliminary(),
+        )

@@ -27,6 +27,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from common.files import ensure_writable_folder
+from common.i18n import current_language, speaking, tr
 from common.vocabulary import DEPARTMENT_TITLES, STAGE_ORDER
 from scoring.poll_report import poll_html
 from scoring.polls import poll_table_compared
@@ -35,7 +36,7 @@ from scoring.report.collect import collect
 from scoring.report.data import ReportData, SummaryRow, TeacherReport, pseudonym
 from scoring.report.html import CSS
 from scoring.report.html import _table as html_table
-from scoring.report.pdf import STAGE_COLUMN_TITLES, STANDING_TITLES, pct
+from scoring.report.words import cluster, department_name, of, pct, stage_column, standing_title
 from scoring.store import open_store
 
 SCRIPT = """// sort a table by a click on its head, filter its rows by the box above it
@@ -96,17 +97,22 @@ class _Writer:
 
 def _page(title: str, subtitle: str, body: str, depth: int) -> str:
     up = "../" * depth
-    nav = f'<a href="{up}index.html">Сводка</a>' + "".join(
-        f'<a href="{up}departments/{code}.html">{escape(name)}</a>'
-        for code, name in DEPARTMENT_TITLES.items()
+    nav = (
+        f'<a href="{up}index.html">'
+        + escape(tr("Summary"))
+        + "</a>"
+        + "".join(
+            f'<a href="{up}departments/{code}.html">{escape(department_name(code))}</a>'
+            for code in DEPARTMENT_TITLES
+        )
     )
     return (
-        '<!DOCTYPE html>\n<html lang="ru"><head><meta charset="utf-8">'
+        f'<!DOCTYPE html>\n<html lang="{current_language()}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)}</title><style>{CSS}{EXTRA_CSS}</style></head><body>"
         f"<header><h1>{escape(title)}</h1><p>{escape(subtitle)}</p></header>"
         f"<nav>{nav}</nav><main>{body}</main>"
-        "<footer>Мониторинг профессиональных компетенций педагогов</footer>"
+        f"<footer>{escape(cluster())}</footer>"
         f'<script src="{up}site.js"></script></body></html>\n'
     )
 
@@ -120,7 +126,8 @@ def _table(
 ) -> str:
     """A sortable table (:func:`scoring.report.html._table`), with a filter box above it."""
     box = (
-        f'<input class="filter" data-for="{table_id}" placeholder="Фильтр" aria-label="Фильтр">'
+        f'<input class="filter" data-for="{table_id}" placeholder="' + escape(tr("Filter")) + '" '
+        'aria-label="' + escape(tr("Filter")) + '">'
         if filter_box
         else ""
     )
@@ -139,10 +146,10 @@ def table_two(summary: Sequence[SummaryRow]) -> tuple[list[int], list[list[str]]
     years = sorted({r.year for r in summary})
     by = {(r.department, r.year): r for r in summary}
     rows = []
-    for code, title in DEPARTMENT_TITLES.items():
+    for code in DEPARTMENT_TITLES:
         if not any((code, y) in by for y in years):
             continue
-        line = [title]
+        line = [department_name(code)]
         growths = []
         for year in years:
             r = by.get((code, year))
@@ -169,30 +176,40 @@ def _index(
     polls: Sequence[tuple[str, int]] = (),
 ) -> str:
     years, rows = table_two(summary)
-    heads = ["Кафедра"]
+    heads = [tr("Department")]
     for year in years:
-        heads += [f"{year}: входной, %", f"{year}: итоговый, %", f"{year}: рост, п.п.",
-                  f"{year}: педагогов"]  # fmt: skip
-    heads.append("Средний рост за год, п.п.")
-    body = ["<section><h2>Таблица 2. Входной и итоговый тест по кафедрам</h2>",
+        heads += [
+            tr("{year}: acceptance, %", year=year),
+            tr("{year}: final, %", year=year),
+            tr("{year}: growth, pp", year=year),
+            tr("{year}: teachers", year=year),
+        ]
+    heads.append(tr("Mean growth per year, pp"))
+    note = tr(
+        "Growth: the final minus the acceptance test, in percentage points; mean growth: the "
+        "mean over the years that have both tests."
+    )
+    title = tr("Table 2. Acceptance and final test by department")
+    body = [f"<section><h2>{escape(title)}</h2>",
             _table("table2", heads, [("", [escape(c) for c in r]) for r in rows], (0,), False),
-            '<p class="note">Рост — итоговый минус входной тест, в процентных пунктах; средний '
-            "рост — среднее по годам, где есть оба теста.</p></section>"]  # fmt: skip
+            f'<p class="note">{escape(note)}</p></section>']  # fmt: skip
     links = "".join(
-        f'<li><a href="tests/{escape(tid)}.html">{escape(DEPARTMENT_TITLES.get(d, d))} · {year}'
-        f" · {escape(STAGE_COLUMN_TITLES.get(s, s))}</a></li>"
+        f'<li><a href="tests/{escape(tid)}.html">{escape(department_name(d))} · {year}'
+        f" · {escape(stage_column(s))}</a></li>"
         for tid, d, year, s in sorted(
             tests, key=lambda t: (t[2], t[1], [str(x) for x in STAGE_ORDER].index(t[3]))
         )
     )
-    body.append(f"<section><h2>Тесты</h2><ul>{links}</ul></section>")
+    body.append("<section><h2>" + escape(tr("Tests")) + f"</h2><ul>{links}</ul></section>")
     if polls:
         items = "".join(
             f'<li><a href="polls/{escape(pid)}.html">{escape(pid)} · {year}</a></li>'
             for pid, year in sorted(polls, key=lambda p: (p[1], p[0]))
         )
-        body.append(f"<section><h2>Опросы учителей</h2><ul>{items}</ul></section>")
-    return _page("Мониторинг педагогов кластера", "Все кафедры, этапы и годы", "".join(body), 0)
+        polls_title = tr("Teachers polls")
+        body.append(f"<section><h2>{escape(polls_title)}</h2><ul>{items}</ul></section>")
+    return _page(tr("Monitoring of the cluster's teachers"),
+                 tr("All departments, stages and years"), "".join(body), 0)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -220,13 +237,13 @@ def _upto(data: ReportData) -> ReportData:
 
 
 def _ranking(data: ReportData, naming: _Naming, link: Callable[[TeacherReport], str]) -> str:
-    heads = ["Место", "Педагог"] + ([] if naming.pseudonymise else ["Организация"])
-    heads += [STAGE_COLUMN_TITLES.get(s.stage, s.title) for s in data.stages] + ["Статус"]
+    heads = [tr("Place"), tr("Teacher")] + ([] if naming.pseudonymise else [tr("School")])
+    heads += [stage_column(s.stage) for s in data.stages] + [tr("Standing")]
     rows = []
     for t in data.teachers:
         who = f'<a href="{link(t)}">{escape(naming.name(t))}</a>'
         cells = [str(t.rank), who] + ([] if naming.pseudonymise else [escape(t.school)])
-        cells += [pct(h.percent) for h in t.history] + [STANDING_TITLES[t.standing]]
+        cells += [pct(h.percent) for h in t.history] + [standing_title(t.standing)]
         rows.append((t.standing if t.standing != "middle" else "", cells))
     text_cols = (1,) if naming.pseudonymise else (1, 2)
     return (
@@ -239,18 +256,19 @@ def _test_page(data: ReportData, naming: _Naming, chart: str) -> str:
     st = data.statistics
     figures = "".join(
         f'<div class="fig"><b>{escape(v)}</b><span>{escape(k)}</span></div>'
-        for v, k in ((str(len(data.teachers)), "педагогов"),
-                     (pct(st.mean_percent), "средний результат, %"))
+        for v, k in ((str(len(data.teachers)), tr("teachers")),
+                     (pct(st.mean_percent), tr("mean result, %")))
     )  # fmt: skip
     topics = _table(
-        f"topics-{data.test.id}", ["Тема", "Заданий", "Средний результат, %"],
+        f"topics-{data.test.id}", [tr("Topic"), tr("Tasks"), tr("Mean result, %")],
         [("", [escape(t.topic), str(t.tasks), pct(t.percent)]) for t in data.topics], (0,), False,
     )  # fmt: skip
     body = (
         f'<section><div class="figs">{figures}</div></section>'
-        f'<section><h2>Результаты по этапам</h2><div class="chart">{chart}</div></section>'
-        f"<section><h2>Темы</h2>{topics}</section>"
-        f"<section><h2>Рейтинг педагогов</h2>"
+        f"<section><h2>" + escape(tr("Results by stage")) + f"</h2>"
+        f'<div class="chart">{chart}</div></section>'
+        f"<section><h2>" + escape(tr("Topics")) + f"</h2>{topics}</section>"
+        f"<section><h2>" + escape(tr("Ranking of the teachers")) + f"</h2>"
         f"{_ranking(data, naming, lambda t: f'{data.test.id}/{naming.file(t)}.html')}</section>"
     )
     title = f"{data.test.department_title}: {data.test.stage_title} {data.test.year}"
@@ -272,28 +290,30 @@ def _bars(teacher: TeacherReport, data: ReportData) -> str:
             f"{pct(mean) if mean is not None else '—'}</td></tr>"
         )
     return (
-        '<table class="bars"><thead><tr><th>Этап</th><th>Ваш результат и среднее по кафедре'
-        f"</th><th>%</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        '<table class="bars"><thead><tr><th>' + escape(tr("Stage")) + "</th>"
+        "<th>" + escape(tr("Your result and the department mean")) + "</th><th>%</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
     )
 
 
 def _teacher_page(data: ReportData, teacher: TeacherReport, naming: _Naming) -> str:
     chart = _bars(teacher, data)
     topics = _table(
-        "topics", ["Тема", "Ваш результат, %", "Среднее по кафедре, %"],
+        "topics", [tr("Topic"), tr("Your result, %"), tr("Department mean, %")],
         [("lagging" if t.troublesome else "", [escape(t.topic), pct(t.percent),
           pct(t.department_percent)]) for t in teacher.topics], (0,), False,
     )  # fmt: skip
     figures = "".join(
         f'<div class="fig"><b>{escape(v)}</b><span>{escape(k)}</span></div>'
-        for v, k in ((pct(teacher.percent), "верных, %"),
-                     (f"{teacher.rank} из {teacher.rank_of}", "место на кафедре"),
-                     (STANDING_TITLES[teacher.standing] or "—", "статус"))
+        for v, k in ((pct(teacher.percent), tr("right, %")),
+                     (of(teacher.rank, teacher.rank_of), tr("place in the department")),
+                     (standing_title(teacher.standing, "—"), tr("standing")))
     )  # fmt: skip
     body = (
         f'<section><div class="figs">{figures}</div></section>'
-        f'<section><h2>По этапам года</h2><div class="chart">{chart}</div></section>'
-        f"<section><h2>По темам</h2>{topics}</section>"
+        f"<section><h2>" + escape(tr("Over the stages of the year")) + f"</h2>"
+        f'<div class="chart">{chart}</div></section>'
+        f"<section><h2>" + escape(tr("By topic")) + f"</h2>{topics}</section>"
     )
     return _page(naming.name(teacher), f"{data.test.title}", body, 2)
 
@@ -305,15 +325,18 @@ def _department_section(data: ReportData, naming: _Naming, chart: str) -> str:
     ranking = _ranking(data, naming, lambda t: f"{folder}/{naming.file(t)}.html")
     year = data.test.year
     return (
-        f'<section><h2>{year}: результаты по этапам</h2><div class="chart">{chart}</div>'
-        f"</section><section><h2>{year}: рейтинг по всем тестам года</h2>{ranking}</section>"
+        "<section><h2>" + escape(tr("{year}: results by stage", year=year)) + f"</h2>"
+        f'<div class="chart">{chart}</div></section>'
+        "<section><h2>"
+        + escape(tr("{year}: ranking over every test of the year", year=year))
+        + f"</h2>{ranking}</section>"
     )
 
 
 def _department_page(code: str, sections: Sequence[str]) -> str:
-    title = DEPARTMENT_TITLES.get(code, code)
-    return _page(f"Кафедра: {title}", "Все тесты по годам",
-                 "".join(sections) or "<p>Нет данных.</p>", 1)  # fmt: skip
+    nothing = "<p>" + escape(tr("No data.")) + "</p>"
+    return _page(tr("Department: {name}", name=department_name(code)), tr("Every test by year"),
+                 "".join(sections) or nothing, 1)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -325,6 +348,7 @@ class _TestPages:
     department: str
     year: int
     stage_index: int
+    language: str
     pages: list[tuple[str, str]]  # (path inside the site, text)
     section: str
     summary: list[SummaryRow]
@@ -332,6 +356,11 @@ class _TestPages:
 
 def _render_test(store_path: str | None, test_id: str, naming: _Naming) -> _TestPages:
     data = _upto(collect(store_path, test_id, tasks=False))
+    with speaking(data.test.language):
+        return _test_pages(test_id, data, naming)
+
+
+def _test_pages(test_id: str, data: ReportData, naming: _Naming) -> _TestPages:
     # one chart for the test page and the department page (its id is unique on both)
     chart = charts.to_svg(charts.assessment_chart(data.teachers, data.stages), f"y{data.test.year}")
     pages = [(f"tests/{test_id}.html", _test_page(data, naming, chart))]
@@ -344,6 +373,7 @@ def _render_test(store_path: str | None, test_id: str, naming: _Naming) -> _Test
         department=data.test.department,
         year=data.test.year,
         stage_index=_stage_index(data),
+        language=data.test.language,
         pages=pages,
         section=_department_section(data, naming, chart),
         summary=data.summary,
@@ -375,6 +405,13 @@ def _render_tests(
             yield future.result()
             if progress is not None:
                 progress(k, total)
+
+
+def _language_of(tests: Sequence[_TestPages]) -> str:
+    """The language most of ``tests`` are written in (Russian on a tie or with none): the
+    index and a department's page speak it; each test's own pages speak the test's."""
+    english = sum(t.language == "en" for t in tests)
+    return "en" if english > len(tests) - english else "ru"
 
 
 def build_site(
@@ -416,12 +453,14 @@ def build_site(
         held = latest.get((done.department, done.year))
         if held is None or held.stage_index < done.stage_index:
             latest[(done.department, done.year)] = done
+    site_language = _language_of(list(latest.values()))
     for code in DEPARTMENT_TITLES:
         years = sorted((y for dep, y in latest if dep == code), reverse=True)
-        writer.page(
-            f"departments/{code}.html",
-            _department_page(code, [latest[code, y].section for y in years]),
-        )
-    writer.page("index.html", _index(summary, tests, polls))
+        own = [latest[code, y] for y in years]
+        with speaking(_language_of(own[:1]) if own else site_language):
+            page = _department_page(code, [t.section for t in own])
+        writer.page(f"departments/{code}.html", page)
+    with speaking(site_language):
+        writer.page("index.html", _index(summary, tests, polls))
     return SiteSummary(out_dir=str(out), pages=len(writer.pages), written=writer.written,
                        tests=len(tests))  # fmt: skip

@@ -10,9 +10,11 @@ from click.testing import CliRunner
 from pypdf import PdfReader
 
 from common.errors import ValidationFailed
+from common.i18n import speaking
 from scoring.cli import main
 from scoring.report.collect import collect
 from scoring.report.recommendations import load_recommendations
+from scoring.report.words import pct
 from testkit.reports import fill_store
 
 TEST_ID = "math-2026-final"
@@ -49,7 +51,8 @@ def test_the_report_shows_texts_growth_standing_and_advice(store: Path, tmp_path
     if weak:
         assert "Повторите тему по учебнику" in text
     _stage, points = teacher.growth() or ("", 0.0)
-    assert f"{abs(points):.1f} п.п." in text and "статус" in text
+    with speaking("ru"):  # a Russian test: a decimal comma
+        assert f"{pct(abs(points))} п.п." in text and "статус" in text
     assert "нижняя четверть рейтинга" in text  # the rule is printed
     mistake = teacher.mistakes[0]
     assert mistake.correct_text and mistake.correct_text[:20] in text
