@@ -41,9 +41,9 @@ def test_no_message_is_looked_up_inside_an_f_string() -> None:
             with path.open("rb") as handle:
                 for token in tokenize.tokenize(handle.readline):
                     text = token.string
-                    if token.type == tokenize.STRING and text[:2].lower() in ('f"', "f'"):
-                        if re.search(r"""\{[^{}]*\bn?tr\(\s*['"]""", text):
-                            hidden.append(f"{path.relative_to(root)}:{token.start[0]}")
+                    in_f_string = token.type == tokenize.STRING and text[:2].lower() in ('f"', "f'")
+                    if in_f_string and re.search(r"""\{[^{}]*\bn?tr\(\s*['"]""", text):
+                        hidden.append(f"{path.relative_to(root)}:{token.start[0]}")
     assert hidden == []
 
 
