@@ -140,8 +140,9 @@ def _letters(mask: int) -> str:
     return "".join(LETTERS[b] for b in range(8) if mask >> b & 1)
 
 
-def teacher_results(results: TestResults) -> list[TeacherResult]:
-    """Per-teacher detail, in ``results.teacher_ids`` order."""
+def teacher_results(results: TestResults, *, questions: bool = True) -> list[TeacherResult]:
+    """Per-teacher detail, in ``results.teacher_ids`` order. ``questions=False`` leaves
+    ``answers`` and ``questions`` empty (a fifth of the time of a page that shows none)."""
     forms, merged, mx = results.forms, results.merged, results.matrix
     conflicts = {c.teacher_id: c for c in merged.conflicts}
     out: list[TeacherResult] = []
@@ -149,13 +150,13 @@ def teacher_results(results: TestResults) -> list[TeacherResult]:
     for t, tid in enumerate(merged.teacher_ids):
         form = forms.forms[int(merged.form_index[t])]
         overridden = {o.question for o in merged.overrides.get(tid, [])}
-        questions = []
-        answers = []
-        for q, item in enumerate(form.items):
+        rows: list[QuestionResult] = []
+        answers: list[str] = []
+        for q, item in enumerate(form.items if questions else ()):
             c = item.column
             answer = answer_text(int(merged.marks[t, q]), int(merged.states[t, q]))
             answers.append(answer)
-            questions.append(
+            rows.append(
                 QuestionResult(
                     position=item.position,
                     version=item.version,
@@ -181,7 +182,7 @@ def teacher_results(results: TestResults) -> list[TeacherResult]:
                 variant=form.variant,
                 channel=merged.channel[t],
                 answers=tuple(answers),
-                questions=tuple(questions),
+                questions=tuple(rows),
                 score=float(mx.score[t]),
                 max_score=float(mx.max_score[t]),
                 percent=float(mx.percent[t]),

@@ -8,6 +8,7 @@ Everything is drawn from one seeded generator, so the same arguments give the sa
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -359,7 +360,7 @@ def sample_manifest(
     tasks: int = 30,
     variants: int = 8,
     seed: int = 0,
-    language: str = "ru",
+    language: Literal["ru", "en"] = "ru",
 ) -> Manifest:
     """A valid manifest of ``tasks`` four-option tasks in versions A and B and ``variants``
     printed variants (order and options shuffled, keys in printed letters), its words in
@@ -410,7 +411,7 @@ def fill_store(
     stages: int = 5,
     year: int = 2026,
     seed: int = 11,
-    languages: dict[str, str] | None = None,
+    languages: dict[str, Literal["ru", "en"]] | None = None,
 ) -> list[Teacher]:
     """Fill a new store at ``path``: a roster (``teachers``: department -> count), and for each
     department ``stages`` tests of the year with live results (printed variants, a few in

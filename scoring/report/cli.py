@@ -119,6 +119,7 @@ def report_command(
             allow_unresolved=allow_unresolved,
             standing=standing,
             recommendations=recommendations,
+            site=site,
         )
     click.echo(
         tr(
@@ -136,11 +137,8 @@ def report_command(
             workers=summary.workers,
         )
     )
-    if site is not None:
-        whole = build_site(
-            db, site, pseudonymise=pseudonymise, salt=salt, workers=workers or os.cpu_count() or 1
-        )
-        click.echo(format_site(whole))
+    if summary.site is not None:
+        click.echo(format_site(summary.site))
 
 
 def format_site(summary: SiteSummary) -> str:

@@ -188,6 +188,23 @@ def _in_doubt(q: QuestionResult, review_doubles: bool) -> bool:
     return (q.state in _DOUBT or multiple_on_single) and not q.overridden
 
 
+def _doubts(results: TestResults, review_doubles: bool) -> list[int]:
+    """Per teacher, in ``merged.teacher_ids`` order: how many questions the reports call
+    doubtful (:func:`_in_doubt`), counted over the state matrix."""
+    merged = results.merged
+    doubt = np.isin(merged.states, _IN_DOUBT_CODES)
+    if review_doubles:
+        single = np.array(
+            [[len(item.task.correct) == 1 for item in form.items] for form in results.forms.forms],
+            dtype=bool,
+        )
+        doubt |= (merged.states == STATE_CODES["multiple"]) & single[merged.form_index]
+    for t, teacher_id in enumerate(merged.teacher_ids):
+        for override in merged.overrides.get(teacher_id, []):
+            doubt[t, override.question - 1] = False
+    return [int(n) for n in doubt.sum(axis=1)]
+
+
 def _task_rows(
     results: TestResults, tr: TeacherResult, review_doubles: bool = False
 ) -> list[TaskRow]:
@@ -355,11 +372,12 @@ def _assemble(
     topics = topic_scores(results)
     means_list = topics.mean_percent.tolist()
     topic_mean = {t: _num(m) for t, m in zip(topics.topics, means_list, strict=True)}
-    per_teacher = teacher_results(results)
+    per_teacher = teacher_results(results, questions=with_tasks)
     rule = StandingRule.parse(tests.store.standing_rule(info.id))
     key = tests.store.pseudonym_key()
     sheets = _sheet_images(tests.store, per_teacher)
     doubles = tests.review_doubles(results.test.id)
+    doubts = _doubts(results, doubles)
     with speaking(info.language):  # a name for a teacher the roster lost, in the test's words
         not_listed = tr("teacher {id} (not in the roster)")
     rows: list[TeacherReport] = []
@@ -410,7 +428,7 @@ def _assemble(
                     else ""
                 ),
                 # Sheet flags usually restate the questions in doubt: count the larger.
-                flags=max(sum(_in_doubt(q, doubles) for q in one.questions), len(one.flags)),
+                flags=max(doubts[t], len(one.flags)),
                 overrides=len(one.overrides),
                 tasks=tasks,
                 history=history,

@@ -22,6 +22,7 @@ import re
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from contextlib import ExitStack
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
@@ -34,6 +35,7 @@ from scoring.report import exports, html, pdf
 from scoring.report.collect import collect
 from scoring.report.data import ReportData
 from scoring.report.recommendations import load_recommendations
+from scoring.report.site import SiteSummary, build_site
 from scoring.store import open_store
 
 Progress = Callable[[int, int], None]  # (jobs done, jobs in all)
@@ -55,6 +57,7 @@ class ReportSummary(BaseModel):
     workers: int
     seconds: float  # rendering
     collect_seconds: float = 0.0  # reading and scoring the store (report_test only)
+    site: SiteSummary | None = None  # the whole-store website, when asked (report_test only)
 
 
 def school_file_stem(school: str) -> str:
@@ -160,6 +163,19 @@ def _school_groups(data: ReportData) -> list[list[tuple[str, str]]]:
     return [pairs[k : k + size] for k in range(0, len(pairs), size)]
 
 
+def report_pool(data: ReportData, workers: int) -> ProcessPoolExecutor:
+    """The processes that render ``data``'s reports (each receives it once); the website of
+    the same run can use them too (:func:`scoring.report.site.build_site`)."""
+    # "spawn": workers start clean, whatever threads the caller runs (forking a threaded
+    # process can deadlock, and Python 3.12+ warns about it).
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_init_worker,
+        initargs=(data,),
+    )
+
+
 def render_reports(
     data: ReportData,
     out_dir: Path,
@@ -168,10 +184,13 @@ def render_reports(
     salt: str = "",
     workers: int = 2,
     progress: Progress | None = None,
+    pool: ProcessPoolExecutor | None = None,
 ) -> ReportSummary:
-    """Render all reports of ``data`` into ``out_dir`` with ``workers`` processes.
+    """Render all reports of ``data`` into ``out_dir`` with ``workers`` processes, or with
+    ``pool`` (from :func:`report_pool` for the same ``data``) when given.
 
-    ``workers=1`` renders in this process (no pool), which is also what small sessions want.
+    ``workers=1`` without a pool renders in this process, which is also what small sessions
+    want.
     """
     started = time.perf_counter()
     out_dir = Path(out_dir)
@@ -193,7 +212,7 @@ def render_reports(
     written: list[str] = []
     done = 0
     try:
-        if workers <= 1:
+        if workers <= 1 and pool is None:
             _init_worker(data)
             try:
                 for func, args in jobs:
@@ -204,14 +223,9 @@ def render_reports(
             finally:
                 _init_worker(None)  # type: ignore[arg-type]
         else:
-            # "spawn": workers start clean, whatever threads the caller runs (forking a
-            # threaded process can deadlock, and Python 3.12+ warns about it).
-            with ProcessPoolExecutor(
-                max_workers=workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_init_worker,
-                initargs=(data,),
-            ) as pool:
+            with ExitStack() as stack:
+                if pool is None:
+                    pool = stack.enter_context(report_pool(data, workers))
                 futures: list[Future[list[str]]] = [pool.submit(f, *a) for f, a in jobs]
                 for future in as_completed(futures):
                     written += future.result()
@@ -249,9 +263,12 @@ def report_test(
     allow_unresolved: bool = False,
     standing: str | None = None,
     recommendations: Path | None = None,
+    site: Path | None = None,
 ) -> ReportSummary:
     """Collect ``test_id`` from the store and render all its reports into
-    ``out_root/<test-id>/``, so the reports of the year's five tests sit side by side.
+    ``out_root/<test-id>/``, so the reports of the year's five tests sit side by side; with
+    ``site``, then bring the whole-store website in that folder up to date, with the same
+    worker processes.
 
     Refuses (:class:`Unresolved`) while review items of the test are open, unless
     ``allow_unresolved``; then every report says how many were open."""
@@ -282,12 +299,20 @@ def report_test(
         with open_store(store_path) as store:
             salt = store.pseudonym_key()
     collected = time.perf_counter() - started
-    summary = render_reports(
-        data,
-        Path(out_root) / school_file_stem(data.test.id),
-        pseudonymise=pseudonymise,
-        salt=salt,
-        workers=workers,
-        progress=progress,
-    )
-    return summary.model_copy(update={"collect_seconds": round(collected, 3)})
+    with ExitStack() as stack:
+        pool = stack.enter_context(report_pool(data, workers)) if workers > 1 else None
+        summary = render_reports(
+            data,
+            Path(out_root) / school_file_stem(data.test.id),
+            pseudonymise=pseudonymise,
+            salt=salt,
+            workers=workers,
+            progress=progress,
+            pool=pool,
+        )
+        whole = (
+            build_site(store_path, site, pseudonymise=pseudonymise, salt=salt, pool=pool)
+            if site is not None
+            else None
+        )
+    return summary.model_copy(update={"collect_seconds": round(collected, 3), "site": whole})

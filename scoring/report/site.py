@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -386,10 +386,19 @@ def _render_tests(
     naming: _Naming,
     workers: int,
     progress: Callable[[int, int], None] | None,
+    pool: Executor | None = None,
 ) -> Iterator[_TestPages]:
-    """Each test's pages, in ``test_ids`` order; a pool of ``workers`` processes when there is
-    more than one test (tests are independent: each is collected and rendered by itself)."""
+    """Each test's pages, in ``test_ids`` order: in ``pool`` when given, else in a pool of
+    ``workers`` processes when there is more than one test (tests are independent: each is
+    collected and rendered by itself)."""
     total = len(test_ids)
+    if pool is not None:
+        futures = [pool.submit(_render_test, store_path, t, naming) for t in test_ids]
+        for k, future in enumerate(futures, start=1):
+            yield future.result()
+            if progress is not None:
+                progress(k, total)
+        return
     if workers <= 1 or total <= 1:
         for k, test_id in enumerate(test_ids, start=1):
             yield _render_test(store_path, test_id, naming)
@@ -422,9 +431,11 @@ def build_site(
     salt: str = "",
     workers: int = 1,
     progress: Callable[[int, int], None] | None = None,
+    pool: Executor | None = None,
 ) -> SiteSummary:
     """Write (or bring up to date) the whole website from the store into ``out``, the tests
-    rendered by ``workers`` processes."""
+    rendered by ``workers`` processes, or by ``pool``'s when given (`scoring report --site`
+    lends its own)."""
     ensure_writable_folder(out)
     poll_pages: list[tuple[Path, str]] = []
     with open_store(store_path, create=False) as store:
@@ -446,7 +457,7 @@ def build_site(
     latest: dict[tuple[str, int], _TestPages] = {}
     summary: list[SummaryRow] = []
     where = None if store_path is None else str(store_path)
-    for done in _render_tests(where, [t[0] for t in tests], naming, workers, progress):
+    for done in _render_tests(where, [t[0] for t in tests], naming, workers, progress, pool):
         summary = done.summary  # the whole store's: the same from every test
         for relative, text in done.pages:
             writer.page(relative, text)

@@ -111,3 +111,25 @@ def test_a_paper_attempt_shows_the_teachers_own_sheet(
     reader = PdfReader(tmp_path / "t.pdf")
     assert any(page.images for page in reader.pages)
     assert "Ваш бланк ответов" in _text(tmp_path / "t.pdf")
+
+
+@pytest.mark.parametrize("review_doubles", [False, True])
+def test_doubts_counted_over_the_matrix_agree_with_each_question(
+    store: Path, review_doubles: bool
+) -> None:
+    from scoring.analysis import load_results, teacher_results
+    from scoring.report.collect import _doubts, _in_doubt
+    from scoring.store import STATE_CODES, open_store
+
+    with open_store(store) as s:
+        results = load_results(s, TEST_ID, None)
+    states = results.merged.states  # some doubts and double marks of every kind
+    states[::3, 1] = STATE_CODES["ambiguous"]
+    states[1::4, 2] = STATE_CODES["unmatched"]
+    states[::2, 4] = STATE_CODES["multiple"]
+    per_question = [
+        sum(_in_doubt(q, review_doubles) for q in one.questions)
+        for one in teacher_results(results)
+    ]
+    assert _doubts(results, review_doubles) == per_question
+    assert sum(per_question) >= 5
