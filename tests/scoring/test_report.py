@@ -218,7 +218,7 @@ def test_one_drawing_renders_to_pdf_and_svg(tmp_path: Path, data: ReportData) ->
     svg = charts.to_svg(drawing, "x")
     assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>")
     assert "Ваш результат" in svg and "http" not in svg
-    assert 'id="x-clip"' in svg
+    assert 'id="chart-x"' in svg
     from reportlab.graphics import renderPDF
 
     renderPDF.drawToFile(drawing, str(tmp_path / "c.pdf"))
