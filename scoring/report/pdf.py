@@ -317,9 +317,15 @@ def _heads(*labels: str) -> list[Paragraph]:
     return [P(label, styles().head) for label in labels]
 
 
-def _key_value(pairs: Sequence[tuple[str, str]], widths: tuple[float, float]) -> Table:
+def _key_value(
+    pairs: Sequence[tuple[str, str]],
+    widths: tuple[float, float],
+    labels: CellCache | None = None,
+) -> Table:
+    """Label - value rows; ``labels`` shares the (constant) label paragraphs."""
     s = styles()
-    rows = [[P(k, s.muted), P(v, s.body)] for k, v in pairs]
+    label = labels.para if labels is not None else lambda text, style: Para(text, style)
+    rows = [[label(escape(k), s.muted), P(v, s.body)] for k, v in pairs]
     table = Table(rows, colWidths=list(widths))
     table.setStyle(
         TableStyle(
@@ -334,10 +340,12 @@ def _key_value(pairs: Sequence[tuple[str, str]], widths: tuple[float, float]) ->
     return table
 
 
-def _figures(cells: Sequence[tuple[str, str]]) -> Table:
-    """A row of big numbers with captions (score, percent, rank)."""
+def _figures(cells: Sequence[tuple[str, str]], labels: CellCache | None = None) -> Table:
+    """A row of big numbers with captions (score, percent, rank); ``labels`` shares the
+    (constant) caption paragraphs."""
     s = styles()
-    row = [[P(value, s.big), P(label, s.big_label)] for value, label in cells]
+    caption = labels.para if labels is not None else lambda text, style: Para(text, style)
+    row = [[P(value, s.big), caption(escape(label), s.big_label)] for value, label in cells]
     width = FRAME_W / len(cells)
     inner = [Table([[v], [lab]], colWidths=[width - 8]) for v, lab in row]
     table = Table([inner], colWidths=[width] * len(cells))
@@ -366,6 +374,11 @@ def teacher_story(
     paragraphs with the other reports of this process."""
     s = styles()
     test = data.test
+    shared = cells or CellCache()
+
+    def label(text: str, style: ParagraphStyle) -> Paragraph:
+        return shared.para(escape(text), style)  # the same words in every teacher's report
+
     story: list[Any] = [
         P(teacher.name, s.title),
         P(tr("Personal report on the test results · {stage}", stage=test.stage_title), s.muted),
@@ -385,6 +398,7 @@ def teacher_story(
                 ),
             ],
             (45 * mm, FRAME_W - 45 * mm),
+            shared,
         ),
         Spacer(1, 8),
         _figures(
@@ -394,10 +408,11 @@ def teacher_story(
                 (of(teacher.rank, teacher.rank_of), tr("place in the department")),
                 *_growth_figure(teacher),
                 (standing_title(teacher.standing, "—"), tr("standing")),
-            ]
+            ],
+            shared,
         ),
-        P(data.standing_rule.described(test.language), s.muted),
-        P(tr("Results over the year's stages"), s.h2),
+        label(data.standing_rule.described(test.language), s.muted),
+        label(tr("Results over the year's stages"), s.h2),
         charts.history_chart(teacher, data.stages, width=FRAME_W, height=165),
     ]
     topic_rows = [(t.topic, t.percent, t.department_percent, t.troublesome) for t in teacher.topics]
@@ -410,7 +425,7 @@ def teacher_story(
     story.append(
         KeepTogether(
             [
-                P(tr("Results by topic, % right"), s.h2),
+                label(tr("Results by topic, % right"), s.h2),
                 charts.topic_chart(topic_rows, width=FRAME_W),
                 P(
                     note
@@ -425,14 +440,14 @@ def teacher_story(
         )
     )
     if teacher.recommendation:
-        story.append(P(tr("The tutor's recommendations"), s.h2))
+        story.append(label(tr("The tutor's recommendations"), s.h2))
         story += [P(line, s.body) for line in teacher.recommendation.splitlines() if line]
     if teacher.sheet_image:
-        story += [CondPageBreak(90 * mm), P(tr("Your answer sheet as the reader saw it"), s.h2)]
+        story += [CondPageBreak(90 * mm), label(tr("Your answer sheet as the reader saw it"), s.h2)]
         story.append(
             Image(teacher.sheet_image, width=FRAME_W * 0.7, height=170 * mm, kind="proportional")
         )
-    story.append(P(tr("Tasks and mistakes explained"), s.h2))
+    story.append(label(tr("Tasks and mistakes explained"), s.h2))
     story.append(
         P(
             tr(
@@ -445,7 +460,7 @@ def teacher_story(
         )
     )
     story.append(Spacer(1, 4))
-    story.append(_task_table(teacher, cells or CellCache()))
+    story.append(_task_table(teacher, shared))
     story.append(Spacer(1, 6))
     story.append(
         P(
