@@ -163,10 +163,17 @@ def write_xlsx(
     with_tasks: bool = True,
 ) -> None:
     """A workbook with a "teachers" sheet and (optionally) a "tasks" sheet."""
+    tasks = task_rows(data, teachers) if with_tasks else None
+    _workbook(path, teacher_header(data), teacher_rows(data, teachers), tasks)
+
+
+def _workbook(
+    path: Path, header: Sequence[str], teachers: list[list[Cell]], tasks: list[list[Cell]] | None
+) -> None:
     book = Workbook(write_only=True)
-    _sheet(book, "teachers", teacher_header(data), teacher_rows(data, teachers))
-    if with_tasks:
-        _sheet(book, "tasks", TASK_COLUMNS, task_rows(data, teachers))
+    _sheet(book, "teachers", header, teachers)
+    if tasks is not None:
+        _sheet(book, "tasks", TASK_COLUMNS, tasks)
     book.save(path)
 
 
@@ -178,7 +185,8 @@ def write_exports(data: ReportData, out_dir: Path) -> list[Path]:
         out_dir / "results-tasks.csv",
         out_dir / "results.xlsx",
     ]
-    write_csv(paths[0], teacher_header(data), teacher_rows(data))
-    write_csv(paths[1], TASK_COLUMNS, task_rows(data))
-    write_xlsx(paths[2], data)
+    header, teachers, tasks = teacher_header(data), teacher_rows(data), task_rows(data)
+    write_csv(paths[0], header, teachers)
+    write_csv(paths[1], TASK_COLUMNS, tasks)
+    _workbook(paths[2], header, teachers, tasks)
     return paths
