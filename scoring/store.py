@@ -258,6 +258,22 @@ def _migration_6(con: sqlite3.Connection) -> None:
     con.execute("ALTER TABLE tests ADD COLUMN standing TEXT NOT NULL DEFAULT 'quarter'")
 
 
+def _migration_7(con: sqlite3.Connection) -> None:
+    # The tutors' recommendations a report showed, per test and teacher, so the website's
+    # teacher pages and later report runs show the same words without the file.
+    _run_script(
+        con,
+        """
+        CREATE TABLE recommendations (
+            test_id TEXT NOT NULL REFERENCES tests(id),
+            teacher_id TEXT NOT NULL,
+            text TEXT NOT NULL,
+            PRIMARY KEY (test_id, teacher_id)
+        )
+        """,
+    )
+
+
 # Ordered: migration k brings the schema from version k-1 to k. Append, never edit.
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migration_1,
@@ -266,6 +282,7 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migration_4,
     _migration_5,
     _migration_6,
+    _migration_7,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -771,6 +788,26 @@ class Store:
             con.execute("UPDATE tests SET attempts = ? WHERE id = ?", (attempts, test_id))
         if double_marks is not None:
             con.execute("UPDATE tests SET double_marks = ? WHERE id = ?", (double_marks, test_id))
+
+    def set_recommendations(
+        self, con: sqlite3.Connection, test_id: str, texts: dict[str, str]
+    ) -> None:
+        """Replace the test's recommendations by ``texts`` (teacher ID -> what the report
+        showed). Call inside :meth:`write`."""
+        con.execute("DELETE FROM recommendations WHERE test_id = ?", (test_id,))
+        con.executemany(
+            "INSERT INTO recommendations(test_id, teacher_id, text) VALUES (?, ?, ?)",
+            [(test_id, teacher, text) for teacher, text in sorted(texts.items()) if text],
+        )
+
+    def recommendations(self, test_id: str) -> dict[str, str]:
+        """Teacher ID -> the recommendation last published with the test."""
+        return {
+            str(teacher): str(text)
+            for teacher, text in self.con.execute(
+                "SELECT teacher_id, text FROM recommendations WHERE test_id = ?", (test_id,)
+            )
+        }
 
     def pseudonym_key(self) -> str:
         """The store's secret for pseudonyms: 32 random bytes made on first use and kept in the

@@ -307,8 +307,10 @@ def collect(
     """Everything the reports of ``test_id`` need, from the store at ``store_path``.
 
     ``test_id`` may also be a test package folder. ``prefer`` overrides the live/remote rule
-    stored with the test (``None``: the stored one). ``tasks=False`` leaves every teacher's
-    task rows out (the website and the school packs show none; they were most of the work).
+    stored with the test (``None``: the stored one). ``recommendations``: the tutors' file;
+    without it, the recommendations last published with the test (kept in the store).
+    ``tasks=False`` leaves every teacher's task rows out (the website and the school packs
+    show none; they were most of the work).
     """
     path = default_db_path(store_path)
     if not path.is_file():
@@ -341,7 +343,8 @@ def collect(
                                            for t in v.tasks},
             )  # fmt: skip
         generated = (now or (lambda: datetime.now(UTC)))()
-        data = _assemble(tests, results, generated, recommendations, tasks)
+        stored = store.recommendations(results.test.id) if recommendations is None else {}
+        data = _assemble(tests, results, generated, recommendations, tasks, stored)
         waiting = open_review_items(store, results.test.id)
         return data.model_copy(update={"unresolved": waiting}) if waiting else data
 
@@ -352,7 +355,10 @@ def _assemble(
     generated: datetime,
     recommendations: Recommendations | None = None,
     with_tasks: bool = True,
+    stored_advice: dict[str, str] | None = None,
 ) -> ReportData:
+    """``recommendations``: the tutors' file given now; else ``stored_advice``, what the
+    store kept from the last report that had one."""
     info = results.test
     department, year, stage = str(info.department), info.year, str(info.stage)
     year_tests = tests.year_tests(department, year)
@@ -425,7 +431,7 @@ def _assemble(
                 recommendation=(
                     recommendations.for_teacher(one.teacher_id, topic_rows)
                     if recommendations is not None
-                    else ""
+                    else (stored_advice or {}).get(one.teacher_id, "")
                 ),
                 # Sheet flags usually restate the questions in doubt: count the larger.
                 flags=max(doubts[t], len(one.flags)),

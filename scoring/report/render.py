@@ -295,6 +295,10 @@ def report_test(
                 id=data.test.id,
             ),
         )
+    if advice is not None:  # kept with the test: the website and later runs show the same
+        with open_store(store_path, create=False) as store, store.write() as con:
+            texts = {t.id: t.recommendation for t in data.teachers}
+            store.set_recommendations(con, data.test.id, texts)
     if pseudonymise and not salt:
         with open_store(store_path) as store:
             salt = store.pseudonym_key()

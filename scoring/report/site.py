@@ -265,10 +265,10 @@ def _test_page(data: ReportData, naming: _Naming, chart: str) -> str:
     )  # fmt: skip
     body = (
         f'<section><div class="figs">{figures}</div></section>'
-        f"<section><h2>" + escape(tr("Results by stage")) + f"</h2>"
+        "<section><h2>" + escape(tr("Results by stage")) + f"</h2>"
         f'<div class="chart">{chart}</div></section>'
-        f"<section><h2>" + escape(tr("Topics")) + f"</h2>{topics}</section>"
-        f"<section><h2>" + escape(tr("Ranking of the teachers")) + f"</h2>"
+        "<section><h2>" + escape(tr("Topics")) + f"</h2>{topics}</section>"
+        "<section><h2>" + escape(tr("Ranking of the teachers")) + f"</h2>"
         f"{_ranking(data, naming, lambda t: f'{data.test.id}/{naming.file(t)}.html')}</section>"
     )
     title = f"{data.test.department_title}: {data.test.stage_title} {data.test.year}"
@@ -309,12 +309,16 @@ def _teacher_page(data: ReportData, teacher: TeacherReport, naming: _Naming) -> 
                      (of(teacher.rank, teacher.rank_of), tr("place in the department")),
                      (standing_title(teacher.standing, "—"), tr("standing")))
     )  # fmt: skip
+    stages_title, topics_title = tr("Over the stages of the year"), tr("By topic")
     body = (
         f'<section><div class="figs">{figures}</div></section>'
-        f"<section><h2>" + escape(tr("Over the stages of the year")) + f"</h2>"
-        f'<div class="chart">{chart}</div></section>'
-        f"<section><h2>" + escape(tr("By topic")) + f"</h2>{topics}</section>"
+        f'<section><h2>{escape(stages_title)}</h2><div class="chart">{chart}</div></section>'
+        f"<section><h2>{escape(topics_title)}</h2>{topics}</section>"
     )
+    if teacher.recommendation:
+        advice = "".join(f"<p>{escape(line)}</p>" for line in teacher.recommendation.splitlines())
+        heading = tr("The tutor's recommendations")
+        body += f"<section><h2>{escape(heading)}</h2>{advice}</section>"
     return _page(naming.name(teacher), f"{data.test.title}", body, 2)
 
 

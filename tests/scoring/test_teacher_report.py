@@ -59,6 +59,19 @@ def test_the_report_shows_texts_growth_standing_and_advice(store: Path, tmp_path
     others = [t for t in data.teachers if t.id != teacher.id]
     other_text = _text(out / TEST_ID / "teachers" / f"{others[0].id}.pdf")
     assert "Разберите задания на проценты" not in other_text  # a teacher's own advice only
+    # kept with the test: the website's teacher page and a later run without the file
+    site = tmp_path / "site"
+    done = CliRunner().invoke(main, ["site", "--db", str(store), "--out", str(site), "-q"])
+    assert done.exit_code == 0, done.output
+    page = (site / "tests" / TEST_ID / f"{teacher.id}.html").read_text(encoding="utf-8")
+    assert "Рекомендации преподавателя" in page and "Разберите задания на проценты" in page
+    other_page = (site / "tests" / TEST_ID / f"{others[0].id}.html").read_text(encoding="utf-8")
+    assert "Разберите задания на проценты" not in other_page
+    again = tmp_path / "again"
+    done = CliRunner().invoke(main, ["report", "--test", TEST_ID, "--db", str(store), "--out",
+                                     str(again), "-q", "--allow-unresolved"])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert "Разберите задания" in _text(again / TEST_ID / "teachers" / f"{teacher.id}.pdf")
 
 
 def test_a_bad_recommendations_file_lists_every_row(store: Path, tmp_path: Path) -> None:
