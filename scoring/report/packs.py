@@ -147,8 +147,8 @@ def _rank(row: PackRow) -> str:
     return of(row.rank, row.rank_of) if row.rank is not None else ""
 
 
-def _test(row: PackRow) -> str:
-    return stage_title(row.stage, current_language()) if row.stage else ""
+def _test(row: PackRow, short: bool = False) -> str:
+    return stage_title(row.stage, current_language(), short=short) if row.stage else ""
 
 
 def _cells(row: PackRow) -> list[str | float | None]:
@@ -222,7 +222,8 @@ def render_pack_pdf(pack: SchoolPack, path: Path) -> None:
     for r in pack.rows:
         rows.append([
             P(department_name(r.department), s.cell), P(r.name, s.cell),
-            P(_test(r) or "—", s.cell), pct(r.percent) if r.percent is not None else "—",
+            P(_test(r, short=True) or "—", s.cell),  # a narrow column: "Промеж. 1"
+            pct(r.percent) if r.percent is not None else "—",
             _rank(r), P(_standing(r), s.cell),
             "—" if r.growth is None else f"{'+' if r.growth >= 0 else '−'}{pct(abs(r.growth))}",
             P(", ".join(r.weak), s.cell),
