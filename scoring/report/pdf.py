@@ -205,7 +205,8 @@ class Para(Paragraph):
 
 
 class CellCache:
-    """Table-cell paragraphs shared by the reports one process renders.
+    """Table-cell paragraphs shared by the reports one process renders (only cells: the
+    frame leaves its marks on the flowables it places itself).
 
     Teachers of one variant get the same task wordings and tutors' comments; parsing the
     markup and breaking it into lines is most of a report's cost, and a measured
@@ -374,11 +375,10 @@ def teacher_story(
     paragraphs with the other reports of this process."""
     s = styles()
     test = data.test
+    # Only table cells are shared between documents: the frame marks the flowables it
+    # places (a paragraph moved to the next page is remembered as postponed), so a heading
+    # reused in the next report could be refused there as too large.
     shared = cells or CellCache()
-
-    def label(text: str, style: ParagraphStyle) -> Paragraph:
-        return shared.para(escape(text), style)  # the same words in every teacher's report
-
     story: list[Any] = [
         P(teacher.name, s.title),
         P(tr("Personal report on the test results · {stage}", stage=test.stage_title), s.muted),
@@ -411,8 +411,8 @@ def teacher_story(
             ],
             shared,
         ),
-        label(data.standing_rule.described(test.language), s.muted),
-        label(tr("Results over the year's stages"), s.h2),
+        P(data.standing_rule.described(test.language), s.muted),
+        P(tr("Results over the year's stages"), s.h2),
         charts.history_chart(teacher, data.stages, width=FRAME_W, height=165),
     ]
     topic_rows = [(t.topic, t.percent, t.department_percent, t.troublesome) for t in teacher.topics]
@@ -425,7 +425,7 @@ def teacher_story(
     story.append(
         KeepTogether(
             [
-                label(tr("Results by topic, % right"), s.h2),
+                P(tr("Results by topic, % right"), s.h2),
                 charts.topic_chart(topic_rows, width=FRAME_W),
                 P(
                     note
@@ -440,14 +440,14 @@ def teacher_story(
         )
     )
     if teacher.recommendation:
-        story.append(label(tr("The tutor's recommendations"), s.h2))
+        story.append(P(tr("The tutor's recommendations"), s.h2))
         story += [P(line, s.body) for line in teacher.recommendation.splitlines() if line]
     if teacher.sheet_image:
-        story += [CondPageBreak(90 * mm), label(tr("Your answer sheet as the reader saw it"), s.h2)]
+        story += [CondPageBreak(90 * mm), P(tr("Your answer sheet as the reader saw it"), s.h2)]
         story.append(
             Image(teacher.sheet_image, width=FRAME_W * 0.7, height=170 * mm, kind="proportional")
         )
-    story.append(label(tr("Tasks and mistakes explained"), s.h2))
+    story.append(P(tr("Tasks and mistakes explained"), s.h2))
     story.append(
         P(
             tr(

@@ -133,12 +133,39 @@ def _page_pixels(path: Path) -> list[bytes]:
 
 
 def test_shared_cells_draw_the_same_report_as_fresh_ones(tmp_path: Path, data: ReportData) -> None:
-    # a worker's cache holds the cells of every report before: the page must not change
+    # A worker's cache holds the cells of every report before: no page may change. Sheet
+    # pictures of different heights push headings and tables to the next page in some
+    # reports and not others (a flowable the frame postponed must not be reused).
+    import cv2
+
     cells = pdf.CellCache()
-    for teacher in data.teachers:
+    for k, teacher in enumerate(data.teachers):
+        if k % 2:
+            picture = tmp_path / f"sheet-{k}.png"
+            cv2.imwrite(str(picture), np.full((200 + 90 * k, 300), 230, np.uint8))
+            teacher = teacher.model_copy(update={"sheet_image": str(picture)})
         pdf.render_teacher_pdf(data, teacher, tmp_path / "shared.pdf", cells)
         pdf.render_teacher_pdf(data, teacher, tmp_path / "fresh.pdf")
         assert _page_pixels(tmp_path / "shared.pdf") == _page_pixels(tmp_path / "fresh.pdf")
+
+
+def test_no_flowable_the_frame_places_is_shared_between_reports(data: ReportData) -> None:
+    # The frame marks what it places (postponed to the next page, ...): a heading shared by
+    # two reports was refused as "too large" in the second. Only table cells are shared.
+    from reportlab.platypus import KeepTogether
+
+    def placed(story: list[object]) -> list[object]:
+        out = []
+        for flowable in story:
+            out.append(flowable)
+            if isinstance(flowable, KeepTogether):
+                out += list(flowable._content)
+        return out
+
+    cells = pdf.CellCache()
+    first = placed(pdf.teacher_story(data, data.teachers[0], cells))
+    second = placed(pdf.teacher_story(data, data.teachers[1], cells))
+    assert not {id(f) for f in first} & {id(f) for f in second}
 
 
 def test_flagged_and_overridden_answers_are_marked(tmp_path: Path, data: ReportData) -> None:
