@@ -141,8 +141,7 @@ def test_doubts_counted_over_the_matrix_agree_with_each_question(
     states[1::4, 2] = STATE_CODES["unmatched"]
     states[::2, 4] = STATE_CODES["multiple"]
     per_question = [
-        sum(_in_doubt(q, review_doubles) for q in one.questions)
-        for one in teacher_results(results)
+        sum(_in_doubt(q, review_doubles) for q in one.questions) for one in teacher_results(results)
     ]
     assert _doubts(results, review_doubles) == per_question
     assert sum(per_question) >= 5
