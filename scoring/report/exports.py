@@ -17,8 +17,10 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from common.i18n import tr
 from common.spreadsheet import Cell, neutralise
-from scoring.report.data import ReportData, TeacherReport
+from scoring.report.data import ReportData, TeacherReport, form_title
+from scoring.report.words import channel_title, of, stage_column, standing_title
 
 TEACHER_COLUMNS = (
     "teacher_id",
@@ -87,6 +89,25 @@ def teacher_rows(
             ]
         )
     return rows
+
+
+def school_header(data: ReportData) -> list[str]:
+    """The columns of a school's extract (``schools/<school>.csv``), for its administrators:
+    in the language being spoken (the test's, see :func:`common.i18n.speaking`)."""
+    heads = [tr("Participant number"), tr("Teacher"), tr("School"), tr("Department"),
+             tr("Test"), tr("Form"), tr("Mode"), tr("Points"), tr("Maximum"), tr("Result, %"),
+             tr("Place"), tr("Standing"), tr("Marks in doubt"), tr("Corrections")]  # fmt: skip
+    return heads + [f"{stage_column(s.stage)}, %" for s in data.stages]
+
+
+def school_rows(data: ReportData, teachers: Iterable[TeacherReport]) -> list[list[Cell]]:
+    """One row per teacher of the school, its words (mode, standing) in the spoken language."""
+    return [
+        [t.id, t.name, t.school, data.test.department_title, data.test.title, form_title(t),
+         channel_title(t.channel), t.score, t.max_score, t.percent, of(t.rank, t.rank_of),
+         standing_title(t.standing), t.flags, t.overrides, *[h.percent for h in t.history]]
+        for t in teachers
+    ]  # fmt: skip
 
 
 def teacher_header(data: ReportData) -> list[str]:

@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict
 
 from common.errors import OutputError, Unresolved
 from common.files import ensure_writable_folder
-from common.i18n import tr
+from common.i18n import speaking, tr
 from scoring.ingest import resolve_test_id
 from scoring.report import exports, html, pdf
 from scoring.report.collect import collect
@@ -130,11 +130,9 @@ def _job_schools(out_dir: str, schools: list[tuple[str, str]]) -> list[str]:
         teachers = [t for t in data.teachers if t.school == school]
         stem = Path(out_dir) / "schools" / file_stem
         pdf.render_school_pdf(data, school, teachers, stem.with_suffix(".pdf"))
-        exports.write_csv(
-            stem.with_suffix(".csv"),
-            exports.teacher_header(data),
-            exports.teacher_rows(data, teachers),
-        )
+        with speaking(data.test.language):  # the administrators read it: the test's words
+            header, rows = exports.school_header(data), exports.school_rows(data, teachers)
+        exports.write_csv(stem.with_suffix(".csv"), header, rows)
         written += [str(stem.with_suffix(".pdf")), str(stem.with_suffix(".csv"))]
     return written
 

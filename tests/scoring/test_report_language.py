@@ -88,6 +88,9 @@ def test_an_english_test_has_english_reports(published: Path, russian_labels: li
     assert "Ranking of the teachers" in _pdf_text(folder / "department-english.pdf")
     page = (site / f"{ENGLISH}.html").read_text(encoding="utf-8")
     assert '<html lang="en">' in page and "Ranking of the teachers" in page
+    extract = next((folder / "schools").glob("*.csv")).read_text(encoding="utf-8-sig")
+    assert extract.startswith("Participant number,Teacher,School,Department,Test,Form,Mode")
+    assert "in person (paper sheet)" in extract or "remotely" in extract
 
 
 def test_a_russian_test_keeps_russian_reports(published: Path) -> None:
@@ -97,6 +100,9 @@ def test_a_russian_test_keeps_russian_reports(published: Path) -> None:
     assert "Personal report" not in teacher
     page = (published / "site" / "tests" / f"{MATHS}.html").read_text(encoding="utf-8")
     assert '<html lang="ru">' in page and "Рейтинг педагогов" in page
+    extract = next((folder / "schools").glob("*.csv")).read_text(encoding="utf-8-sig")
+    assert extract.startswith("Номер участника,Педагог,Образовательная организация,Кафедра")
+    assert "очно (бланк)" in extract or "дистанционно" in extract
     # the cluster's index and packs: half the tests are Russian, so Russian
     index = (published / "site" / "index.html").read_text(encoding="utf-8")
     assert "Таблица 2" in index
