@@ -43,7 +43,7 @@ PACK_INDEX = "index.csv"  # school -> file stem, for `scoring distribute --packs
 
 
 class PackRow(BaseModel):
-    schema_version: int = 1
+    schema_version: int = 2  # 2: stage, rank and standing as data, put in words when shown
     department: str
     teacher_id: str
     name: str
@@ -58,7 +58,7 @@ class PackRow(BaseModel):
 
 
 class SchoolPack(BaseModel):
-    schema_version: int = 1
+    schema_version: int = 2  # 2: the language of its words
     school: str
     year: int
     language: str = "ru"  # of the pack's words: most of the year's tests are in it
