@@ -178,7 +178,7 @@ def render_poll_pdf(table: PollTable, language: str, path: Path) -> None:
     for row in table.rows:
         if row.rated:
             pairs.append([P(html.escape(f"{row.number}. {row.text}"), s.small),
-                          parameter_chart(table, row.number, language)])  # fmt: skip
+                          charts.Chart(parameter_chart(table, row.number, language))])  # fmt: skip
     if pairs:
         story.append(Table(pairs, colWidths=[70 * mm, 110 * mm]))
     with speaking(language):  # the page's header and footer too

@@ -231,7 +231,7 @@ def render_pack_pdf(pack: SchoolPack, path: Path) -> None:
     story += [P(tr("Teachers of the school"), s.h2), _grid_table(rows, widths)]
     if pack.participants:
         story += [P(tr("Participants' results and the department mean (line)"), s.h2)]
-        story += pack_charts(pack)
+        story += [charts.Chart(chart) for chart in pack_charts(pack)]
     _build(path, story, title=pack.school, left=tr("Summary for the school"), right=str(pack.year))
 
 

@@ -413,7 +413,7 @@ def teacher_story(
         ),
         P(data.standing_rule.described(test.language), s.muted),
         P(tr("Results over the year's stages"), s.h2),
-        charts.history_chart(teacher, data.stages, width=FRAME_W, height=165),
+        charts.Chart(charts.history_chart(teacher, data.stages, width=FRAME_W, height=165)),
     ]
     topic_rows = [(t.topic, t.percent, t.department_percent, t.troublesome) for t in teacher.topics]
     trouble = [t.topic for t in teacher.topics if t.troublesome]
@@ -426,7 +426,7 @@ def teacher_story(
         KeepTogether(
             [
                 P(tr("Results by topic, % right"), s.h2),
-                charts.topic_chart(topic_rows, width=FRAME_W),
+                charts.Chart(charts.topic_chart(topic_rows, width=FRAME_W)),
                 P(
                     note
                     + " "
@@ -622,21 +622,27 @@ def department_story(data: ReportData) -> list[Any]:
             ]
         ),
         P(tr("Every teacher's results over the year's stages"), s.h2),
-        charts.assessment_chart(data.teachers, data.stages, width=FRAME_W, height=240),
+        charts.Chart(
+            charts.assessment_chart(data.teachers, data.stages, width=FRAME_W, height=240)
+        ),
         KeepTogether(
             [
                 P(tr("Distribution of the results"), s.h2),
-                charts.distribution_chart(
-                    data.distribution, st.mean_percent, width=FRAME_W, height=160
+                charts.Chart(
+                    charts.distribution_chart(
+                        data.distribution, st.mean_percent, width=FRAME_W, height=160
+                    )
                 ),
             ]
         ),
         KeepTogether(
             [
                 P(tr("Mean result by topic"), s.h2),
-                charts.topic_chart(
-                    [(t.topic, t.percent, None, t.percent < 50) for t in data.topics],
-                    width=FRAME_W,
+                charts.Chart(
+                    charts.topic_chart(
+                        [(t.topic, t.percent, None, t.percent < 50) for t in data.topics],
+                        width=FRAME_W,
+                    )
                 ),
             ]
         ),
@@ -861,10 +867,12 @@ def summary_story(data: ReportData) -> list[Any]:
         rows_y = [r for r in data.summary if r.year == year]
         story.append(P(school_year(year), s.h2))
         story.append(
-            charts.summary_chart(
-                [(r.department_title, r.acceptance_percent, r.final_percent) for r in rows_y],
-                width=FRAME_W,
-                height=170,
+            charts.Chart(
+                charts.summary_chart(
+                    [(r.department_title, r.acceptance_percent, r.final_percent) for r in rows_y],
+                    width=FRAME_W,
+                    height=170,
+                )
             )
         )
         story.append(Spacer(1, 6))

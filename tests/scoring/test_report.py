@@ -252,6 +252,23 @@ def test_one_drawing_renders_to_pdf_and_svg(tmp_path: Path, data: ReportData) ->
     assert "Ваш результат" in pdf_text(tmp_path / "c.pdf")
 
 
+def test_charts_drawn_straight_on_the_canvas_look_as_reportlab_draws_them(
+    tmp_path: Path, data: ReportData
+) -> None:
+    from reportlab.platypus import SimpleDocTemplate
+
+    drawings = [
+        charts.history_chart(data.teachers[0], data.stages),
+        charts.topic_chart([(t.topic, t.percent, 60.0, t.percent < 50) for t in data.topics]),
+        charts.assessment_chart(data.teachers, data.stages),
+        charts.distribution_chart(data.distribution, data.statistics.mean_percent),
+        charts.summary_chart([("Математика", 50.0, 60.0), ("Экономика", None, 40.0)]),
+    ]
+    SimpleDocTemplate(str(tmp_path / "reportlab.pdf")).build(list(drawings))
+    SimpleDocTemplate(str(tmp_path / "ours.pdf")).build([charts.Chart(d) for d in drawings])
+    assert _page_pixels(tmp_path / "ours.pdf") == _page_pixels(tmp_path / "reportlab.pdf")
+
+
 def test_charts_cope_with_missing_stages_and_one_teacher(data: ReportData) -> None:
     teacher = data.teachers[0]
     missing = [h.model_copy(update={"percent": None}) for h in teacher.history]
