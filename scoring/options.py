@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -21,4 +22,12 @@ salt_option = click.option(
     default="",
     help="Key of the --pseudonymise codes instead of the store's own random key (env "
     "MONITORING_PSEUDONYM_SALT), to give the same codes as another store.",
+)
+
+workers_option = click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    callback=lambda _ctx, _param, value: value or os.cpu_count() or 1,
+    help="Processes to render with (default: the number of CPUs).",
 )

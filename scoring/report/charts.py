@@ -1,8 +1,9 @@
 """Charts drawn once as reportlab ``Drawing`` objects, used in PDFs and (as SVG) in HTML.
 
-A ``Drawing`` is a platypus flowable, so PDFs place it directly; :func:`to_svg` renders the same
-object to an SVG string for the website. Charts are built from plain shapes so their look does
-not depend on reportlab's chart defaults, and every chart works for 1 or 400 teachers.
+Charts are flat lists of plain shapes (rectangles, lines, polylines, strings), so their look
+does not depend on reportlab's chart defaults and every chart works for 1 or 400 teachers.
+PDFs place one as a :class:`Chart` (drawn straight onto the page, the same pixels as
+reportlab's own renderer); :func:`to_svg` writes the same object as SVG for the website.
 """
 
 from __future__ import annotations

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
 
 from common.cli import Command, Progress, handle_errors
 from common.i18n import mark, tr
-from scoring.options import db_option, salt_option
+from scoring.options import db_option, salt_option, workers_option
 from scoring.report.data import StandingRule
 from scoring.report.packs import write_packs
 from scoring.report.render import report_test
@@ -77,12 +76,7 @@ def _standing_rule(_ctx: click.Context, _param: click.Parameter, value: str | No
     help="CSV/XLSX of the tutors' recommendations (teacher_id or topic, text), shown in the "
     "teachers' reports.",
 )
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Processes to render with (default: the number of CPUs).",
-)
+@workers_option
 @click.option(
     "--allow-unresolved",
     is_flag=True,
@@ -100,7 +94,7 @@ def report_command(
     standing: str | None,
     site: Path | None,
     recommendations: Path | None,
-    workers: int | None,
+    workers: int,
     allow_unresolved: bool,
     quiet: bool,
 ) -> None:
@@ -113,7 +107,7 @@ def report_command(
             out_root,
             pseudonymise=pseudonymise,
             salt=salt,
-            workers=workers or os.cpu_count() or 1,
+            workers=workers,
             prefer=prefer,
             progress=progress,
             allow_unresolved=allow_unresolved,
@@ -166,16 +160,11 @@ def format_site(summary: SiteSummary) -> str:
     help="Teachers by a stable code instead of name; no IDs or schools on any page.",
 )
 @salt_option
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Processes to render the tests with (default: the number of CPUs).",
-)
+@workers_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @handle_errors
 def site_command(
-    db: Path | None, out: Path, pseudonymise: bool, salt: str, workers: int | None, quiet: bool
+    db: Path | None, out: Path, pseudonymise: bool, salt: str, workers: int, quiet: bool
 ) -> None:
     """Write one website from the whole store: Table 2 over the years, every department's
     assessment chart and ranking over all its tests, a page per test and per teacher."""
@@ -185,7 +174,7 @@ def site_command(
             out,
             pseudonymise=pseudonymise,
             salt=salt,
-            workers=workers or os.cpu_count() or 1,
+            workers=workers,
             progress=progress,
         )
     click.echo(format_site(summary))

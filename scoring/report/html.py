@@ -56,15 +56,15 @@ def department_page_name(department: str) -> str:
 def _page(title: str, subtitle: str, nav: str, body: str, generated: str) -> str:
     """``generated``: the ISO time of collection, then maybe " · " and a preliminary note."""
     stamp, _, note = generated.partition(" · ")
+    as_of = tr("data as of {date}", date=stamp[:10])
     return (
         f'<!DOCTYPE html>\n<html lang="{current_language()}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)}</title><style>{CSS}</style></head><body>"
         f"<header><h1>{escape(title)}</h1><p>{escape(subtitle)}</p></header>"
         f"<nav>{nav}</nav><main>{body}</main>"
-        f"<footer>{escape(cluster())} · "
-        + escape(tr("data as of {date}", date=stamp[:10]))
-        + f"{escape(' · ' + note) if note else ''}</footer></body></html>\n"
+        f"<footer>{escape(cluster())} · {escape(as_of)}"
+        f"{escape(' · ' + note) if note else ''}</footer></body></html>\n"
     )
 
 
@@ -76,6 +76,15 @@ def _nav(departments: Sequence[tuple[str, str]], here: str) -> str:
         f'<a href="{href}"{" class=here" if href == here else ""}>{escape(label)}</a>'
         for href, label in links
     )
+
+
+def section(title: str, inner: str) -> str:
+    """A page section under its heading; ``title`` is escaped, ``inner`` is markup."""
+    return f"<section><h2>{escape(title)}</h2>{inner}</section>"
+
+
+def _chart_section(title: str, svg: str) -> str:
+    return section(title, f'<div class="chart">{svg}</div>')
 
 
 def _table(
@@ -155,21 +164,14 @@ def _summary_section(rows: Sequence[SummaryRow], year: int) -> str:
 
 def index_page(data: ReportData, departments: Sequence[tuple[str, str]]) -> str:
     years = sorted({r.year for r in data.summary}, reverse=True)
-    body = [
-        "<section><h2>"
-        + escape(tr("About the monitoring"))
-        + "</h2><p>"
-        + escape(
-            tr(
-                "Results of the acceptance and final tests by department. Growth in "
-                "percentage points, the 95 % confidence interval in brackets. Cohort: the "
-                "difference of the means of everyone who took them; matched: the mean growth "
-                "of the teachers who took both. Latest test: {test}.",
-                test=data.test.title,
-            )
-        )
-        + "</p></section>"
-    ]
+    about = tr(
+        "Results of the acceptance and final tests by department. Growth in percentage "
+        "points, the 95 % confidence interval in brackets. Cohort: the difference of the means "
+        "of everyone who took them; matched: the mean growth of the teachers who took both. "
+        "Latest test: {test}.",
+        test=data.test.title,
+    )
+    body = [section(tr("About the monitoring"), f"<p>{escape(about)}</p>")]
     body += [_summary_section([r for r in data.summary if r.year == y], y) for y in years]
     return _page(
         cluster(),
@@ -202,23 +204,26 @@ def tested_department_page(
                 ("—" if st.alpha is None else pct(st.alpha, 2), tr("reliability (α / KR-20)")),
             ]
         ),
-        "</section><section><h2>"
-        + escape(tr("Every teacher's results over the year's stages"))
-        + "</h2>",
-        '<div class="chart">',
-        charts.to_svg(charts.assessment_chart(data.teachers, data.stages, 640, 280), "a"),
-        "</div></section><section><h2>" + escape(tr("Distribution of the results")) + "</h2>"
-        '<div class="chart">',
-        charts.to_svg(charts.distribution_chart(data.distribution, st.mean_percent, 640, 200), "d"),
-        "</div></section><section><h2>" + escape(tr("Mean result by topic")) + "</h2>"
-        '<div class="chart">',
-        charts.to_svg(
-            charts.topic_chart(
-                [(t.topic, t.percent, None, t.percent < 50) for t in data.topics], 640, 180
-            ),
-            "t",
+        "</section>",
+        _chart_section(
+            tr("Every teacher's results over the year's stages"),
+            charts.to_svg(charts.assessment_chart(data.teachers, data.stages, 640, 280), "a"),
         ),
-        "</div></section>",
+        _chart_section(
+            tr("Distribution of the results"),
+            charts.to_svg(
+                charts.distribution_chart(data.distribution, st.mean_percent, 640, 200), "d"
+            ),
+        ),
+        _chart_section(
+            tr("Mean result by topic"),
+            charts.to_svg(
+                charts.topic_chart(
+                    [(t.topic, t.percent, None, t.percent < 50) for t in data.topics], 640, 180
+                ),
+                "t",
+            ),
+        ),
     ]
     alerted = {alert_key(a) for a in data.alerts}
     item_rows = []
@@ -243,7 +248,8 @@ def tested_department_page(
                 ],
             )
         )
-    body.append("<section><h2>" + escape(tr("Item analysis")) + "</h2>")
+    item_analysis = tr("Item analysis")
+    body.append(f"<section><h2>{escape(item_analysis)}</h2>")
     note = tr(
         "P: share right; r: correlation of the task with the sum of the others; U−L: "
         "difference of the shares right in the upper and lower 27 %; the right answer "
@@ -253,7 +259,8 @@ def tested_department_page(
     heads = [tr("No."), tr("Task"), tr("Topic"), tr("Key"), "N", "P", "r", tr("U−L"), tr("Choices")]
     body.append(_table(heads, item_rows, (1, 2, 8)))
     if data.alerts:
-        body.append("<h2>" + escape(tr("Alerts")) + "</h2>")
+        alerts_title = tr("Alerts")
+        body.append(f"<h2>{escape(alerts_title)}</h2>")
         body.append(
             _table(
                 [tr("Task"), tr("Kind"), tr("Description")],
@@ -292,10 +299,9 @@ def tested_department_page(
     heads = [tr("Place"), tr("Code") if pseudonymise else tr("Teacher")]
     heads += [] if pseudonymise else [tr("School")]
     text_cols = (1,) if pseudonymise else (1, 2)
-    body.append("<section><h2>" + escape(tr("Ranking of the teachers")) + "</h2>")
-    body.append(_table([*heads, *stage_heads, tr("Standing")], ranking, text_cols))
-    body.append(f'<p class="note">{escape(data.standing_rule.described(test.language))}</p>')
-    body.append("</section>")
+    rule = escape(data.standing_rule.described(test.language))
+    table = _table([*heads, *stage_heads, tr("Standing")], ranking, text_cols)
+    body.append(section(tr("Ranking of the teachers"), f'{table}<p class="note">{rule}</p>'))
     here = department_page_name(test.department)
     return _page(
         tr("Department: {name}", name=test.department_title),
@@ -328,7 +334,7 @@ def other_department_page(
         ],
         (0,),
     )
-    body = "<section><h2>" + escape(tr("Mean % right by stage")) + f"</h2>{table}</section>"
+    body = section(tr("Mean % right by stage"), table)
     return _page(
         tr("Department: {name}", name=title),
         tr("Mean results by stage"),

@@ -31,7 +31,7 @@ from scoring.report.data import ReportData, TeacherReport
 from scoring.report.exports import write_csv
 from scoring.report.pdf import FRAME_W, P, _build, _figures, _grid_table, _heads, styles
 from scoring.report.render import school_file_stems
-from scoring.report.words import department_name, of, pct, standing_title
+from scoring.report.words import department_name, most_used, of, pct, standing_title
 from scoring.store import open_store
 
 HEADER = (
@@ -124,8 +124,7 @@ def school_packs(store_path: str | Path | None, year: int | None = None) -> list
             latest[department] = (rank, test_id)
     data = {d: collect(store_path, tid, tasks=False) for d, (_, tid) in latest.items()}
     schools = sorted({t.school for _, t in teachers})
-    english = sum(d.test.language == "en" for d in data.values())
-    language = "en" if english > len(data) - english else "ru"
+    language = most_used([d.test.language for d in data.values()])
     order = list(DEPARTMENT_TITLES)
     packs = []
     for school in schools:

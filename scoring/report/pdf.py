@@ -325,7 +325,7 @@ def _key_value(
 ) -> Table:
     """Label - value rows; ``labels`` shares the (constant) label paragraphs."""
     s = styles()
-    label = labels.para if labels is not None else lambda text, style: Para(text, style)
+    label = (labels or CellCache()).para
     rows = [[label(escape(k), s.muted), P(v, s.body)] for k, v in pairs]
     table = Table(rows, colWidths=list(widths))
     table.setStyle(
@@ -345,7 +345,7 @@ def _figures(cells: Sequence[tuple[str, str]], labels: CellCache | None = None) 
     """A row of big numbers with captions (score, percent, rank); ``labels`` shares the
     (constant) caption paragraphs."""
     s = styles()
-    caption = labels.para if labels is not None else lambda text, style: Para(text, style)
+    caption = (labels or CellCache()).para
     row = [[P(value, s.big), caption(escape(label), s.big_label)] for value, label in cells]
     width = FRAME_W / len(cells)
     inner = [Table([[v], [lab]], colWidths=[width - 8]) for v, lab in row]

@@ -20,6 +20,7 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -34,9 +35,17 @@ from scoring.polls import poll_table_compared
 from scoring.report import charts
 from scoring.report.collect import collect
 from scoring.report.data import ReportData, SummaryRow, TeacherReport, pseudonym
-from scoring.report.html import CSS
+from scoring.report.html import CSS, section
 from scoring.report.html import _table as html_table
-from scoring.report.words import cluster, department_name, of, pct, stage_column, standing_title
+from scoring.report.words import (
+    cluster,
+    department_name,
+    most_used,
+    of,
+    pct,
+    stage_column,
+    standing_title,
+)
 from scoring.store import open_store
 
 SCRIPT = """// sort a table by a click on its head, filter its rows by the box above it
@@ -97,14 +106,10 @@ class _Writer:
 
 def _page(title: str, subtitle: str, body: str, depth: int) -> str:
     up = "../" * depth
-    nav = (
-        f'<a href="{up}index.html">'
-        + escape(tr("Summary"))
-        + "</a>"
-        + "".join(
-            f'<a href="{up}departments/{code}.html">{escape(department_name(code))}</a>'
-            for code in DEPARTMENT_TITLES
-        )
+    summary = tr("Summary")
+    nav = f'<a href="{up}index.html">{escape(summary)}</a>' + "".join(
+        f'<a href="{up}departments/{code}.html">{escape(department_name(code))}</a>'
+        for code in DEPARTMENT_TITLES
     )
     return (
         f'<!DOCTYPE html>\n<html lang="{current_language()}"><head><meta charset="utf-8">'
@@ -125,9 +130,9 @@ def _table(
     filter_box: bool = True,
 ) -> str:
     """A sortable table (:func:`scoring.report.html._table`), with a filter box above it."""
+    word = escape(tr("Filter"))
     box = (
-        f'<input class="filter" data-for="{table_id}" placeholder="' + escape(tr("Filter")) + '" '
-        'aria-label="' + escape(tr("Filter")) + '">'
+        f'<input class="filter" data-for="{table_id}" placeholder="{word}" aria-label="{word}">'
         if filter_box
         else ""
     )
@@ -189,10 +194,9 @@ def _index(
         "Growth: the final minus the acceptance test, in percentage points; mean growth: the "
         "mean over the years that have both tests."
     )
-    title = tr("Table 2. Acceptance and final test by department")
-    body = [f"<section><h2>{escape(title)}</h2>",
-            _table("table2", heads, [("", [escape(c) for c in r]) for r in rows], (0,), False),
-            f'<p class="note">{escape(note)}</p></section>']  # fmt: skip
+    table = _table("table2", heads, [("", [escape(c) for c in r]) for r in rows], (0,), False)
+    body = [section(tr("Table 2. Acceptance and final test by department"),
+                    f'{table}<p class="note">{escape(note)}</p>')]  # fmt: skip
     links = "".join(
         f'<li><a href="tests/{escape(tid)}.html">{escape(department_name(d))} · {year}'
         f" · {escape(stage_column(s))}</a></li>"
@@ -200,14 +204,13 @@ def _index(
             tests, key=lambda t: (t[2], t[1], [str(x) for x in STAGE_ORDER].index(t[3]))
         )
     )
-    body.append("<section><h2>" + escape(tr("Tests")) + f"</h2><ul>{links}</ul></section>")
+    body.append(section(tr("Tests"), f"<ul>{links}</ul>"))
     if polls:
         items = "".join(
             f'<li><a href="polls/{escape(pid)}.html">{escape(pid)} · {year}</a></li>'
             for pid, year in sorted(polls, key=lambda p: (p[1], p[0]))
         )
-        polls_title = tr("Teachers polls")
-        body.append(f"<section><h2>{escape(polls_title)}</h2><ul>{items}</ul></section>")
+        body.append(section(tr("Teachers polls"), f"<ul>{items}</ul>"))
     return _page(tr("Monitoring of the cluster's teachers"),
                  tr("All departments, stages and years"), "".join(body), 0)  # fmt: skip
 
@@ -263,13 +266,12 @@ def _test_page(data: ReportData, naming: _Naming, chart: str) -> str:
         f"topics-{data.test.id}", [tr("Topic"), tr("Tasks"), tr("Mean result, %")],
         [("", [escape(t.topic), str(t.tasks), pct(t.percent)]) for t in data.topics], (0,), False,
     )  # fmt: skip
+    ranking = _ranking(data, naming, lambda t: f"{data.test.id}/{naming.file(t)}.html")
     body = (
         f'<section><div class="figs">{figures}</div></section>'
-        "<section><h2>" + escape(tr("Results by stage")) + f"</h2>"
-        f'<div class="chart">{chart}</div></section>'
-        "<section><h2>" + escape(tr("Topics")) + f"</h2>{topics}</section>"
-        "<section><h2>" + escape(tr("Ranking of the teachers")) + f"</h2>"
-        f"{_ranking(data, naming, lambda t: f'{data.test.id}/{naming.file(t)}.html')}</section>"
+        + section(tr("Results by stage"), f'<div class="chart">{chart}</div>')
+        + section(tr("Topics"), topics)
+        + section(tr("Ranking of the teachers"), ranking)
     )
     title = f"{data.test.department_title}: {data.test.stage_title} {data.test.year}"
     return _page(title, data.test.title, body, 1)
@@ -289,10 +291,10 @@ def _bars(teacher: TeacherReport, data: ReportData) -> str:
             f"<td>{pct(mine) if mine is not None else '—'} / "
             f"{pct(mean) if mean is not None else '—'}</td></tr>"
         )
+    head, both = tr("Stage"), tr("Your result and the department mean")
     return (
-        '<table class="bars"><thead><tr><th>' + escape(tr("Stage")) + "</th>"
-        "<th>" + escape(tr("Your result and the department mean")) + "</th><th>%</th></tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>"
+        f'<table class="bars"><thead><tr><th>{escape(head)}</th><th>{escape(both)}</th>'
+        f"<th>%</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
 
 
@@ -309,16 +311,14 @@ def _teacher_page(data: ReportData, teacher: TeacherReport, naming: _Naming) -> 
                      (of(teacher.rank, teacher.rank_of), tr("place in the department")),
                      (standing_title(teacher.standing, "—"), tr("standing")))
     )  # fmt: skip
-    stages_title, topics_title = tr("Over the stages of the year"), tr("By topic")
     body = (
         f'<section><div class="figs">{figures}</div></section>'
-        f'<section><h2>{escape(stages_title)}</h2><div class="chart">{chart}</div></section>'
-        f"<section><h2>{escape(topics_title)}</h2>{topics}</section>"
+        + section(tr("Over the stages of the year"), f'<div class="chart">{chart}</div>')
+        + section(tr("By topic"), topics)
     )
     if teacher.recommendation:
         advice = "".join(f"<p>{escape(line)}</p>" for line in teacher.recommendation.splitlines())
-        heading = tr("The tutor's recommendations")
-        body += f"<section><h2>{escape(heading)}</h2>{advice}</section>"
+        body += section(tr("The tutor's recommendations"), advice)
     return _page(naming.name(teacher), f"{data.test.title}", body, 2)
 
 
@@ -328,17 +328,14 @@ def _department_section(data: ReportData, naming: _Naming, chart: str) -> str:
     folder = f"../tests/{data.test.id}"
     ranking = _ranking(data, naming, lambda t: f"{folder}/{naming.file(t)}.html")
     year = data.test.year
-    return (
-        "<section><h2>" + escape(tr("{year}: results by stage", year=year)) + f"</h2>"
-        f'<div class="chart">{chart}</div></section>'
-        "<section><h2>"
-        + escape(tr("{year}: ranking over every test of the year", year=year))
-        + f"</h2>{ranking}</section>"
-    )
+    return section(
+        tr("{year}: results by stage", year=year), f'<div class="chart">{chart}</div>'
+    ) + section(tr("{year}: ranking over every test of the year", year=year), ranking)
 
 
 def _department_page(code: str, sections: Sequence[str]) -> str:
-    nothing = "<p>" + escape(tr("No data.")) + "</p>"
+    no_data = tr("No data.")
+    nothing = f"<p>{escape(no_data)}</p>"
     return _page(tr("Department: {name}", name=department_name(code)), tr("Every test by year"),
                  "".join(sections) or nothing, 1)  # fmt: skip
 
@@ -393,38 +390,24 @@ def _render_tests(
     pool: Executor | None = None,
 ) -> Iterator[_TestPages]:
     """Each test's pages, in ``test_ids`` order: in ``pool`` when given, else in a pool of
-    ``workers`` processes when there is more than one test (tests are independent: each is
-    collected and rendered by itself)."""
+    ``workers`` processes when there is more than one test, else here (tests are
+    independent: each is collected and rendered by itself)."""
     total = len(test_ids)
-    if pool is not None:
-        futures = [pool.submit(_render_test, store_path, t, naming) for t in test_ids]
-        for k, future in enumerate(futures, start=1):
-            yield future.result()
+    with ExitStack() as stack:
+        if pool is None and workers > 1 and total > 1:
+            # "spawn" as for the reports: workers start clean whatever threads the caller runs
+            pool = stack.enter_context(
+                ProcessPoolExecutor(min(workers, total), multiprocessing.get_context("spawn"))
+            )
+        if pool is not None:
+            futures = [pool.submit(_render_test, store_path, t, naming) for t in test_ids]
+            pages: Iterator[_TestPages] = (f.result() for f in futures)
+        else:
+            pages = (_render_test(store_path, t, naming) for t in test_ids)
+        for k, done in enumerate(pages, start=1):
+            yield done
             if progress is not None:
                 progress(k, total)
-        return
-    if workers <= 1 or total <= 1:
-        for k, test_id in enumerate(test_ids, start=1):
-            yield _render_test(store_path, test_id, naming)
-            if progress is not None:
-                progress(k, total)
-        return
-    # "spawn" as for the reports: workers start clean whatever threads the caller runs
-    with ProcessPoolExecutor(
-        max_workers=min(workers, total), mp_context=multiprocessing.get_context("spawn")
-    ) as pool:
-        futures = [pool.submit(_render_test, store_path, t, naming) for t in test_ids]
-        for k, future in enumerate(futures, start=1):
-            yield future.result()
-            if progress is not None:
-                progress(k, total)
-
-
-def _language_of(tests: Sequence[_TestPages]) -> str:
-    """The language most of ``tests`` are written in (Russian on a tie or with none): the
-    index and a department's page speak it; each test's own pages speak the test's."""
-    english = sum(t.language == "en" for t in tests)
-    return "en" if english > len(tests) - english else "ru"
 
 
 def build_site(
@@ -468,11 +451,11 @@ def build_site(
         held = latest.get((done.department, done.year))
         if held is None or held.stage_index < done.stage_index:
             latest[(done.department, done.year)] = done
-    site_language = _language_of(list(latest.values()))
+    site_language = most_used([t.language for t in latest.values()])
     for code in DEPARTMENT_TITLES:
         years = sorted((y for dep, y in latest if dep == code), reverse=True)
         own = [latest[code, y] for y in years]
-        with speaking(_language_of(own[:1]) if own else site_language):
+        with speaking(own[0].language if own else site_language):
             page = _department_page(code, [t.section for t in own])
         writer.page(f"departments/{code}.html", page)
     with speaking(site_language):

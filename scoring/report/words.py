@@ -8,6 +8,8 @@ one English reports, whatever language the person running the command reads.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from common.i18n import current_language, mark, tr
 from common.vocabulary import department_title, stage_title
 
@@ -34,6 +36,13 @@ _ALERTS = {
     "variant-wrong-key": mark("wrong key in one variant?"),
     "variant-differs": mark("the variant behaves differently"),
 }
+
+
+def most_used(languages: Sequence[str]) -> str:
+    """The language of a document about several tests (the site's index, a department's page,
+    a school's pack): the one most of them are written in, Russian on a tie or with none."""
+    english = sum(language == "en" for language in languages)
+    return "en" if english > len(languages) - english else "ru"
 
 
 def cluster() -> str:
