@@ -7,6 +7,10 @@ Generates its own sheets (testgen's renderer, marks drawn at manifest positions,
 - reading: :func:`omr.worker.read_job`, the whole per-page work of ``omr scan`` (read the
   file, decode, locate, QR, marks, result record), per file;
 
+both in this one process set up as ``omr scan`` sets up its workers
+(:func:`omr.batch.prepare_reader`: one OpenCV thread, freed page buffers kept), so the decode
+floor and the reading get the same memory and threads;
+
 and prints the per-sheet times and their ratio per format, against the colour decode and
 against the greyscale decode ``cv2.imread(path, IMREAD_GRAYSCALE)`` (issue 14's floor: target
 <= 1.6x on these clean sheets). Then the realistic profiles of the simulator (scan, photo,
@@ -29,7 +33,7 @@ from pathlib import Path
 import click
 import cv2
 
-from omr.batch import ScanOptions, default_workers, manifest_ref, scan
+from omr.batch import ScanOptions, default_workers, manifest_ref, prepare_reader, scan
 from omr.inputs import plan_file
 from omr.pdf import render_pdf_page
 from omr.sim.run import simulate
@@ -119,6 +123,7 @@ def realistic_ratios(
 @click.option("--realistic", default=12, show_default=True, help="Sheets per realistic profile.")
 def main(sheets: int, repeat: int, workers: int, realistic: int) -> None:
     workers = workers or default_workers()
+    prepare_reader()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         print(f"Generating {sheets} sheets at {DPI} dpi ({QUESTIONS} questions) ...", flush=True)

@@ -12,31 +12,32 @@ import textwrap
 import cv2
 import numpy as np
 
+from omr.halvings import Halvings
 from omr.locate import Registration, marker_corners
 from omr.results import SheetResult
 from testgen.manifest import SheetPage
 
-LONG_SIDE = 1400
+LONG_SIDE = 1200  # ~100 dpi for an A4 page: every bubble and mark shows; crops hold detail
 HEADER_CHARS, HEADER_LINES, HEADER_LEADING = 85, 3, 20  # ~11 px a character
 GREEN, ORANGE, BLUE, RED = (40, 160, 40), (0, 140, 255), (200, 80, 0), (0, 0, 220)
 
 
 def annotate(
-    image: np.ndarray,
+    halvings: Halvings,
     registration: Registration | None,
     page: SheetPage | None,
     marks: dict[str, list[int]],
     result: SheetResult,
 ) -> bytes:
-    """JPEG of the annotated page. ``marks`` holds bubble indices of ``page`` by kind."""
-    factor = min(1.0, LONG_SIDE / max(image.shape[:2]))
-    # pyrDown for the halvings, then a linear step: INTER_AREA at a ratio like 0.8 costs
-    # half as much as reading the page
-    small = image
-    while factor <= 0.5:
-        small = cv2.pyrDown(small)
-        factor *= 2
-    small = cv2.resize(small, None, fx=factor, fy=factor, interpolation=cv2.INTER_LINEAR)
+    """JPEG of the annotated page (``halvings`` of its image). ``marks`` holds bubble indices
+    of ``page`` by kind."""
+    image = halvings.level(0)
+    # halvings for the halving steps, then a linear step: INTER_AREA at a ratio like 0.8
+    # costs half as much as reading the page
+    small, _ = halvings.at_least(LONG_SIDE)
+    factor = min(1.0, LONG_SIDE / max(small.shape[:2]))
+    if factor < 1.0:
+        small = cv2.resize(small, None, fx=factor, fy=factor, interpolation=cv2.INTER_LINEAR)
     factor = small.shape[1] / image.shape[1]
     canvas = cv2.cvtColor(small, cv2.COLOR_GRAY2BGR)
     if registration is not None:

@@ -40,6 +40,7 @@ from omr.worker import (
     ManifestRef,
     Outcome,
     annotate_again,
+    keep_page_buffers,
     limit_memory,
     read_job,
     read_job_budgeted,
@@ -130,18 +131,21 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def single_threaded() -> None:
-    """Worker start-up: one OpenCV thread per process; the pool is the parallelism, and
-    OpenCV's own threads in every worker would only oversubscribe the cores."""
+def prepare_reader() -> None:
+    """Set up a process that reads pages (a pool or Dask worker, the speed bench): one
+    OpenCV thread, since the pool is the parallelism and OpenCV's own threads in every worker
+    would only oversubscribe the cores; freed page buffers kept for the next page
+    (:func:`omr.worker.keep_page_buffers`); OpenCV's warnings quiet."""
     import cv2
 
     cv2.setNumThreads(1)
+    keep_page_buffers()
     quiet_opencv()
 
 
 def _pool_worker(coordinator: int) -> None:
     _exit_with(coordinator)
-    single_threaded()
+    prepare_reader()
     limit_memory(PAGE_MEMORY_BYTES)
 
 

@@ -2,8 +2,8 @@
 bubble row of a question and the respondent ID grid, upright, from the registered page.
 
 Cut only on pages that need a person (flagged pages, and the ID grid of pages whose ID comes
-from the grid), so a clean batch pays nothing. PNG for question rows (a few kilobytes, crisp
-outlines), JPEG for the larger ID grid.
+from the grid), so a clean batch pays little. JPEG throughout: a question row is a few
+kilobytes at quality 90, and encodes in a tenth of a millisecond where PNG takes over one.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from testgen.manifest import Box, Bubble
 
 CROP_PX_PER_PT = 4.0
 ROW_MARGIN_PT = 4.0
+ROW_QUALITY = 90  # a row is small; outlines and light pencil stay crisp
 
 
 def _box(bubbles: list[Bubble], left_extra: float) -> Box:
@@ -28,9 +29,9 @@ def _box(bubbles: list[Bubble], left_extra: float) -> Box:
 
 
 def question_crop(image: np.ndarray, registration: Registration, bubbles: list[Bubble]) -> bytes:
-    """PNG of one question's bubble row, its printed number included."""
+    """JPEG of one question's bubble row, its printed number included."""
     region = warp_region(image, registration, _box(bubbles, 18.0), ROW_MARGIN_PT, CROP_PX_PER_PT)
-    ok, data = cv2.imencode(".png", region, [cv2.IMWRITE_PNG_COMPRESSION, 3])
+    ok, data = cv2.imencode(".jpg", region, [cv2.IMWRITE_JPEG_QUALITY, ROW_QUALITY])
     return data.tobytes() if ok else b""
 
 
@@ -45,6 +46,8 @@ def id_crop(image: np.ndarray, registration: Registration, bubbles: list[Bubble]
     """JPEG of the respondent ID grid with the handwritten boxes above it."""
     box = _box(bubbles, 0.0)
     box = Box(x=box.x, y=box.y - 26.0, width=box.width, height=box.height + 26.0)
-    region = warp_region(image, registration, box, ROW_MARGIN_PT, CROP_PX_PER_PT * 0.75)
+    # 2 px/pt (144 dpi): the written digits and the grid read as on a screen, at half the
+    # encoding of 3 px/pt; every sheet whose ID comes from the grid carries one
+    region = warp_region(image, registration, box, ROW_MARGIN_PT, CROP_PX_PER_PT * 0.5)
     ok, data = cv2.imencode(".jpg", region, [cv2.IMWRITE_JPEG_QUALITY, 85])
     return data.tobytes() if ok else b""

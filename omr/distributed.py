@@ -53,10 +53,10 @@ def run_dask(jobs: Iterable[Job], ref: ManifestRef, scheduler: str) -> Iterator[
             hint=tr("check the address, or leave out --scheduler to read on this machine"),
         ) from None
     with client:
-        from omr.batch import single_threaded
+        from omr.batch import prepare_reader
 
         # As in the local pool: the workers are the parallelism, not OpenCV's own threads.
-        client.run(single_threaded)
+        client.run(prepare_reader)
         threads = max(1, sum(client.nthreads().values()))
         queue = iter(jobs)
         by_key: dict[object, Job] = {}

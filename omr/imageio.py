@@ -93,6 +93,7 @@ def _jpeg_size(data: bytes | mmap.mmap) -> tuple[int, int]:
 # In entropy-coded data FF is followed by 00 (a stuffed byte), a restart marker D0-D7, or
 # more FF fill bytes; anything else is the next real marker (here: the last FF of a run).
 _NEXT_MARKER = re.compile(rb"\xff(?=[^\x00\xd0-\xd7\xff])")
+_PROGRESSIVE = {0xC2, 0xC6, 0xCA, 0xCE}  # start-of-frame markers of progressive JPEG
 
 
 def _jpeg_complete(data: bytes | mmap.mmap) -> bool:
@@ -103,6 +104,7 @@ def _jpeg_complete(data: bytes | mmap.mmap) -> bool:
     it."""
     size = len(data)
     pos = 2
+    progressive = False
     while pos + 2 <= size:
         if data[pos] != 0xFF:
             return False
@@ -118,9 +120,16 @@ def _jpeg_complete(data: bytes | mmap.mmap) -> bool:
         if pos + 4 > size:
             return False
         length = struct.unpack(">H", data[pos + 2 : pos + 4])[0]
+        progressive = progressive or marker in _PROGRESSIVE
         pos += 2 + length
         if marker != 0xDA:  # not a start of scan: the next segment follows
             continue
+        if not progressive and data[size - 2 : size] == b"\xff\xd9":
+            # A sequential JPEG (what scanners and phones write) is, as a rule, one scan of
+            # entropy-coded data, where FF is never followed by D9: a file ending in FFD9
+            # after it has its end marker, and the scan need not be walked. A progressive
+            # file has tables between its scans, where FFD9 may be data: it is walked.
+            return True
         found = _NEXT_MARKER.search(data, pos)  # in C: entropy-coded data is most of the file
         if found is None:
             return False

@@ -10,6 +10,7 @@ result and a poor fit is refused.
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -18,11 +19,16 @@ import numpy as np
 
 from common.errors import SheetRefused
 from common.i18n import tr
+from omr.halvings import Halvings
 from testgen.manifest import Marker
 
 DETECT_LONG_SIDE = 900
 PAD = 16
-CORNER_REGION = (0.4, 0.3)  # width, height share of the copy searched first at each corner
+CORNER_REGION = (0.4, 0.3)  # width, height share of the copy searched at each corner
+SCAN_CORNER_REGION = (0.25, 0.2)  # ... and first, on a scan (the image is the page)
+PAGE_LIKE = 0.04  # an image whose aspect is the page's within this share is a scan
+AROUND_MARGIN = 0.5  # of a marker's side: the window it is looked for again in, on each side
+MIN_PERIMETER_PX = 80  # markers 20 px a side or more; the sweep of windows looks for smaller
 MIN_SIDE_PX = 36  # marker side at detection scale below which corners are imprecise
 EDGE_FRACTION = 0.003  # corners this close to the image edge are cut, not found
 MIN_POINTS = 8
@@ -54,11 +60,14 @@ class Registration:
 
 
 @cache
-def _detector(dictionary: str, fast: bool) -> cv2.aruco.ArucoDetector:
+def _detector(dictionary: str, fast: bool, perimeter_rate: float = 0.03) -> cv2.aruco.ArucoDetector:
     """``fast``: one adaptive-threshold window (markers are ~40 px at detection scale);
-    the default sweep of three windows is the fallback for uneven light."""
+    the default sweep of three windows is the fallback for uneven light.
+    ``perimeter_rate``: contours shorter than this share of the image's long side are no
+    candidates (0.03, ArUco's default, looks at nearly every letter on the page)."""
     params = cv2.aruco.DetectorParameters()
     params.cornerRefinementMethod = cv2.aruco.CORNER_REFINE_SUBPIX
+    params.minMarkerPerimeterRate = perimeter_rate
     if fast:
         params.adaptiveThreshWinSizeMin = 13
         params.adaptiveThreshWinSizeMax = 13
@@ -66,13 +75,15 @@ def _detector(dictionary: str, fast: bool) -> cv2.aruco.ArucoDetector:
     return cv2.aruco.ArucoDetector(aruco, params)
 
 
-def _shrink(image: np.ndarray, long_side: int) -> tuple[np.ndarray, float]:
-    """Halve with pyrDown (fast, anti-aliased) while the long side exceeds ``long_side``."""
-    factor = 1.0
-    while max(image.shape[:2]) > long_side * 1.45:
-        image = cv2.pyrDown(image)
-        factor /= 2
-    return image, factor
+def _detect(crop: np.ndarray, dictionary: str, fast: bool) -> tuple[list[np.ndarray], np.ndarray]:
+    """Markers in ``crop``: corners and ids (``None`` when there are none). The fast detector
+    passes over contours shorter than a :data:`MIN_PERIMETER_PX` marker (text, bubbles): half
+    its work on a corner of the page."""
+    rate = 0.03
+    if fast:  # in hundredths, rounded down: a few detectors serve every crop size
+        rate = max(rate, int(100 * MIN_PERIMETER_PX / max(crop.shape[:2])) / 100)
+    corners, ids, _ = _detector(dictionary, fast, rate).detectMarkers(crop)
+    return list(corners), ids
 
 
 def marker_corners(marker: Marker) -> np.ndarray:
@@ -81,50 +92,75 @@ def marker_corners(marker: Marker) -> np.ndarray:
     return np.array([[x, y], [x + s, y], [x + s, y + s], [x, y + s]], dtype=np.float64)
 
 
-def _in_corners(small: np.ndarray, detector: cv2.aruco.ArucoDetector) -> dict[int, np.ndarray]:
+def _in_corners(
+    small: np.ndarray, dictionary: str, fast: bool, regions: list[tuple[float, float]]
+) -> dict[int, np.ndarray]:
     """Markers found in the four corner regions of ``small`` (with its white frame), in its
-    pixels: a tenth of the work of the whole copy, and where a scan's markers are."""
+    pixels: a fraction of the work of the whole copy, and where a scan's markers are. Each
+    corner is searched in the first of ``regions`` (width, height shares of the copy), then
+    in the next where nothing was found there."""
     h, w = small.shape[:2]
-    ch, cw = int(h * CORNER_REGION[1]), int(w * CORNER_REGION[0])
     found: dict[int, np.ndarray] = {}
-    for y0, x0 in ((0, 0), (0, w - cw), (h - ch, w - cw), (h - ch, 0)):
-        crop = cv2.copyMakeBorder(
-            small[y0 : y0 + ch, x0 : x0 + cw], PAD, PAD, PAD, PAD, cv2.BORDER_CONSTANT, value=255
-        )
-        corners, ids, _ = detector.detectMarkers(crop)
-        for quad, marker_id in zip(corners, [] if ids is None else ids.ravel(), strict=True):
-            found[int(marker_id)] = quad.reshape(4, 2).astype(np.float64) - PAD + (x0, y0)
+    for corner in range(4):
+        for share_w, share_h in regions:
+            ch, cw = int(h * share_h), int(w * share_w)
+            y0, x0 = ((0, 0), (0, w - cw), (h - ch, w - cw), (h - ch, 0))[corner]
+            region = small[y0 : y0 + ch, x0 : x0 + cw]
+            crop = cv2.copyMakeBorder(region, PAD, PAD, PAD, PAD, cv2.BORDER_CONSTANT, value=255)
+            corners, ids = _detect(crop, dictionary, fast)
+            for quad, marker_id in zip(corners, [] if ids is None else ids.ravel(), strict=True):
+                found[int(marker_id)] = quad.reshape(4, 2).astype(np.float64) - PAD + (x0, y0)
+            if ids is not None and len(ids):
+                break
     return found
 
 
+def _regions(image: np.ndarray, page_aspect: float | None) -> list[tuple[float, float]]:
+    """Where to look for the markers first: a scan is the page itself (its aspect is the
+    page's), so its markers sit close to the image's corners; a photo's page lies anywhere
+    in the frame."""
+    if page_aspect:
+        h, w = image.shape[:2]
+        aspect = max(h, w) / max(min(h, w), 1)
+        if abs(aspect / max(page_aspect, 1 / page_aspect) - 1) <= PAGE_LIKE:
+            return [SCAN_CORNER_REGION, CORNER_REGION]
+    return [CORNER_REGION]
+
+
 def _around(
-    image: np.ndarray, coarse: dict[int, np.ndarray], long_side: int, detector
+    halvings: Halvings, coarse: dict[int, np.ndarray], long_side: int, dictionary: str, fast: bool
 ) -> dict[int, np.ndarray]:
     """Each coarsely found marker detected again on a copy shrunk only to ``long_side``, in
     a window around where it was: the precision of the larger copy at a fraction of its
     cost. Corners in full-image pixels."""
-    small, factor = _shrink(image, long_side)
+    small, factor = halvings.shrink(long_side)
     h, w = small.shape[:2]
     found: dict[int, np.ndarray] = {}
     for marker_id, quad in coarse.items():
         q = quad * factor
-        side = float(np.ptp(q, axis=0).max())
-        x0, y0 = np.floor(q.min(axis=0) - side).astype(int)
-        x1, y1 = np.ceil(q.max(axis=0) + side).astype(int)
+        margin = AROUND_MARGIN * float(np.ptp(q, axis=0).max())
+        x0, y0 = np.floor(q.min(axis=0) - margin).astype(int)
+        x1, y1 = np.ceil(q.max(axis=0) + margin).astype(int)
         x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
         if x1 - x0 < 8 or y1 - y0 < 8:
             continue
         crop = cv2.copyMakeBorder(
             small[y0:y1, x0:x1], PAD, PAD, PAD, PAD, cv2.BORDER_CONSTANT, value=255
         )
-        corners, ids, _ = detector.detectMarkers(crop)
+        corners, ids = _detect(crop, dictionary, fast)
         for c, i in zip(corners, [] if ids is None else ids.ravel(), strict=True):
             if int(i) == marker_id:
                 found[marker_id] = (c.reshape(4, 2).astype(np.float64) - PAD + (x0, y0)) / factor
     return found
 
 
-def detect_markers(image: np.ndarray, wanted: set[int], dictionary: str) -> dict[int, np.ndarray]:
+def detect_markers(
+    image: np.ndarray,
+    wanted: set[int],
+    dictionary: str,
+    halvings: Halvings | None = None,
+    page_aspect: float | None = None,
+) -> dict[int, np.ndarray]:
     """Marker id -> its four corners in full-image pixels, shape (4, 2).
 
     Starts on the corner regions of a ~75 dpi copy, then the whole copy when a marker is not
@@ -133,19 +169,21 @@ def detect_markers(image: np.ndarray, wanted: set[int], dictionary: str) -> dict
     photo where the page fills part of the frame), or some are missing, detection runs again
     on a copy twice as large, and the finer corners replace the coarse ones.
     """
+    halvings = halvings or Halvings(image)
+    regions = _regions(image, page_aspect)
     found: dict[int, np.ndarray] = {}
     long_side = DETECT_LONG_SIDE
     passes = [(True, DETECT_LONG_SIDE, True), (True, DETECT_LONG_SIDE, False)]
     passes.append((False, DETECT_LONG_SIDE, False))
     while passes:
         fast, long_side, corners_only = passes.pop(0)
-        small, factor = _shrink(image, long_side)
+        small, factor = halvings.shrink(long_side)
         # A white frame: a marker touching the image edge has no contour without it.
         small = cv2.copyMakeBorder(small, PAD, PAD, PAD, PAD, cv2.BORDER_CONSTANT, value=255)
         if corners_only:
-            quads = _in_corners(small, _detector(dictionary, fast))
+            quads = _in_corners(small, dictionary, fast, regions)
         else:
-            corners, ids, _ = _detector(dictionary, fast).detectMarkers(small)
+            corners, ids = _detect(small, dictionary, fast)
             quads = {
                 int(i): q.reshape(4, 2).astype(np.float64)
                 for q, i in zip(corners, [] if ids is None else ids.ravel(), strict=True)
@@ -159,10 +197,13 @@ def detect_markers(image: np.ndarray, wanted: set[int], dictionary: str) -> dict
                 found[marker_id] = quad_px / factor
         if corners_only and len(found) < len(wanted):
             continue
-        small_markers = bool(sides) and float(np.median(sides)) < MIN_SIDE_PX
+        small_markers = bool(sides) and statistics.median(sides) < MIN_SIDE_PX
         if small_markers and factor < 1.0 and len(found) == len(wanted):
             # every marker is known, only coarsely: look again around each one only
-            finer = _around(image, found, long_side * 2, _detector(dictionary, False))
+            finer = _around(halvings, found, long_side * 2, dictionary, True)
+            rest = {i: quad for i, quad in found.items() if i not in finer}
+            if rest:  # uneven light around a marker: the sweep of threshold windows
+                finer |= _around(halvings, rest, long_side * 2, dictionary, False)
             if set(finer) == set(found):
                 return finer
         if factor < 1.0 and (small_markers or len(found) < len(wanted)):
@@ -271,14 +312,25 @@ def _missing_message(missing: list[Marker]) -> str:
     return f"rescan: {word} {joined} not found ({names} corner{'s' if len(ids) > 1 else ''})"
 
 
-def locate(image: np.ndarray, markers: list[Marker], dictionary: str, where: str) -> Registration:
+def locate(
+    image: np.ndarray,
+    markers: list[Marker],
+    dictionary: str,
+    where: str,
+    halvings: Halvings | None = None,
+    page_aspect: float | None = None,
+) -> Registration:
     """Register the page: find its markers and fit page points -> image pixels.
+
+    ``halvings``: the image's halvings, when the caller shrinks the page for other work too;
+    ``page_aspect``: the printed page's height / width (a scan of it is searched near the
+    image's corners first).
 
     Raises :class:`SheetRefused` with an actionable reason when fewer than three markers are
     found or no subset of them fits within :data:`MAX_RESIDUAL_PT`.
     """
     by_id = {m.id: m for m in markers}
-    found = detect_markers(image, set(by_id), dictionary)
+    found = detect_markers(image, set(by_id), dictionary, halvings, page_aspect)
     missing = [m for m in markers if m.id not in found]
     if not found:
         raise SheetRefused(

@@ -42,7 +42,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from omr.layout_cache import per_layout
 from omr.locate import Registration
+from omr.robust import median, quantile
 from testgen.manifest import Bubble, Marker
 
 
@@ -112,6 +114,11 @@ _P90 = round(0.9 * (_N_DISC - 1))
 # Each sample stands for the area around it: proportional to its radius.
 _WEIGHTS = np.concatenate([[_CENTRE_WEIGHT], np.repeat(_RADII, _ANGLES)])
 _WEIGHTS = _WEIGHTS / _WEIGHTS.sum()
+# (ring samples, sectors): each sector's share of one ring sample; ``covered @ _SECTOR_OF`` is
+# the covered share of every sector (a matrix product: numpy sums over small axes slowly)
+_SECTOR_OF = np.kron(
+    np.ones((len(_RADII), 1)), np.kron(np.eye(_SECTORS), np.ones((_ANGLES // _SECTORS, 1)))
+).astype(np.float32) / (len(_RADII) * (_ANGLES // _SECTORS))
 
 
 def sample(image: np.ndarray, registration: Registration, points: np.ndarray) -> np.ndarray:
@@ -119,46 +126,53 @@ def sample(image: np.ndarray, registration: Registration, points: np.ndarray) ->
 
     Points outside the image read as NaN.
     """
-    mapped = registration.to_image(points).astype(np.float32)
-    values = cv2.remap(
-        image,
-        mapped[..., 0],
-        mapped[..., 1],
-        cv2.INTER_LINEAR,
-        borderMode=cv2.BORDER_CONSTANT,
-        borderValue=0,
+    # float32 throughout: remap takes its coordinates as float32 pairs, and at a page's
+    # size a float32 coordinate is exact to a thousandth of a pixel
+    flat = np.ascontiguousarray(points, dtype=np.float32).reshape(-1, 1, 2)
+    mapped = cv2.perspectiveTransform(flat, registration.homography).reshape(points.shape)
+    values = cv2.remap(  # type: ignore[call-overload]  # map2 None: map1 holds (x, y) pairs
+        image, mapped, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0
     ).astype(np.float32)
     h, w = image.shape[:2]
-    outside = (
-        (mapped[..., 0] < 0)
-        | (mapped[..., 1] < 0)
-        | (mapped[..., 0] > w - 1)
-        | (mapped[..., 1] > h - 1)
-    )
+    xs, ys = mapped[..., 0], mapped[..., 1]
+    # cv2's min/max of each coordinate: numpy's reduction over an (M, 2) array's first axis
+    # takes a millisecond here
+    x_low, x_high, _, _ = cv2.minMaxLoc(np.ascontiguousarray(xs).reshape(-1, 1))
+    y_low, y_high, _, _ = cv2.minMaxLoc(np.ascontiguousarray(ys).reshape(-1, 1))
+    if x_low >= 0 and y_low >= 0 and x_high <= w - 1 and y_high <= h - 1:
+        return values  # the usual case: every point on the image, no per-point test
+    outside = (xs < 0) | (ys < 0) | (xs > w - 1) | (ys > h - 1)
     values[outside] = np.nan
     return values
 
 
-def ink_black(image: np.ndarray, registration: Registration, markers: list[Marker]) -> float:
-    """Ink level: median of the centres of the markers' black border cells."""
-    points = []
+@per_layout
+def _border_cells(markers: list[Marker]) -> tuple[np.ndarray, np.ndarray]:
+    """The centres of every marker's black border cells (page points) and each one's marker."""
+    points, owners = [], []
     for marker in markers:
-        if marker.id not in registration.markers:
-            continue
         cell = marker.size / 6
         centres = (np.arange(6) + 0.5) * cell
         for row in range(6):
             for col in range(6):
                 if row in (0, 5) or col in (0, 5):
                     points.append((marker.x + centres[col], marker.y + centres[row]))
-    values = sample(image, registration, np.array(points, dtype=np.float64)[None])
+                    owners.append(marker.id)
+    return np.array(points, dtype=np.float64).reshape(-1, 2), np.array(owners, dtype=np.int64)
+
+
+def ink_black(image: np.ndarray, registration: Registration, markers: list[Marker]) -> float:
+    """Ink level: median of the centres of the markers' black border cells."""
+    points, owners = _border_cells(markers)
+    used = np.isin(owners, registration.markers)
+    values = sample(image, registration, points[used][None])
     return float(np.nanmedian(values))
 
 
 def is_bilevel(image: np.ndarray) -> bool:
     """A 1-bit page (thresholded or dithered): two grey levels only, on a sample of rows."""
-    rows = image[:: max(1, image.shape[0] // 120), ::3]
-    counts = np.bincount(rows.ravel(), minlength=256)
+    rows = np.ascontiguousarray(image[:: max(1, image.shape[0] // 120)])
+    counts = cv2.calcHist([rows], [0], None, [256], [0, 256]).ravel()
     top2 = np.sort(counts)[-2:].sum()
     return bool(top2 >= 0.995 * rows.size)
 
@@ -188,20 +202,52 @@ class Measured:
     cut_off: bool  # some bubble lies outside the image (page cut off)
 
 
-def _medians(dark: np.ndarray, members: list[np.ndarray]) -> list[np.ndarray]:
-    """Per-sample median over each member set; sets of one size go through one call."""
-    out: list[np.ndarray] = [np.empty(0)] * len(members)
+@dataclass(frozen=True)
+class _Kind:
+    """The bubbles of one kind (answers or ID digits) and their printed labels."""
+
+    members: np.ndarray  # (M,) bubble indices of this kind
+    labels: list[np.ndarray]  # bubble indices of each label, in label order
+    # labels with at least three bubbles, by count: one median call per count
+    batches: list[tuple[np.ndarray, list[int]]]  # (L, n) bubble indices, positions in labels
+
+
+@dataclass(frozen=True)
+class _Sampling:
+    """Where a page's bubbles are sampled and how they group, from its layout alone."""
+
+    points: np.ndarray  # (N, K, 2) page points: disc, outside rings, paper ring
+    kinds: list[_Kind]
+
+
+def _kind(members: np.ndarray, labels: np.ndarray) -> _Kind:
+    groups = [members[labels[members] == label] for label in np.unique(labels[members])]
     by_size: dict[int, list[int]] = {}
-    for k, m in enumerate(members):
-        by_size.setdefault(len(m), []).append(k)
-    for ks in by_size.values():
-        stacked = dark[np.stack([members[k] for k in ks])]  # (L, n, K)
-        for k, median in zip(ks, np.median(stacked, axis=1), strict=True):
-            out[k] = median
-    return out
+    for k, g in enumerate(groups):
+        if len(g) >= 3:
+            by_size.setdefault(len(g), []).append(k)
+    batches = [(np.stack([groups[k] for k in ks]), ks) for ks in by_size.values()]
+    return _Kind(members, groups, batches)
 
 
-def _references(dark: np.ndarray, labels: np.ndarray) -> np.ndarray:
+@per_layout
+def _sampling(bubbles: list[Bubble]) -> _Sampling:
+    centres = np.array([[b.x, b.y] for b in bubbles], dtype=np.float64).reshape(-1, 2)
+    radii = np.array([b.r for b in bubbles], dtype=np.float64)
+    offsets = np.concatenate([DISC, OUTSIDE, WHITE_RING])
+    # float32, as sample() maps them: no conversion per sheet
+    points = (centres[:, None, :] + offsets[None] * radii[:, None, None]).astype(np.float32)
+    points.flags.writeable = False
+    labels = bubble_labels(bubbles)
+    kinds = []
+    for is_id in (False, True):
+        members = np.flatnonzero((labels >= 1000) == is_id)
+        if len(members):
+            kinds.append(_kind(members, labels))
+    return _Sampling(points, kinds)
+
+
+def _references(dark: np.ndarray, kinds: list[_Kind]) -> np.ndarray:
     """Per-sample darkness of an empty bubble of each label on this page, shape like ``dark``.
 
     The median over the bubbles of one label: a mark is rarely on half the bubbles of a
@@ -211,23 +257,20 @@ def _references(dark: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """
     out = np.empty_like(dark)
     means = dark[:, :_N_DISC] @ _WEIGHTS
-    for is_id in (False, True):
-        kind = np.flatnonzero((labels >= 1000) == is_id)
-        if not len(kind):
-            continue
-        lighter = kind[np.argsort(means[kind])[: max(1, (len(kind) + 1) // 2)]]
-        pooled = np.median(dark[lighter], axis=0)
+    for kind in kinds:
+        members = kind.members
+        lighter = members[np.argsort(means[members])[: max(1, (len(members) + 1) // 2)]]
+        pooled = median(dark[lighter], axis=0)
         level = float(pooled[:_N_DISC] @ _WEIGHTS)
-        groups = [kind[labels[kind] == label] for label in np.unique(labels[kind])]
-        own = _medians(dark, [g for g in groups if len(g) >= 3])
-        mine = iter(own)
-        for members in groups:
-            reference = pooled
-            if len(members) >= 3:
-                candidate = next(mine)
-                if float(candidate[:_N_DISC] @ _WEIGHTS) <= level + _SAME_PRINT:
-                    reference = candidate
-            out[members] = reference
+        references = [pooled] * len(kind.labels)
+        for index, positions in kind.batches:
+            medians = median(dark[index], axis=1)  # (L, K)
+            own = medians[:, :_N_DISC] @ _WEIGHTS
+            for k, own_median, mean in zip(positions, medians, own, strict=True):
+                if mean <= level + _SAME_PRINT:
+                    references[k] = own_median
+        for members_of_label, reference in zip(kind.labels, references, strict=True):
+            out[members_of_label] = reference
     return out
 
 
@@ -239,29 +282,26 @@ def measure(
     rule: MarkRule = DEFAULT_RULE,
 ) -> Measured:
     """The features of every bubble of a page (see the module docstring)."""
-    centres = np.array([[b.x, b.y] for b in bubbles], dtype=np.float64)
-    radii = np.array([b.r for b in bubbles], dtype=np.float64)
-    offsets = np.concatenate([DISC, OUTSIDE, WHITE_RING])
-    points = centres[:, None, :] + offsets[None] * radii[:, None, None]
-    values = sample(image, registration, points)
+    layout = _sampling(bubbles)
+    values = sample(image, registration, layout.points)
     cut_off = bool(np.isnan(values).any())
-    values = np.nan_to_num(values, nan=black)
+    if cut_off:
+        values = np.nan_to_num(values, nan=black)
     # The median of the ring outside each bubble: robust to a mark spilling over part of it,
     # and close enough that lighting gradients across the page cancel.
-    white = np.median(values[:, _N_DISC + _N_OUT :], axis=1)
+    white = median(values[:, _N_DISC + _N_OUT :], axis=1)
     span = np.maximum(white - black, 1.0)
     dark = (white[:, None] - values[:, : _N_DISC + _N_OUT]) / span[:, None]
-    ink = np.clip(dark - _references(dark, bubble_labels(bubbles)), -1.0, 1.0)
+    ink = np.clip(dark - _references(dark, layout.kinds), -1.0, 1.0)
     disc = np.clip(ink[:, :_N_DISC], 0.0, 1.0)
     stroke = np.partition(disc, _P90, axis=1)[:, _P90]  # the 90th percentile, cheaply
     level = np.maximum(rule.stroke_share * stroke, 0.08)[:, None]
     covered = disc >= level
-    rings = covered[:, 1:].reshape(len(bubbles), len(_RADII), _SECTORS, _ANGLES // _SECTORS)
     return Measured(
         fill=np.clip(ink[:, :_N_DISC] @ _WEIGHTS, 0.0, 1.0),
         stroke=stroke,
         area=covered @ _WEIGHTS,
-        sectors=(rings.mean(axis=(1, 3)) >= 0.5).sum(axis=1),
+        sectors=(covered[:, 1:].astype(np.float32) @ _SECTOR_OF >= 0.5).sum(axis=1),
         ring=ink[:, _N_DISC:].reshape(len(bubbles), len(_OUTSIDE_RADII), _OUTSIDE_POINTS),
         white=white,
         span=span,
@@ -286,9 +326,9 @@ class Decision:
 def _empty_floor(fill: np.ndarray, rule: MarkRule) -> float:
     if len(fill) == 0:
         return rule.floor_fill
-    empties = fill[fill <= np.quantile(fill, 0.6)]
-    centre = float(np.median(empties))
-    sigma = 1.4826 * float(np.median(np.abs(empties - centre)))
+    empties = fill[fill <= quantile(fill, 0.6)]
+    centre = float(median(empties))
+    sigma = 1.4826 * float(median(np.abs(empties - centre)))
     return max(rule.floor_fill, centre + rule.noise_k * sigma)
 
 
@@ -339,15 +379,16 @@ def decide(m: Measured, groups: np.ndarray, rule: MarkRule = DEFAULT_RULE) -> De
     best = _per_group_max(m.stroke, candidate, groups)
     strokes = best[best > 0]
     known = len(strokes) >= rule.typical_marks
-    typical = float(np.median(strokes)) if known else rule.typical_default
+    typical = float(median(strokes)) if known else rule.typical_default
     bar = min(max(rule.stroke_min, rule.sheet_relative * typical), rule.bar_max)
     strong = candidate & (m.stroke >= bar)
     # ink outside at a third of this person's stroke (a light pencil circle counts), above
     # what empty bubbles show on that ring on this page (an outline a pixel off, on a curled
     # page, shows on the inner ring)
-    some = m.ring[:, :, ::4]  # every fourth point is plenty for a page's statistics
-    centre = np.median(some, axis=(0, 2))
-    spread = 1.4826 * np.median(np.abs(some - centre[None, :, None]), axis=(0, 2))
+    # every fourth point is plenty for a page's statistics; per ring, over all bubbles
+    some = m.ring[:, :, ::4].transpose(1, 0, 2).reshape(m.ring.shape[1], -1)
+    centre = median(some)
+    spread = 1.4826 * median(np.abs(some - centre[:, None]))
     noise = centre + rule.noise_k * spread  # per ring, (3,)
     base = min(0.35 * typical, rule.outside_ink)
     level = np.maximum(np.maximum(0.5 * m.stroke, base)[:, None], noise[None, :])
@@ -386,7 +427,7 @@ def decide(m: Measured, groups: np.ndarray, rule: MarkRule = DEFAULT_RULE) -> De
     )
     confidence = np.where(lines | beside | trace, 0.5, confidence)
     ratios = m.fill[marked] / np.maximum(m.stroke[marked], 1e-6)
-    solidity = float(np.median(ratios)) if len(ratios) else 1.0
+    solidity = float(median(ratios)) if len(ratios) else 1.0
     return Decision(marked, doubtful, confidence, floor, typical, lines | beside | trace, solidity)
 
 
@@ -410,6 +451,26 @@ def group_state(marked: list[int], doubtful: list[int]) -> GroupState:
     return GroupState(state, marked, doubtful)
 
 
+@per_layout
+def _beside_last(bubbles: list[Bubble]) -> tuple[list[int], np.ndarray, np.ndarray]:
+    """Each question's last (rightmost) bubble and the page points just right of it."""
+    last: dict[int, int] = {}
+    for i, b in enumerate(bubbles):
+        if b.kind != "answer" or b.question is None:
+            continue
+        if b.question not in last or b.x > bubbles[last[b.question]].x:
+            last[b.question] = i
+    questions = sorted(last)
+    grid = np.array(
+        [(dx, dy) for dx in np.arange(1.9, 4.05, 0.3) for dy in np.arange(-0.7, 0.75, 0.35)]
+    )
+    idx = np.array([last[q] for q in questions], dtype=np.int64)
+    centres = np.array([[bubbles[i].x, bubbles[i].y] for i in idx], dtype=np.float64)
+    radii = np.array([bubbles[i].r for i in idx], dtype=np.float64)
+    points = centres.reshape(-1, 1, 2) + grid[None] * radii[:, None, None]
+    return questions, idx, points
+
+
 def margin_notes(
     image: np.ndarray,
     registration: Registration,
@@ -419,22 +480,10 @@ def margin_notes(
 ) -> list[int]:
     """Questions with writing just right of their last bubble (a note, a corrected letter):
     a person should look, whatever the bubbles say."""
-    last: dict[int, int] = {}
-    for i, b in enumerate(bubbles):
-        if b.kind != "answer" or b.question is None:
-            continue
-        if b.question not in last or b.x > bubbles[last[b.question]].x:
-            last[b.question] = i
-    if not last:
+    questions, idx, points = _beside_last(bubbles)
+    if not questions:
         return []
-    questions = sorted(last)
-    grid = np.array(
-        [(dx, dy) for dx in np.arange(1.9, 4.05, 0.3) for dy in np.arange(-0.7, 0.75, 0.35)]
-    )
-    idx = np.array([last[q] for q in questions])
-    centres = np.array([[bubbles[i].x, bubbles[i].y] for i in idx], dtype=np.float64)
-    radii = np.array([bubbles[i].r for i in idx], dtype=np.float64)
-    values = sample(image, registration, centres[:, None, :] + grid[None] * radii[:, None, None])
+    values = sample(image, registration, points)
     paper = white[idx][:, None]
     dark = (paper - np.nan_to_num(values, nan=float(np.median(white)))) / np.maximum(
         paper - black, 1.0

@@ -1,7 +1,9 @@
 """Decode the sheet's QR code from its located region only.
 
 Searching the whole page costs ~400 ms; once the markers are found the layout says where the
-QR code is, so we warp just that box (plus a quiet margin) upright and decode a ~300 px image.
+QR code is, so we warp just that box (plus a quiet margin) upright and decode a ~180 px image.
+Two decoders: ZXing's (0.3 ms there) first, then OpenCV's (2 ms, and a different detector and
+binariser), and the same pair on every retry: what one misses the other often reads.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from functools import cache
 
 import cv2
 import numpy as np
+import zxingcpp
 
 from omr.locate import Registration
 from testgen.manifest import Box
@@ -43,9 +46,24 @@ def warp_region(
     )
 
 
+_QR_ONLY = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+
+
 @cache
 def _detector() -> cv2.QRCodeDetector:
     return cv2.QRCodeDetector()
+
+
+def _zxing(region: np.ndarray) -> str:
+    results = zxingcpp.read_barcodes(
+        region, formats=_QR_ONLY, try_rotate=False, try_downscale=False
+    )
+    if not results or not results[0].valid:
+        return ""
+    try:  # the sheets' payload is UTF-8 (Cyrillic test and respondent ids): no charset guess
+        return results[0].bytes.decode("utf-8")
+    except UnicodeDecodeError:
+        return results[0].text
 
 
 def _decode(region: np.ndarray) -> str:
@@ -88,14 +106,14 @@ def _attempts(region: np.ndarray) -> list[np.ndarray]:
 def read_qr(image: np.ndarray, registration: Registration, box: Box) -> str | None:
     """The QR payload in the layout's QR box, or ``None`` when it cannot be decoded."""
     region = warp_region(image, registration, box, MARGIN_PT, PX_PER_PT)
-    text = _decode_at(region, box, MARGIN_PT, PX_PER_PT) or _decode(region)
+    text = _zxing(region) or _decode_at(region, box, MARGIN_PT, PX_PER_PT) or _decode(region)
     if text:
         return text
     for scale in (PX_PER_PT, PX_PER_PT * 3, PX_PER_PT * 1.5):
         if scale != PX_PER_PT:
             region = warp_region(image, registration, box, MARGIN_PT * 2, scale)
         for attempt in _attempts(region)[1 if scale == PX_PER_PT else 0 :]:
-            text = _decode(attempt)
+            text = _zxing(attempt) or _decode(attempt)
             if text:
                 return text
     # OpenCV 5's plain detector misses a few per cent of clean codes at some scales; the

@@ -19,6 +19,8 @@ from common.errors import SheetRefused
 from common.i18n import tr
 from omr.annotate import annotate
 from omr.crops import box_crop, id_crop, question_crop
+from omr.halvings import Halvings
+from omr.layout_cache import per_layout
 from omr.locate import Registration, locate
 from omr.marks import (
     DEFAULT_RULE,
@@ -45,6 +47,7 @@ from omr.results import (
     SheetResult,
     SourceRef,
 )
+from omr.robust import median
 from testgen.manifest import QRData, SheetLayout, SheetPackage, SheetPage, parse_qr
 
 SOFTWARE = f"omr {__version__}"
@@ -116,14 +119,34 @@ def _reference_page(manifest: SheetPackage) -> tuple[SheetLayout, SheetPage]:
     return layout, layout.pages[0]
 
 
-def _groups(page: SheetPage) -> tuple[np.ndarray, list[tuple[str, int]]]:
-    """Group index per bubble and the group keys: ("q", question) or ("id", digit)."""
+@dataclass(frozen=True)
+class _Groups:
+    """A page's bubbles by question and ID digit, from its layout alone."""
+
+    index: np.ndarray  # (N,) group of each bubble
+    keys: list[tuple[str, int]]  # ("q", question) or ("id", digit), per group
+    members: list[list[int]]  # bubble indices of each group, in layout order
+    letters: list[list[str]]  # printed option letters of each group's bubbles
+    values: list[list[int | None]]  # ID digit values of each group's bubbles
+
+
+@per_layout
+def _groups(page: SheetPage) -> _Groups:
     keys: dict[tuple[str, int], int] = {}
     index = []
     for b in page.bubbles:
         key = ("q", b.question or 0) if b.kind == "answer" else ("id", b.digit or 0)
         index.append(keys.setdefault(key, len(keys)))
-    return np.array(index, dtype=np.int64), list(keys)
+    members: list[list[int]] = [[] for _ in keys]
+    for i, g in enumerate(index):
+        members[g].append(i)
+    return _Groups(
+        np.array(index, dtype=np.int64),
+        list(keys),
+        members,
+        [[page.bubbles[m].option or "" for m in group] for group in members],
+        [[page.bubbles[m].value for m in group] for group in members],
+    )
 
 
 @dataclass
@@ -174,7 +197,8 @@ def _read_marks(
     bilevel: bool,
     package: SheetPackage,
 ) -> _Marks:
-    groups, keys = _groups(page)
+    grouped = _groups(page)
+    groups = grouped.index
     registration = refine(image, registration, page.bubbles, groups)
     black = ink_black(image, registration, page.markers)
     work = image
@@ -189,7 +213,7 @@ def _read_marks(
         raise SheetRefused(
             tr("rescan: part of the page is cut off (bubbles outside the image)"), where=where
         )
-    white = float(np.median(measured.white))
+    white = float(median(measured.white))
     if white - black < MIN_CONTRAST:
         raise SheetRefused(
             tr(
@@ -204,21 +228,20 @@ def _read_marks(
     flags: list[str] = []
     digits: dict[int, str] = {}
     marks: dict[str, list[int]] = {"marked": [], "doubtful": []}
-    order = np.argsort(groups, kind="stable")
-    bounds = np.searchsorted(groups[order], np.arange(len(keys) + 1))
     # float64 before rounding: float32 values print as 0.013000000268220901 in JSON
     fills = measured.fill.astype(np.float64).round(3).tolist()
-    confidence = decision.confidence.astype(np.float64)
-    for g, (kind, number) in enumerate(keys):
-        members = order[bounds[g] : bounds[g + 1]]
+    confidence = decision.confidence.astype(np.float64).tolist()
+    is_marked, is_doubtful = decision.marked.tolist(), decision.doubtful.tolist()
+    for (kind, number), members, letters, values in zip(
+        grouped.keys, grouped.members, grouped.letters, grouped.values, strict=True
+    ):
         state = group_state(
-            [k for k, m in enumerate(members) if decision.marked[m]],
-            [k for k, m in enumerate(members) if decision.doubtful[m]],
+            [k for k, m in enumerate(members) if is_marked[m]],
+            [k for k, m in enumerate(members) if is_doubtful[m]],
         )
-        marks["marked"] += [int(members[i]) for i in state.marked]
-        marks["doubtful"] += [int(members[i]) for i in state.doubtful]
+        marks["marked"] += [members[i] for i in state.marked]
+        marks["doubtful"] += [members[i] for i in state.doubtful]
         if kind == "q":
-            letters = [page.bubbles[m].option or "" for m in members]
             chosen = sorted({*state.marked, *state.doubtful})
             questions.append(
                 QuestionRead(
@@ -227,7 +250,7 @@ def _read_marks(
                     letters="".join(letters[i] for i in chosen),
                     fills=[fills[m] for m in members],
                     doubtful="".join(letters[i] for i in state.doubtful),
-                    confidence=round(float(confidence[members].min()), 3),
+                    confidence=round(min(confidence[m] for m in members), 3),
                 )
             )
             if state.state == "ambiguous":
@@ -235,7 +258,6 @@ def _read_marks(
                     f"q{number}: {QUESTION_FLAG} ({''.join(letters[i] for i in state.doubtful)})"
                 )
         else:
-            values = [page.bubbles[m].value for m in members]
             digits[number] = str(values[state.marked[0]]) if state.state == "marked" else ""
             if state.state != "marked":
                 flags.append(f"{ID_FLAG} digit {number + 1}: {state.state}")
@@ -321,11 +343,19 @@ def read_page(
     from the pixels.
     """
     where = f"{source.file} p.{source.page}"
+    halvings = Halvings(image)
     registration: Registration | None = None
     page: SheetPage | None = None
     try:
         ref_layout, ref_page = _reference_page(manifest)
-        registration = locate(image, ref_page.markers, ref_layout.aruco_dictionary, where)
+        registration = locate(
+            image,
+            ref_page.markers,
+            ref_layout.aruco_dictionary,
+            where,
+            halvings,
+            ref_layout.page_height / ref_layout.page_width,
+        )
         text = read_qr(image, registration, ref_page.qr)
         if text is None:
             raise SheetRefused(tr("rescan: the QR code cannot be read"), where=where)
@@ -349,7 +379,7 @@ def read_page(
         picture = None
         if want_annotation or annotate_as is not None:
             header = annotate_as if annotate_as is not None else result
-            picture = annotate(image, registration, None, {}, header)
+            picture = annotate(halvings, registration, None, {}, header)
         return PageRead(result, picture)
     result = SheetResult(
         source=source,
@@ -372,7 +402,7 @@ def read_page(
     crops: dict[str, bytes] = {}
     if annotate_as is not None or (want_annotation and result.status != "ok"):
         header = annotate_as if annotate_as is not None else result
-        picture = annotate(image, registration, page, read.marks, header)
+        picture = annotate(halvings, registration, page, read.marks, header)
     if want_annotation and annotate_as is None:
         crops = _crops(image, read.registration, page, result)
         for name, box in manifest.crop_boxes(page.page).items():

@@ -111,6 +111,22 @@ def test_truncated_jpeg_with_a_thumbnail_end_marker_is_still_refused() -> None:
         decode_image(with_thumb[: len(with_thumb) - 300], 1, "cut.jpg")
 
 
+def test_progressive_jpeg_is_walked_scan_by_scan() -> None:
+    rng = np.random.default_rng(4)
+    ok, jpeg = cv2.imencode(
+        ".jpg", rng.integers(0, 255, (200, 100), dtype=np.uint8), [cv2.IMWRITE_JPEG_PROGRESSIVE, 1]
+    )
+    assert ok
+    data = jpeg.tobytes()
+    assert data.count(b"\xff\xda") > 1  # several scans, tables between them
+    assert decode_image(data, 1, "progressive.jpg").shape == (200, 100)
+    # cut inside the second scan's header and given an end marker by hand: the file ends in
+    # FFD9, but a progressive file is walked, and the walk finds the scan was never whole
+    second_scan = data.index(b"\xff\xda", data.index(b"\xff\xda") + 2)
+    with pytest.raises(ImageError, match="truncated"):
+        decode_image(data[: second_scan + 6] + b"\xff\xd9", 1, "cut.jpg")
+
+
 def test_tiff_that_repeats_its_size_tags_is_refused() -> None:
     # one IFD: width 100, height 100, width 60000 (a check reading the last tag would pass
     # 100 x 60000 while a decoder reading the first allocates 100 x 100, or the other way)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from common.errors import SheetRefused
+from omr import qr
 from omr.locate import Registration, locate
 from omr.qr import read_qr
 from omr.refine import refine
@@ -119,6 +120,19 @@ def test_qr_read_after_blur() -> None:
     truth = _page_to_image()
     image = cv2.GaussianBlur(_page_with_qr(truth), (0, 0), 1.2)
     assert read_qr(image, Registration(truth, 0.0, (0,), PX_PER_PT), QR_BOX) == PAYLOAD
+
+
+def test_both_qr_decoders_read_a_cyrillic_payload_alike() -> None:
+    # ZXing comes first and OpenCV after it: the two must agree on what the bytes say, or a
+    # sheet would name another test depending on which decoder read it
+    payload = "MON1|математика-2026|3|1|77136b667656|Иванов-7"
+    truth = _page_to_image((1.0, 2.0), 1.0)
+    image = _page_with_qr(truth, payload)
+    registration = Registration(truth, 0.0, (0, 1, 2, 3), PX_PER_PT)
+    region = qr.warp_region(image, registration, QR_BOX, qr.MARGIN_PT, qr.PX_PER_PT)
+    assert qr._zxing(region) == payload
+    assert qr._decode_at(region, QR_BOX, qr.MARGIN_PT, qr.PX_PER_PT) == payload
+    assert read_qr(image, registration, QR_BOX) == payload
 
 
 def test_no_qr_in_the_box_is_none() -> None:
