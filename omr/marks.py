@@ -29,7 +29,10 @@ cross or faint trace next to a marked bubble of the same question; or, alone, a 
 than 0.35 x this person's marks), anything else **doubtful**. In a question, a marked bubble
 much lighter than the darkest one (fill < 0.65 x, or stroke < 0.75 x) is doubtful: erasure
 residue next to a real mark. A circle drawn around a bubble (ink on 30 % of an outside ring,
-or its paper ring darker than its neighbours') is never blank.
+or its paper ring darker than its neighbours') is never blank. Last, what people do instead of
+filling: a tick or cross (thin, as dark as this person's marks, over two sectors or more, not
+a line through) or a circle around an empty bubble (ink on half an outside ring) that is the
+only ink in its question is marked, with a low confidence; never on a 1-bit page.
 
 Every sample is taken through the registration's homography with one ``cv2.remap`` call for
 the whole page: no warp of the page is needed.
@@ -76,6 +79,9 @@ class MarkRule:
     trace: float = (
         0.35  # alone, a trace this light against the sheet's marks is what an eraser left
     )
+    gesture_sectors: int = 2  # a tick or cross alone in its question spans this many sectors
+    ring_drawn: float = 0.5  # ... a circle alone: ink on this share of an outside ring
+    gesture_confidence: float = 0.25  # what such a reading is given (a fill's is higher)
 
 
 DEFAULT_RULE = MarkRule()
@@ -321,6 +327,7 @@ class Decision:
     typical: float  # the sheet's median mark stroke (or the default)
     lines: np.ndarray  # ink read as a line or a stray stroke, ignored
     solidity: float  # median fill / stroke of the marked bubbles (1 = solid ink), 1 if none
+    gestures: np.ndarray  # marked as a tick, cross or circle alone in its question
 
 
 def _empty_floor(fill: np.ndarray, rule: MarkRule) -> float:
@@ -367,9 +374,12 @@ def _halo(m: Measured, groups: np.ndarray) -> np.ndarray:
     return np.clip((usual - m.white) / m.span, 0.0, 1.0)
 
 
-def decide(m: Measured, groups: np.ndarray, rule: MarkRule = DEFAULT_RULE) -> Decision:
+def decide(
+    m: Measured, groups: np.ndarray, rule: MarkRule = DEFAULT_RULE, gestures: bool = True
+) -> Decision:
     """Marked, blank or doubtful for every bubble of a page; ``groups`` (N,) names each
-    bubble's question or ID digit."""
+    bubble's question or ID digit. ``gestures``: a tick, cross or circle alone in its
+    question is read as the answer (not on a 1-bit page, where broken pencil looks alike)."""
     floor = _empty_floor(m.fill, rule)
     # something there: clear of the empty bubbles, and either clearly (twice the floor) or
     # with at least one sector half covered (grain and blur differences cover none)
@@ -420,15 +430,32 @@ def decide(m: Measured, groups: np.ndarray, rule: MarkRule = DEFAULT_RULE) -> De
     )
     marked = strong & ~faint
     doubtful = ~marked & ~blank
+    # The one inked bubble of its question, inked the way people also answer: a tick or a
+    # cross (a thin stroke as dark as this person's marks, over two sectors or more, that is
+    # not a line through: that leaves the disc in exactly two places) or a circle drawn
+    # around an empty bubble. What the person meant is plain; beside anything else it is not.
+    inked = present | circled
+    alone = (np.bincount(groups[inked], minlength=len(best)) == 1)[groups]
+    stroke_gesture = (
+        present & thin & (places != 2) & (m.area >= rule.speck_area)
+        & (m.sectors >= rule.gesture_sectors) & (m.stroke >= bar)
+    )  # fmt: skip
+    ring_gesture = ~present & (outside >= rule.ring_drawn)
+    gesture = doubtful & alone & (stroke_gesture | ring_gesture) & gestures
     confidence = np.where(
         marked,
         np.clip((m.stroke - bar) / bar, 0.0, 1.0),
         np.where(doubtful, 0.0, np.clip((floor - m.fill) / floor, 0.0, 1.0)),
     )
     confidence = np.where(lines | beside | trace, 0.5, confidence)
+    confidence = np.where(gesture, rule.gesture_confidence, confidence)
     ratios = m.fill[marked] / np.maximum(m.stroke[marked], 1e-6)
+    marked = marked | gesture
+    doubtful = doubtful & ~gesture
     solidity = float(median(ratios)) if len(ratios) else 1.0
-    return Decision(marked, doubtful, confidence, floor, typical, lines | beside | trace, solidity)
+    return Decision(
+        marked, doubtful, confidence, floor, typical, lines | beside | trace, solidity, gesture
+    )
 
 
 @dataclass(frozen=True)

@@ -223,7 +223,7 @@ def _read_marks(
             ),
             where=where,
         )
-    decision = decide(measured, groups, rule)
+    decision = decide(measured, groups, rule, gestures=not bilevel)
     questions: list[QuestionRead] = []
     flags: list[str] = []
     digits: dict[int, str] = {}

@@ -85,7 +85,33 @@ def test_a_pen_line_through_an_empty_bubble_is_not_a_mark() -> None:
 
 def test_a_circle_drawn_around_a_bubble_is_never_blank() -> None:
     circled = {"outside": 0.8, "places": 1}
-    assert states(*page(marks={(4, 0): {}, (4, 1): circled}), 4)[1] == "doubtful"
+    # alone in its question it is the answer the person meant
+    assert states(*page(marks={(4, 0): {}, (4, 1): circled}), 4) == ["blank", "marked"] + [
+        "blank"
+    ] * 2
+    # beside a fill it is a person's to settle (the fill, or a change of mind?)
+    assert states(*page(marks={(4, 1): circled}), 4)[:2] == ["marked", "doubtful"]
+    # a circle only partly drawn, alone, is not plain enough
+    partial = {"outside": 0.34, "places": 2}
+    assert states(*page(marks={(4, 0): {}, (4, 1): partial}), 4)[1] == "doubtful"
+
+
+def test_a_tick_or_cross_alone_is_the_answer_but_not_beside_a_fill() -> None:
+    tick = {"fill": 0.2, "stroke": 0.8, "area": 0.3, "sectors": 4, "outside": 0.06, "places": 1}
+    cross = {"fill": 0.23, "stroke": 0.8, "area": 0.33, "sectors": 5, "outside": 0.16, "places": 4}
+    for gesture in (tick, cross):
+        alone = page(marks={(3, 0): {}, (3, 2): gesture})
+        assert states(*alone, 3) == ["blank", "blank", "marked", "blank"]
+        assert decide(*alone).confidence[3 * OPTIONS + 2] == DEFAULT_RULE.gesture_confidence
+        assert states(*page(marks={(3, 2): gesture}), 3)[2] == "blank"  # beside the fill
+        # two of them in one question: which one? a person's to settle
+        two = page(marks={(3, 0): {}, (3, 1): gesture, (3, 2): gesture})
+        assert states(*two, 3)[1:3] == ["doubtful", "doubtful"]
+    # a lighter stroke than this person's marks is no answer; nor on a 1-bit page
+    light = tick | {"stroke": 0.33}  # the bar here: 0.6 x 0.9, at most 0.34
+    assert states(*page(marks={(3, 0): {}, (3, 2): light}), 3)[2] == "doubtful"
+    measured, groups = page(marks={(3, 0): {}, (3, 2): tick})
+    assert not decide(measured, groups, gestures=False).marked[3 * OPTIONS + 2]
 
 
 def test_residue_beside_a_light_new_mark_is_doubtful_not_multiple() -> None:
@@ -132,10 +158,14 @@ def test_decisions_are_consistent(marks: dict[tuple[int, int], dict[str, float]]
     d = decide(measured, groups)
     assert not (d.marked & d.doubtful).any()
     rule = DEFAULT_RULE
-    for i in np.flatnonzero(d.marked):  # a counted mark always has a mark's shape and ink
+    for i in np.flatnonzero(d.marked & ~d.gestures):  # a counted fill has a fill's shape
         assert measured.area[i] >= rule.mark_area and measured.sectors[i] >= rule.mark_sectors
         assert measured.stroke[i] >= rule.stroke_min and measured.fill[i] >= d.floor
-    assert not d.marked[measured.fill < d.floor].any()
+    assert not d.marked[(measured.fill < d.floor) & ~d.gestures].any()
+    for i in np.flatnonzero(d.gestures):  # a gesture read is the only ink in its question
+        assert d.marked[i] and d.confidence[i] == rule.gesture_confidence
+        others = (groups == groups[i]) & (np.arange(len(groups)) != i)
+        assert not (d.marked | d.doubtful)[others].any()
     assert ((d.confidence >= 0) & (d.confidence <= 1)).all()
 
 
@@ -201,11 +231,16 @@ def test_erasure_residue_is_blank_or_ambiguous_never_marked(
     assert read[8][0] in ("blank", "ambiguous")
 
 
-def test_a_circled_bubble_is_ambiguous(make_sheet: SheetFactory, manifest: Manifest) -> None:
-    image = make_sheet({q: "A" for q in range(1, 11)})
-    (x, y), r = _bubble_px(manifest, 11, "B")
-    cv2.circle(image, (x, y), round(1.35 * r), 40, 2, cv2.LINE_AA)
-    assert _read(image, manifest)[11] == ("ambiguous", "B")
+def test_a_circled_bubble_alone_is_read_and_beside_a_fill_is_ambiguous(
+    make_sheet: SheetFactory, manifest: Manifest
+) -> None:
+    image = make_sheet({q: "A" for q in range(1, 13)} | {11: ""})
+    for question in (11, 12):
+        (x, y), r = _bubble_px(manifest, question, "B")
+        cv2.circle(image, (x, y), round(1.35 * r), 40, 2, cv2.LINE_AA)
+    read = _read(image, manifest)
+    assert read[11] == ("marked", "B")
+    assert read[12] == ("ambiguous", "AB")
 
 
 def test_the_same_letter_on_every_question_reads(
