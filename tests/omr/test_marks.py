@@ -86,9 +86,8 @@ def test_a_pen_line_through_an_empty_bubble_is_not_a_mark() -> None:
 def test_a_circle_drawn_around_a_bubble_is_never_blank() -> None:
     circled = {"outside": 0.8, "places": 1}
     # alone in its question it is the answer the person meant
-    assert states(*page(marks={(4, 0): {}, (4, 1): circled}), 4) == ["blank", "marked"] + [
-        "blank"
-    ] * 2
+    alone = page(marks={(4, 0): {}, (4, 1): circled})
+    assert states(*alone, 4) == ["blank", "marked", "blank", "blank"]
     # beside a fill it is a person's to settle (the fill, or a change of mind?)
     assert states(*page(marks={(4, 1): circled}), 4)[:2] == ["marked", "doubtful"]
     # a circle only partly drawn, alone, is not plain enough
