@@ -75,7 +75,9 @@ def _detector(dictionary: str, fast: bool, perimeter_rate: float = 0.03) -> cv2.
     return cv2.aruco.ArucoDetector(aruco, params)
 
 
-def _detect(crop: np.ndarray, dictionary: str, fast: bool) -> tuple[list[np.ndarray], np.ndarray]:
+def _detect(
+    crop: np.ndarray, dictionary: str, fast: bool
+) -> tuple[list[np.ndarray], np.ndarray | None]:
     """Markers in ``crop``: corners and ids (``None`` when there are none). The fast detector
     passes over contours shorter than a :data:`MIN_PERIMETER_PX` marker (text, bubbles): half
     its work on a corner of the page."""

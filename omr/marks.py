@@ -30,7 +30,7 @@ than 0.35 x this person's marks), anything else **doubtful**. In a question, a m
 much lighter than the darkest one (fill < 0.65 x, or stroke < 0.75 x) is doubtful: erasure
 residue next to a real mark. A circle drawn around a bubble (ink on 30 % of an outside ring,
 or its paper ring darker than its neighbours') is never blank. Last, what people do instead of
-filling: a tick or cross (thin, as dark as this person's marks, over two sectors or more, not
+filling: a tick or cross (thin, as dark as this person's marks, over three sectors or more, not
 a line through) or a circle around an empty bubble (ink on half an outside ring) that is the
 only ink in its question is marked, with a low confidence; never on a 1-bit page.
 
@@ -79,7 +79,7 @@ class MarkRule:
     trace: float = (
         0.35  # alone, a trace this light against the sheet's marks is what an eraser left
     )
-    gesture_sectors: int = 2  # a tick or cross alone in its question spans this many sectors
+    gesture_sectors: int = 3  # a tick or cross alone in its question spans this many sectors
     ring_drawn: float = 0.5  # ... a circle alone: ink on this share of an outside ring
     gesture_confidence: float = 0.25  # what such a reading is given (a fill's is higher)
 
@@ -431,7 +431,7 @@ def decide(
     marked = strong & ~faint
     doubtful = ~marked & ~blank
     # The one inked bubble of its question, inked the way people also answer: a tick or a
-    # cross (a thin stroke as dark as this person's marks, over two sectors or more, that is
+    # cross (a thin stroke as dark as this person's marks, over three sectors or more, that is
     # not a line through: that leaves the disc in exactly two places) or a circle drawn
     # around an empty bubble. What the person meant is plain; beside anything else it is not.
     inked = present | circled
