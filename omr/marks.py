@@ -24,12 +24,13 @@ The model (also in docs/marking.md, in a reviewer's words):
 
 Decision per bubble: **marked** (there, filled in shape: area >= 0.4 in >= 4 sectors, fill
 >= 0.1, stroke over the bar), **blank** (nothing there; or a line that crosses the disc and
-leaves it on both sides; or a speck, such as a dot or the end of a stroke poking in; or a tick,
-cross or faint trace next to a marked bubble of the same question; or, alone, a trace lighter
-than 0.35 x this person's marks), anything else **doubtful**. In a question, a marked bubble
-much lighter than the darkest one (fill < 0.65 x, or stroke < 0.75 x) is doubtful: erasure
-residue next to a real mark. A circle drawn around a bubble (ink on 30 % of an outside ring,
-or its paper ring darker than its neighbours') is never blank. Last, what people do instead of
+leaves it on both sides; or a speck, such as a dot or the end of a stroke poking in; or a tick
+or cross as dark as a mark, or a faint trace, next to a marked bubble of the same question; or,
+alone, a trace lighter than 0.35 x this person's marks), anything else **doubtful**. In a
+question, a marked bubble much lighter than the darkest one (fill < 0.65 x, or stroke < 0.75 x)
+is doubtful: erasure residue next to a real mark. A circle drawn around a bubble (ink in 30 %
+of the directions around it, on any of the outside rings, or its paper ring darker than its
+neighbours') is never blank. Last, what people do instead of
 filling: a tick or cross (thin, as dark as this person's marks, over three sectors or more, not
 a line through) or a circle around an empty bubble (ink on half an outside ring) that is the
 only ink in its question is marked, with a low confidence; never on a 1-bit page.
@@ -345,15 +346,18 @@ def _per_group_max(values: np.ndarray, mask: np.ndarray, groups: np.ndarray) -> 
     return out
 
 
-def outside_ink(ring: np.ndarray, level: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def outside_ink(ring: np.ndarray, level: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Share of the outside rings (N, 3, 32) with ink at ``level`` (N, 3) or more (the most
-    inked ring), and in how many separate places (runs, over the rings together)."""
+    inked ring), the share of directions with ink on any of the three rings, and in how many
+    separate places (runs, over the rings together)."""
     hits = np.asarray(ring >= level[:, :, None])
     share = hits.mean(axis=2)
-    # places from the three rings together: a thin line may slip between the samples of one
+    # the three rings together: a thin line may slip between the samples of one, and a
+    # wobbly circle drawn by hand wanders from one ring to the next
     anywhere = np.asarray(hits.any(axis=1))
     starts = (anywhere & ~np.roll(anywhere, 1, axis=1)).sum(axis=1)
-    return share.max(axis=1), np.where(anywhere.all(axis=1), 1, starts)
+    places = np.where(anywhere.all(axis=1), 1, starts)
+    return share.max(axis=1), anywhere.mean(axis=1), places
 
 
 def _halo(m: Measured, groups: np.ndarray) -> np.ndarray:
@@ -402,8 +406,8 @@ def decide(
     noise = centre + rule.noise_k * spread  # per ring, (3,)
     base = min(0.35 * typical, rule.outside_ink)
     level = np.maximum(np.maximum(0.5 * m.stroke, base)[:, None], noise[None, :])
-    outside, places = outside_ink(m.ring, level)
-    circled = (outside >= rule.circled) | (_halo(m, groups) >= rule.halo)
+    outside, around, places = outside_ink(m.ring, level)
+    circled = (around >= rule.circled) | (_halo(m, groups) >= rule.halo)
     thin = (m.area < rule.line_area) & ~circled
     # a line crosses the disc and leaves it on both sides; a speck is small and at most
     # touches the outline from one side (a dot, the end of a stroke into the next bubble).
@@ -417,7 +421,9 @@ def decide(
     darkest_fill = _per_group_max(m.fill, strong, groups)
     beside = present & ~circled & has_mark[groups]
     darkest_stroke = _per_group_max(m.stroke, strong, groups)
-    beside &= thin | (
+    # the stroke as dark as a mark: a light thin patch beside a light fill may be a second,
+    # half-finished fill in pencil, for a person to see
+    beside &= (thin & (m.stroke >= bar)) | (
         (m.stroke < rule.residue_stroke * darkest_stroke[groups])
         & (m.fill * rule.residue_fill <= darkest_fill[groups])
     )
