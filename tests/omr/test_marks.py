@@ -95,6 +95,28 @@ def test_a_circle_drawn_around_a_bubble_is_never_blank() -> None:
     assert states(*page(marks={(4, 0): {}, (4, 1): partial}), 4)[1] == "doubtful"
 
 
+def test_a_wobbly_circle_across_the_outside_rings_is_not_blank() -> None:
+    # a light pencil circle, each third of it on another of the three outside rings: under
+    # 30 % of any one ring, in 34 % of the directions around (from a 1,000-sheet colour run)
+    measured, groups = page(typical=0.2, marks={(4, 0): {}})
+    bubble = 4 * OPTIONS + 2
+    for ring, start in ((0, 0), (1, 4), (2, 8)):
+        measured.ring[bubble, ring, start : start + 4] = 0.12
+    measured.ring[bubble, 1, 12:15] = 0.12
+    assert states(measured, groups, 4)[2] == "doubtful"
+
+
+def test_a_light_patch_beside_a_light_fill_is_left_to_a_person() -> None:
+    # HB, very light hand: a second fill begun beside the first (a double mark half done)
+    fill = {"fill": 0.107, "stroke": 0.156, "area": 0.74, "sectors": 8}
+    patch = {"fill": 0.068, "stroke": 0.112, "area": 0.32, "sectors": 2}
+    got = states(*page(typical=0.175, marks={(5, 0): fill, (5, 1): patch}), 5)
+    assert got[:2] == ["marked", "doubtful"]
+    # a tick as dark as the marks beside the same fill is set aside
+    tick = patch | {"stroke": 0.17}
+    assert states(*page(typical=0.175, marks={(5, 0): fill, (5, 1): tick}), 5)[1] == "blank"
+
+
 def test_a_tick_or_cross_alone_is_the_answer_but_not_beside_a_fill() -> None:
     tick = {"fill": 0.2, "stroke": 0.8, "area": 0.3, "sectors": 4, "outside": 0.06, "places": 1}
     cross = {"fill": 0.23, "stroke": 0.8, "area": 0.33, "sectors": 5, "outside": 0.16, "places": 4}
