@@ -128,10 +128,17 @@ _SECTOR_OF = np.kron(
 ).astype(np.float32) / (len(_RADII) * (_ANGLES // _SECTORS))
 
 
-def sample(image: np.ndarray, registration: Registration, points: np.ndarray) -> np.ndarray:
+def sample(
+    image: np.ndarray,
+    registration: Registration,
+    points: np.ndarray,
+    box: np.ndarray | None = None,
+) -> np.ndarray:
     """Bilinear samples of ``image`` at page points of shape (N, K, 2); returns (N, K) float32.
 
-    Points outside the image read as NaN.
+    Points outside the image read as NaN. ``box``: the corners (4, 2) of a page rectangle
+    holding every point, when the caller knows one (the test for points off the image is
+    then made on its corners alone).
     """
     # float32 throughout: remap takes its coordinates as float32 pairs, and at a page's
     # size a float32 coordinate is exact to a thousandth of a pixel
@@ -141,16 +148,35 @@ def sample(image: np.ndarray, registration: Registration, points: np.ndarray) ->
         image, mapped, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0
     ).astype(np.float32)
     h, w = image.shape[:2]
-    xs, ys = mapped[..., 0], mapped[..., 1]
-    # cv2's min/max of each coordinate: numpy's reduction over an (M, 2) array's first axis
-    # takes a millisecond here
-    x_low, x_high, _, _ = cv2.minMaxLoc(np.ascontiguousarray(xs).reshape(-1, 1))
-    y_low, y_high, _, _ = cv2.minMaxLoc(np.ascontiguousarray(ys).reshape(-1, 1))
-    if x_low >= 0 and y_low >= 0 and x_high <= w - 1 and y_high <= h - 1:
+    if (
+        _inside(registration.homography, box, w, h)
+        if box is not None
+        else _all_inside(mapped, w, h)
+    ):
         return values  # the usual case: every point on the image, no per-point test
+    xs, ys = mapped[..., 0], mapped[..., 1]
     outside = (xs < 0) | (ys < 0) | (xs > w - 1) | (ys > h - 1)
     values[outside] = np.nan
     return values
+
+
+def _all_inside(mapped: np.ndarray, w: int, h: int) -> bool:
+    # cv2's min/max of each coordinate: numpy's reduction over an (M, 2) array's first axis
+    # takes a millisecond here
+    x_low, x_high, _, _ = cv2.minMaxLoc(np.ascontiguousarray(mapped[..., 0]).reshape(-1, 1))
+    y_low, y_high, _, _ = cv2.minMaxLoc(np.ascontiguousarray(mapped[..., 1]).reshape(-1, 1))
+    return x_low >= 0 and y_low >= 0 and x_high <= w - 1 and y_high <= h - 1
+
+
+def _inside(homography: np.ndarray, box: np.ndarray, w: int, h: int) -> bool:
+    """The page rectangle ``box`` maps wholly into the image: a homography that keeps the
+    rectangle in front (its denominator positive at the corners, so inside too) maps it onto
+    the convex hull of its corners' images, and the image is convex."""
+    corners = np.hstack([box, np.ones((4, 1))]) @ homography.T
+    if not (corners[:, 2] > 0).all():
+        return False
+    xs, ys = corners[:, 0] / corners[:, 2], corners[:, 1] / corners[:, 2]
+    return bool((xs >= 0).all() and (ys >= 0).all() and (xs <= w - 1).all() and (ys <= h - 1).all())
 
 
 @per_layout
@@ -224,6 +250,7 @@ class _Sampling:
     """Where a page's bubbles are sampled and how they group, from its layout alone."""
 
     points: np.ndarray  # (N, K, 2) page points: disc, outside rings, paper ring
+    box: np.ndarray  # (4, 2) corners of the page rectangle that holds them all
     kinds: list[_Kind]
 
 
@@ -251,7 +278,10 @@ def _sampling(bubbles: list[Bubble]) -> _Sampling:
         members = np.flatnonzero((labels >= 1000) == is_id)
         if len(members):
             kinds.append(_kind(members, labels))
-    return _Sampling(points, kinds)
+    flat = points.reshape(-1, 2).astype(np.float64)
+    (x0, y0), (x1, y1) = flat.min(axis=0), flat.max(axis=0)
+    box = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
+    return _Sampling(points, box, kinds)
 
 
 def _references(dark: np.ndarray, kinds: list[_Kind]) -> np.ndarray:
@@ -290,7 +320,7 @@ def measure(
 ) -> Measured:
     """The features of every bubble of a page (see the module docstring)."""
     layout = _sampling(bubbles)
-    values = sample(image, registration, layout.points)
+    values = sample(image, registration, layout.points, layout.box)
     cut_off = bool(np.isnan(values).any())
     if cut_off:
         values = np.nan_to_num(values, nan=black)
