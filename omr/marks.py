@@ -74,7 +74,7 @@ class MarkRule:
     typical_marks: int = 3
     pair_fill: float = 0.65
     pair_stroke: float = 0.75
-    circled: float = 0.3  # share of the outside ring with ink: a circle drawn around
+    circled: float = 0.3  # share of directions with ink on an outside ring: a circle around
     halo: float = 0.1  # paper around the bubble this much darker than around the others
     outside_ink: float = 0.15  # the level of ink outside, at most (lighter on pencil sheets)
     trace: float = (
@@ -148,11 +148,11 @@ def sample(
         image, mapped, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0
     ).astype(np.float32)
     h, w = image.shape[:2]
-    if (
-        _inside(registration.homography, box, w, h)
-        if box is not None
-        else _all_inside(mapped, w, h)
-    ):
+    if box is not None:
+        on_image = _inside(registration.homography, box, w, h)
+    else:
+        on_image = _all_inside(mapped, w, h)
+    if on_image:
         return values  # the usual case: every point on the image, no per-point test
     xs, ys = mapped[..., 0], mapped[..., 1]
     outside = (xs < 0) | (ys < 0) | (xs > w - 1) | (ys > h - 1)
