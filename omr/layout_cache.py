@@ -15,6 +15,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from testgen.manifest import Bubble
+
 T = TypeVar("T")
 
 PAGES_KEPT = 64  # layout pages a worker reads against at once: far more than a batch has
@@ -57,3 +59,10 @@ def per_layout(function: Callable[..., T]) -> Callable[..., T]:
         return cached(_Same(objects))
 
     return wrapper
+
+
+@per_layout
+def bubble_centres(bubbles: list[Bubble]) -> tuple[np.ndarray, np.ndarray]:
+    """Every bubble's centre (N, 2) and radius (N,), in page points."""
+    centres = np.array([[b.x, b.y] for b in bubbles], dtype=np.float64).reshape(-1, 2)
+    return centres, np.array([b.r for b in bubbles], dtype=np.float64)

@@ -46,7 +46,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from omr.layout_cache import per_layout
+from omr.layout_cache import bubble_centres, per_layout
 from omr.locate import Registration
 from omr.robust import median, quantile
 from testgen.manifest import Bubble, Marker
@@ -266,8 +266,7 @@ def _kind(members: np.ndarray, labels: np.ndarray) -> _Kind:
 
 @per_layout
 def _sampling(bubbles: list[Bubble]) -> _Sampling:
-    centres = np.array([[b.x, b.y] for b in bubbles], dtype=np.float64).reshape(-1, 2)
-    radii = np.array([b.r for b in bubbles], dtype=np.float64)
+    centres, radii = bubble_centres(bubbles)
     offsets = np.concatenate([DISC, OUTSIDE, WHITE_RING])
     # float32, as sample() maps them: no conversion per sheet
     points = (centres[:, None, :] + offsets[None] * radii[:, None, None]).astype(np.float32)

@@ -48,7 +48,7 @@ from omr.results import (
     SourceRef,
 )
 from omr.robust import median
-from testgen.manifest import QRData, SheetLayout, SheetPackage, SheetPage, parse_qr
+from testgen.manifest import Bubble, QRData, SheetLayout, SheetPackage, SheetPage, parse_qr
 
 SOFTWARE = f"omr {__version__}"
 
@@ -417,14 +417,14 @@ def _crops(
     a page whose ID comes from the grid (scoring decides later whether the ID is known)."""
     out: dict[str, bytes] = {}
     wanted = {q.position for q in result.questions if q.state in ("ambiguous", "multiple")}
-    if wanted:
-        rows: dict[int, list] = {}
-        for b in page.bubbles:
-            if b.kind == "answer" and b.question in wanted:
-                rows.setdefault(b.question, []).append(b)
-        for position, bubbles in rows.items():
-            out[f"q{position}"] = question_crop(image, registration, bubbles)
-    grid = [b for b in page.bubbles if b.kind == "id"]
+    grouped = _groups(page)
+    grid: list[Bubble] = []
+    for (kind, number), members in zip(grouped.keys, grouped.members, strict=True):
+        if kind == "q" and number in wanted:
+            row = [page.bubbles[m] for m in members]
+            out[f"q{number}"] = question_crop(image, registration, row)
+        elif kind == "id":
+            grid += [page.bubbles[m] for m in members]
     if grid and result.respondent_source != "qr":
         out["id"] = id_crop(image, registration, grid)
     return out

@@ -13,7 +13,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from omr.layout_cache import per_layout
+from omr.layout_cache import bubble_centres, per_layout
 from omr.locate import Registration
 from testgen.manifest import Bubble
 
@@ -96,8 +96,7 @@ def _grid(half: float, step: float) -> np.ndarray:
 def _anchor_rings(bubbles: list[Bubble], groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The anchor bubbles' centres (A, K, 2) and their outline then surround points
     (A, K * (outline + surround), 2), in page points; from the layout alone."""
-    centres = np.array([[b.x, b.y] for b in bubbles], dtype=np.float64).reshape(-1, 2)
-    radii = np.array([b.r for b in bubbles], dtype=np.float64)
+    centres, radii = bubble_centres(bubbles)
     # the same number of bubbles per anchor, so that all anchors go through one remap
     anchors = np.array(
         [
@@ -138,7 +137,7 @@ def refine(
     """
     marker_page, marker_image = registration.page_points, registration.image_points
     c, page_rings = _anchor_rings(bubbles, groups)
-    jacobian = _local_jacobian(registration, _centre(bubbles))
+    jacobian = _local_jacobian(registration, bubble_centres(bubbles)[0].mean(axis=0))
     count = len(c)
     rings = registration.to_image(page_rings)
     outline_count = c.shape[1] * len(_OUTLINE)
@@ -171,11 +170,6 @@ def refine(
         all_page,
         all_image,
     )
-
-
-@per_layout
-def _centre(bubbles: list[Bubble]) -> np.ndarray:
-    return np.array([[b.x, b.y] for b in bubbles], dtype=np.float64).reshape(-1, 2).mean(axis=0)
 
 
 def _local_jacobian(registration: Registration, point: np.ndarray) -> np.ndarray:
